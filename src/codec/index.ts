@@ -1,0 +1,13 @@
+export * from './types.ts';
+export * from './sentinels.ts';
+export * from './errors.ts';
+export * from './variant-set.ts';
+export {
+  RECORD_FORMAT_VERSION,
+  RECORD_IDENTIFIER,
+  RecordView,
+  encodeSampleRecords,
+  validateRecordView,
+  validateSampleCalls,
+  type FieldView,
+} from './record.ts';

@@ -1,0 +1,431 @@
+/**
+ * Sample records: encoding one sample's calls into FlatBuffers records (one
+ * per variant block) and reading them back zero-copy. The schema is
+ * `schemas/record.fbs`; `docs/record-format.md` describes the layout.
+ */
+import { Builder, ByteBuffer } from 'flatbuffers';
+import { FormatField, NumberClass, SampleRecord, VcfType as FbVcfType } from './generated/record.ts';
+import { RecordFormatError, RecordValidationError } from './errors.ts';
+import { INT_FILL, INT_MISSING } from './sentinels.ts';
+import type {
+  FieldValues,
+  FormatFieldDef,
+  IntArray,
+  NumericArray,
+  SampleCalls,
+  VariantSet,
+  VcfNumber,
+  VcfType,
+} from './types.ts';
+import { alleleCounts, blockCount, blockRange, expectedWidth, formatIndex, maxAlleles, variantLabel } from './variant-set.ts';
+
+/** The FlatBuffers file identifier of format version 1 records. */
+export const RECORD_IDENTIFIER = 'VZR1';
+/** The record format version this code writes and reads. */
+export const RECORD_FORMAT_VERSION = 1;
+
+const VCF_TYPES: readonly VcfType[] = ['Integer', 'Float', 'String', 'Character'];
+
+function numberToClass(n: VcfNumber): { cls: NumberClass; number: number } {
+  switch (n) {
+    case 'A':
+      return { cls: NumberClass.A, number: 0 };
+    case 'R':
+      return { cls: NumberClass.R, number: 0 };
+    case 'G':
+      return { cls: NumberClass.G, number: 0 };
+    case '.':
+      return { cls: NumberClass.Unknown, number: 0 };
+    default:
+      return { cls: NumberClass.Fixed, number: n };
+  }
+}
+
+function classToNumber(cls: NumberClass, number: number): VcfNumber {
+  switch (cls) {
+    case NumberClass.A:
+      return 'A';
+    case NumberClass.R:
+      return 'R';
+    case NumberClass.G:
+      return 'G';
+    case NumberClass.Unknown:
+      return '.';
+    default:
+      return number;
+  }
+}
+
+// ---------------------------------------------------------------- validation
+
+/**
+ * Checks that `calls` fit the variant set before anything is encoded.
+ *
+ * @throws RecordValidationError naming the sample, the field (`GT` or the
+ *   FORMAT ID) and the first offending variant: genotype or values vector of
+ *   the wrong length, an allele index ≥ the variant's number of alleles (or
+ *   below -2), an unknown FORMAT field, a field given twice, values of the
+ *   wrong VCF type, or a width that does not fit the field's Number.
+ */
+export function validateSampleCalls(vs: VariantSet, sampleId: string, calls: SampleCalls): void {
+  const n = vs.numVariants;
+  const bad = (field: string | undefined, v: number | undefined, reason: string): never => {
+    throw new RecordValidationError(sampleId, field, v, reason, v !== undefined ? variantLabel(vs, v) : undefined);
+  };
+  if (typeof sampleId !== 'string' || sampleId.length === 0) bad(undefined, undefined, 'sample id must be a non-empty string');
+  const ploidy = calls.ploidy;
+  if (!Number.isInteger(ploidy) || ploidy < 0 || ploidy > 255) bad('GT', undefined, `ploidy ${ploidy} is not an integer in 0..255`);
+  if (ploidy > 0) {
+    const gt = calls.genotype;
+    if (!gt) return bad('GT', undefined, `ploidy is ${ploidy} but no genotype array was given`);
+    if (!(gt instanceof Int8Array || gt instanceof Int16Array || gt instanceof Int32Array)) bad('GT', undefined, 'genotype must be an Int8Array, Int16Array or Int32Array');
+    if (gt.length !== n * ploidy) bad('GT', undefined, `genotype has ${gt.length} values; expected variants × ploidy = ${n} × ${ploidy} = ${n * ploidy} (wrong variant count?)`);
+    if (!vs.hasGenotype) bad('GT', undefined, 'the variant set declares no FORMAT/GT');
+    const counts = alleleCounts(vs);
+    for (let v = 0, i = 0; v < n; v++) {
+      const limit = counts[v]!;
+      for (let p = 0; p < ploidy; p++, i++) {
+        const a = gt[i]!;
+        if (a >= limit || a < INT_FILL) {
+          bad('GT', v, `allele index ${a} is out of range: the variant has ${limit} alleles (valid: 0..${limit - 1}, ${INT_MISSING} missing, ${INT_FILL} fill)`);
+        }
+      }
+    }
+    if (calls.phased && calls.phased.length !== n) bad('GT', undefined, `phased has ${calls.phased.length} values; expected ${n}`);
+  } else if (calls.genotype && calls.genotype.length > 0) {
+    bad('GT', undefined, 'genotype values given with ploidy 0');
+  }
+  const index = formatIndex(vs);
+  const alleles = maxAlleles(vs);
+  const seen = new Set<string>();
+  for (const f of calls.fields) {
+    const entry = index.get(f.id);
+    if (!entry) bad(f.id, undefined, `unknown FORMAT field '${f.id}': the variant set declares ${[...index.keys()].join(', ') || 'none'}`);
+    if (seen.has(f.id)) bad(f.id, undefined, 'field given twice');
+    seen.add(f.id);
+    const def = entry!.def;
+    const isStr = Array.isArray(f.values);
+    const wantStr = def.type === 'String' || def.type === 'Character';
+    if (isStr !== wantStr) bad(f.id, undefined, `values are ${isStr ? 'strings' : 'numbers'} but the field's Type is ${def.type}`);
+    if (!wantStr) {
+      const vals = f.values as NumericArray;
+      const isFloat = vals instanceof Float32Array;
+      if (isFloat !== (def.type === 'Float')) bad(f.id, undefined, `values are ${isFloat ? 'Float32Array' : vals.constructor.name} but the field's Type is ${def.type}`);
+    }
+    if (!Number.isInteger(f.width) || f.width < 1) bad(f.id, undefined, `width ${f.width} must be an integer >= 1`);
+    const want = expectedWidth(def.number, alleles, ploidy);
+    if ('exact' in want ? f.width !== want.exact : f.width < want.min) {
+      bad(f.id, undefined, `width ${f.width} does not fit Number=${def.number}: expected ${'exact' in want ? want.exact : `at least ${want.min}`}`);
+    }
+    if (f.values.length !== n * f.width) {
+      bad(f.id, undefined, `has ${f.values.length} values; expected variants × width = ${n} × ${f.width} = ${n * f.width} (wrong variant count?)`);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ encoding
+
+/** Writes `data`'s bytes as one FlatBuffers vector in bulk (the generated helpers push element by element). */
+function bulkVector(b: Builder, data: ArrayBufferView, elemSize: number): number {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  b.startVector(elemSize, bytes.length / elemSize, elemSize);
+  const inner = b as unknown as { space: number; bb: ByteBuffer };
+  inner.space -= bytes.length;
+  inner.bb.setPosition(inner.space);
+  inner.bb.bytes().set(bytes, inner.space);
+  return b.endVector();
+}
+
+/** The narrowest signed integer array type that holds [min, max]. */
+function narrowestInt(values: IntArray): 1 | 2 | 4 {
+  if (values instanceof Int8Array) return 1;
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (x < min) min = x;
+    else if (x > max) max = x;
+  }
+  if (min >= -128 && max <= 127) return 1;
+  if (min >= -32768 && max <= 32767) return 2;
+  return 4;
+}
+
+const textEncoder = new TextEncoder();
+
+function stringVectors(b: Builder, values: readonly string[], start: number, end: number): [number, number] {
+  const count = end - start;
+  const offsets = new Uint32Array(count + 1);
+  let cap = 0;
+  for (let i = start; i < end; i++) cap += values[i]!.length * 3;
+  const data = new Uint8Array(cap);
+  let pos = 0;
+  for (let i = start; i < end; i++) {
+    const s = values[i]!;
+    if (s.length > 0) pos += textEncoder.encodeInto(s, data.subarray(pos)).written;
+    offsets[i - start + 1] = pos;
+  }
+  const dataOff = bulkVector(b, data.subarray(0, pos), 1);
+  const offOff = bulkVector(b, offsets, 4);
+  return [offOff, dataOff];
+}
+
+function encodeField(b: Builder, def: FormatFieldDef, f: FieldValues, vStart: number, vEnd: number): number {
+  const from = vStart * f.width;
+  const to = vEnd * f.width;
+  let int8 = 0;
+  let int16 = 0;
+  let int32 = 0;
+  let float32 = 0;
+  let offs = 0;
+  let data = 0;
+  if (Array.isArray(f.values)) {
+    [offs, data] = stringVectors(b, f.values as readonly string[], from, to);
+  } else if (f.values instanceof Float32Array) {
+    float32 = bulkVector(b, f.values.subarray(from, to), 4);
+  } else {
+    const slice = (f.values as IntArray).subarray(from, to);
+    const size = narrowestInt(slice);
+    if (size === 1) int8 = bulkVector(b, slice instanceof Int8Array ? slice : new Int8Array(slice), 1);
+    else if (size === 2) int16 = bulkVector(b, slice instanceof Int16Array ? slice : new Int16Array(slice), 2);
+    else int32 = bulkVector(b, slice instanceof Int32Array ? slice : new Int32Array(slice), 4);
+  }
+  const id = b.createString(def.id);
+  const { cls, number } = numberToClass(def.number);
+  FormatField.startFormatField(b);
+  FormatField.addId(b, id);
+  FormatField.addType(b, VCF_TYPES.indexOf(def.type) as FbVcfType);
+  FormatField.addNumberClass(b, cls);
+  FormatField.addNumber(b, number);
+  FormatField.addWidth(b, f.width);
+  if (int8) FormatField.addInt8Values(b, int8);
+  if (int16) FormatField.addInt16Values(b, int16);
+  if (int32) FormatField.addInt32Values(b, int32);
+  if (float32) FormatField.addFloat32Values(b, float32);
+  if (offs) {
+    FormatField.addStringOffsets(b, offs);
+    FormatField.addStringData(b, data);
+  }
+  return FormatField.endFormatField(b);
+}
+
+/**
+ * Encodes one sample's calls as one FlatBuffers record per variant block.
+ * Validates first (see {@link validateSampleCalls}). FORMAT fields absent from
+ * `calls` are absent from the records and read back as all missing.
+ *
+ * @param blockSize variants per block (the last block may be short).
+ * @returns `blockCount(vs.numVariants, blockSize)` records, block order; each
+ *   a fresh Uint8Array starting at byteOffset 0.
+ * @throws RecordValidationError when the calls do not fit the variant set.
+ */
+export function encodeSampleRecords(vs: VariantSet, blockSize: number, sampleId: string, calls: SampleCalls): Uint8Array[] {
+  validateSampleCalls(vs, sampleId, calls);
+  const index = formatIndex(vs);
+  const fields = [...calls.fields].sort((a, b) => index.get(a.id)!.index - index.get(b.id)!.index);
+  const nBlocks = blockCount(vs.numVariants, blockSize);
+  const out: Uint8Array[] = [];
+  const b = new Builder(1 << 16);
+  let gtWide = false;
+  if (calls.ploidy > 0 && !(calls.genotype instanceof Int8Array)) gtWide = narrowestInt(calls.genotype!) > 1;
+  for (let block = 0; block < nBlocks; block++) {
+    b.clear();
+    const [vStart, vEnd] = blockRange(vs.numVariants, blockSize, block);
+    const fieldOffsets = fields.map((f) => encodeField(b, index.get(f.id)!.def, f, vStart, vEnd));
+    const fieldsVec = fieldOffsets.length ? SampleRecord.createFieldsVector(b, fieldOffsets) : 0;
+    let gt8 = 0;
+    let gt16 = 0;
+    let phased = 0;
+    if (calls.ploidy > 0) {
+      const gt = calls.genotype!.subarray(vStart * calls.ploidy, vEnd * calls.ploidy);
+      if (gtWide) gt16 = bulkVector(b, gt instanceof Int16Array ? gt : new Int16Array(gt), 2);
+      else gt8 = bulkVector(b, gt instanceof Int8Array ? gt : new Int8Array(gt), 1);
+      phased = bulkVector(b, calls.phased ? calls.phased.subarray(vStart, vEnd) : new Uint8Array(vEnd - vStart), 1);
+    }
+    const sid = b.createString(sampleId);
+    SampleRecord.startSampleRecord(b);
+    SampleRecord.addSampleId(b, sid);
+    SampleRecord.addBlock(b, block);
+    SampleRecord.addVariantStart(b, vStart);
+    SampleRecord.addVariantCount(b, vEnd - vStart);
+    SampleRecord.addPloidy(b, calls.ploidy);
+    if (gt8) SampleRecord.addGenotypeInt8(b, gt8);
+    if (gt16) SampleRecord.addGenotypeInt16(b, gt16);
+    if (phased) SampleRecord.addGenotypePhased(b, phased);
+    if (fieldsVec) SampleRecord.addFields(b, fieldsVec);
+    SampleRecord.finishSampleRecordBuffer(b, SampleRecord.endSampleRecord(b));
+    out.push(b.asUint8Array().slice());
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ decoding
+
+/** One FORMAT field of a record, read zero-copy. */
+export interface FieldView {
+  readonly id: string;
+  readonly type: VcfType;
+  readonly number: VcfNumber;
+  /** Values per variant. */
+  readonly width: number;
+  /**
+   * Integer or Float values, [variantCount, width] C order, a view into the
+   * chunk buffer (do not keep it past the next read if you need a copy:
+   * `.slice()` it). Null for String/Character fields.
+   */
+  readonly values: NumericArray | null;
+  /** String/Character: [variantCount × width + 1] byte offsets into `stringData`. */
+  readonly stringOffsets: Uint32Array | null;
+  /** String/Character: the UTF-8 bytes of all values. */
+  readonly stringData: Uint8Array | null;
+  /** String/Character values decoded (allocates); `[]` for numeric fields. */
+  strings(): string[];
+}
+
+const textDecoder = new TextDecoder();
+
+class FieldViewImpl implements FieldView {
+  readonly id: string;
+  readonly type: VcfType;
+  readonly number: VcfNumber;
+  readonly width: number;
+  readonly values: NumericArray | null;
+  readonly stringOffsets: Uint32Array | null;
+  readonly stringData: Uint8Array | null;
+  constructor(f: FormatField, count: number) {
+    this.id = f.id()!;
+    const t = VCF_TYPES[f.type()];
+    if (!t) throw new RecordFormatError(`field ${this.id}: unknown VCF type code ${f.type()}`);
+    this.type = t;
+    this.number = classToNumber(f.numberClass(), f.number());
+    this.width = f.width();
+    const n = count * this.width;
+    this.values = f.int8ValuesArray() ?? f.int16ValuesArray() ?? f.int32ValuesArray() ?? f.float32ValuesArray();
+    this.stringOffsets = f.stringOffsetsArray();
+    this.stringData = f.stringDataArray() ?? (this.stringOffsets ? new Uint8Array(0) : null);
+    if (this.type === 'String' || this.type === 'Character') {
+      if (!this.stringOffsets || this.stringOffsets.length !== n + 1) throw new RecordFormatError(`field ${this.id}: expected ${n + 1} string offsets, found ${this.stringOffsets?.length ?? 0}`);
+      if (this.stringOffsets[n]! > this.stringData!.length) throw new RecordFormatError(`field ${this.id}: string offsets run past the data`);
+    } else {
+      if (!this.values || this.values.length !== n) throw new RecordFormatError(`field ${this.id}: expected ${n} values, found ${this.values?.length ?? 0}`);
+      if ((this.type === 'Float') !== this.values instanceof Float32Array) throw new RecordFormatError(`field ${this.id}: values vector does not match type ${this.type}`);
+    }
+  }
+  strings(): string[] {
+    const offs = this.stringOffsets;
+    if (!offs) return [];
+    const data = this.stringData!;
+    const out = new Array<string>(offs.length - 1);
+    for (let i = 0; i < out.length; i++) {
+      const a = offs[i]!;
+      const e = offs[i + 1]!;
+      out[i] = textDecoder.decode(data.subarray(a, e));
+    }
+    return out;
+  }
+}
+
+/**
+ * A sample record read zero-copy: typed-array views into the (decompressed)
+ * chunk buffer. The record must start 8-byte aligned in its ArrayBuffer.
+ */
+export class RecordView {
+  /** The record's bytes (a view into the chunk buffer). */
+  readonly bytes: Uint8Array;
+  readonly sampleId: string;
+  /** 0-based block index. */
+  readonly block: number;
+  /** 0-based index of the block's first variant in the variant set. */
+  readonly variantStart: number;
+  /** Variants in this block. */
+  readonly variantCount: number;
+  /** Genotype entries per variant; 0 when the sample has no GT. */
+  readonly ploidy: number;
+  /** `call_genotype` [variantCount, ploidy] view (Int8Array, or Int16Array when an index > 127); null without GT. */
+  readonly genotype: Int8Array | Int16Array | null;
+  /** `call_genotype_phased` [variantCount] 0/1 view; null without GT. */
+  readonly phased: Uint8Array | null;
+  /** FORMAT fields present in the record, variant set order. Absent fields are all missing. */
+  readonly fields: readonly FieldView[];
+
+  /**
+   * @throws RecordFormatError when `bytes` is not a version-1 record or its
+   *   vectors are inconsistent (wrong lengths, misaligned start).
+   */
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    if (bytes.byteOffset % 8 !== 0) throw new RecordFormatError(`record starts at byte ${bytes.byteOffset}, not 8-byte aligned`);
+    if (bytes.length < 8) throw new RecordFormatError(`record of ${bytes.length} bytes is too short`);
+    const bb = new ByteBuffer(bytes);
+    if (!SampleRecord.bufferHasIdentifier(bb)) {
+      const id = String.fromCharCode(...bytes.subarray(4, 8));
+      throw new RecordFormatError(`file identifier is '${id}', expected '${RECORD_IDENTIFIER}' (a newer or foreign format?)`);
+    }
+    try {
+      const r = SampleRecord.getRootAsSampleRecord(bb);
+      this.sampleId = r.sampleId()!;
+      this.block = r.block();
+      this.variantStart = r.variantStart();
+      this.variantCount = r.variantCount();
+      this.ploidy = r.ploidy();
+      this.genotype = r.genotypeInt8Array() ?? r.genotypeInt16Array();
+      this.phased = r.genotypePhasedArray();
+      const fields: FieldView[] = [];
+      const nf = r.fieldsLength();
+      for (let i = 0; i < nf; i++) fields.push(new FieldViewImpl(r.fields(i)!, this.variantCount));
+      this.fields = fields;
+    } catch (err) {
+      if (err instanceof RecordFormatError) throw err;
+      throw new RecordFormatError(`FlatBuffers decoding failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (typeof this.sampleId !== 'string') throw new RecordFormatError('record has no sample_id');
+    if (this.ploidy > 0) {
+      if (!this.genotype || this.genotype.length !== this.variantCount * this.ploidy) {
+        throw new RecordFormatError(`sample '${this.sampleId}' block ${this.block}: expected ${this.variantCount * this.ploidy} genotype values, found ${this.genotype?.length ?? 0}`);
+      }
+      if (!this.phased || this.phased.length !== this.variantCount) {
+        throw new RecordFormatError(`sample '${this.sampleId}' block ${this.block}: expected ${this.variantCount} phased flags`);
+      }
+    }
+  }
+
+  /** The field with FORMAT ID `id`, or undefined when absent (= all missing). */
+  field(id: string): FieldView | undefined {
+    return this.fields.find((f) => f.id === id);
+  }
+}
+
+/**
+ * Checks a decoded record against the variant set it claims to belong to
+ * (used by reads and `verify`): block bounds, variant count, allele indices,
+ * known fields with fitting widths and types.
+ *
+ * @throws RecordValidationError naming sample, field and variant.
+ */
+export function validateRecordView(vs: VariantSet, blockSize: number, view: RecordView): void {
+  const [start, end] = blockRange(vs.numVariants, blockSize, view.block);
+  const bad = (field: string | undefined, v: number | undefined, reason: string): never => {
+    throw new RecordValidationError(view.sampleId, field, v, `block ${view.block}: ${reason}`, v !== undefined ? variantLabel(vs, v) : undefined);
+  };
+  if (view.variantStart !== start || view.variantCount !== end - start) bad(undefined, undefined, `covers variants [${view.variantStart}, ${view.variantStart + view.variantCount}) but the block is [${start}, ${end})`);
+  if (view.genotype) {
+    const counts = alleleCounts(vs);
+    const gt = view.genotype;
+    for (let v = 0, i = 0; v < view.variantCount; v++) {
+      const limit = counts[start + v]!;
+      for (let p = 0; p < view.ploidy; p++, i++) {
+        const a = gt[i]!;
+        if (a >= limit || a < INT_FILL) bad('GT', start + v, `allele index ${a} is out of range (${limit} alleles)`);
+      }
+    }
+  }
+  const index = formatIndex(vs);
+  const alleles = maxAlleles(vs);
+  for (const f of view.fields) {
+    const entry = index.get(f.id);
+    if (!entry) bad(f.id, undefined, `unknown FORMAT field '${f.id}'`);
+    if (entry!.def.type !== f.type) bad(f.id, undefined, `type ${f.type} but the variant set says ${entry!.def.type}`);
+    const want = expectedWidth(entry!.def.number, alleles, view.ploidy);
+    if ('exact' in want ? f.width !== want.exact : f.width < want.min) bad(f.id, undefined, `width ${f.width} does not fit Number=${entry!.def.number}`);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Facts derived from a variant set that the codec and the depot need often:
+ * allele counts, block ranges and the expected width of each FORMAT field.
+ */
+import type { FormatFieldDef, VariantSet, VcfNumber } from './types.ts';
+
+const alleleCountCache = new WeakMap<VariantSet, Uint16Array>();
+
+/** [variants] number of alleles (REF + ALTs) of each variant; cached per variant set. */
+export function alleleCounts(vs: VariantSet): Uint16Array {
+  let counts = alleleCountCache.get(vs);
+  if (!counts) {
+    counts = new Uint16Array(vs.numVariants);
+    for (let v = 0; v < vs.numVariants; v++) counts[v] = vs.alleles[v]!.length;
+    alleleCountCache.set(vs, counts);
+  }
+  return counts;
+}
+
+/**
+ * Size of VCZ's `alleles` dimension: max(max number of alleles, 2)
+ * (bio2zarr `vcf.py`: never below 2).
+ */
+export function maxAlleles(vs: VariantSet): number {
+  const counts = alleleCounts(vs);
+  let max = 2;
+  for (let v = 0; v < counts.length; v++) if (counts[v]! > max) max = counts[v]!;
+  return max;
+}
+
+/** Number of blocks of `blockSize` variants covering `numVariants` (the last may be short). */
+export function blockCount(numVariants: number, blockSize: number): number {
+  return Math.ceil(numVariants / blockSize);
+}
+
+/** Half-open variant range [start, end) of block `block`, 0-based. */
+export function blockRange(numVariants: number, blockSize: number, block: number): [number, number] {
+  const start = block * blockSize;
+  return [start, Math.min(numVariants, start + blockSize)];
+}
+
+/** Binomial coefficient C(n, k) for small n, k. */
+export function binomial(n: number, k: number): number {
+  if (k < 0 || k > n) return 0;
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
+}
+
+/**
+ * The width (values per variant) a FORMAT field must have in a record, or a
+ * minimum for fixed and unknown numbers. Follows bio2zarr's dimensions:
+ * A → alleles − 1, R → alleles, G → C(alleles + ploidy − 1, ploidy) when the
+ * sample has GT (any width otherwise), fixed n → at least n (more when the
+ * data hold more, as bio2zarr sizes fixed dims to max(observed, declared)),
+ * `.` → at least 1.
+ */
+export function expectedWidth(
+  number: VcfNumber,
+  alleles: number,
+  ploidy: number,
+): { exact: number } | { min: number } {
+  switch (number) {
+    case 'A':
+      return { exact: alleles - 1 };
+    case 'R':
+      return { exact: alleles };
+    case 'G':
+      return ploidy > 0 ? { exact: binomial(alleles + ploidy - 1, ploidy) } : { min: 1 };
+    case '.':
+      return { min: 1 };
+    default:
+      return { min: Math.max(1, number) };
+  }
+}
+
+/** Map from FORMAT ID to its definition and position in the variant set. */
+export function formatIndex(vs: VariantSet): Map<string, { def: FormatFieldDef; index: number }> {
+  const m = new Map<string, { def: FormatFieldDef; index: number }>();
+  vs.format.forEach((def, index) => m.set(def.id, { def, index }));
+  return m;
+}
+
+/** A human label for variant `v`: `contig:POS REF>ALT,...`. */
+export function variantLabel(vs: VariantSet, v: number): string {
+  const contig = vs.contigs[vs.contig[v]!]?.id ?? '?';
+  const alleles = vs.alleles[v] ?? [];
+  return `${contig}:${vs.position[v]} ${alleles[0] ?? ''}>${alleles.slice(1).join(',') || '.'}`;
+}

@@ -11,3 +11,4 @@ export {
   validateSampleCalls,
   type FieldView,
 } from './record.ts';
+export { materializeCalls } from './materialize.ts';

@@ -1,0 +1,66 @@
+/**
+ * Turning a sample's block records back into whole-sample calls: the slow,
+ * obvious path used by `Depot.get` callers, `vczdepot show` and tests.
+ */
+import type { RecordView } from './record.ts';
+import { FLOAT32_MISSING_BITS, INT_MISSING, STRING_MISSING } from './sentinels.ts';
+import type { FieldValues, SampleCalls, VariantSet } from './types.ts';
+
+/**
+ * Concatenates a sample's records (all blocks, block order) into
+ * {@link SampleCalls} over the whole variant set. Integer fields come back as
+ * Int32Array, genotypes as Int16Array when any block is int16 else Int8Array;
+ * a FORMAT field absent from every record comes back as all missing with
+ * width 1 (or the width other blocks have).
+ *
+ * @throws RangeError when `records` do not cover the variant set in order.
+ */
+export function materializeCalls(vs: VariantSet, records: readonly RecordView[]): SampleCalls {
+  let next = 0;
+  for (const r of records) {
+    if (r.variantStart !== next) throw new RangeError(`records must cover the variant set in block order; expected a block starting at ${next}, found ${r.variantStart}`);
+    next += r.variantCount;
+  }
+  if (next !== vs.numVariants) throw new RangeError(`records cover ${next} variants; the variant set has ${vs.numVariants}`);
+  const n = vs.numVariants;
+  const ploidy = records[0]?.ploidy ?? 0;
+  let genotype: Int8Array | Int16Array | undefined;
+  let phased: Uint8Array | undefined;
+  if (ploidy > 0) {
+    genotype = records.some((r) => r.genotype instanceof Int16Array) ? new Int16Array(n * ploidy) : new Int8Array(n * ploidy);
+    phased = new Uint8Array(n);
+    for (const r of records) {
+      genotype.set(r.genotype!, r.variantStart * ploidy);
+      phased.set(r.phased!, r.variantStart);
+    }
+  }
+  const fields: FieldValues[] = [];
+  for (const def of vs.format) {
+    const present = records.map((r) => r.field(def.id));
+    if (present.every((f) => f === undefined)) continue;
+    const width = Math.max(...present.map((f) => f?.width ?? 0));
+    if (def.type === 'String' || def.type === 'Character') {
+      const values = new Array<string>(n * width).fill(STRING_MISSING);
+      records.forEach((r, i) => {
+        const f = present[i];
+        if (f) f.strings().forEach((s, k) => (values[(r.variantStart + Math.floor(k / f.width)) * width + (k % f.width)] = s));
+      });
+      fields.push({ id: def.id, width, values });
+    } else {
+      const float = def.type === 'Float';
+      const values = float ? new Float32Array(n * width) : new Int32Array(n * width);
+      const bits = float ? new Uint32Array(values.buffer) : (values as Int32Array);
+      bits.fill(float ? FLOAT32_MISSING_BITS : INT_MISSING);
+      records.forEach((r, i) => {
+        const f = present[i];
+        if (!f) return;
+        const src = float ? new Uint32Array(f.values!.buffer, f.values!.byteOffset, f.values!.length) : f.values!;
+        for (let v = 0; v < r.variantCount; v++) {
+          for (let k = 0; k < f.width; k++) bits[(r.variantStart + v) * width + k] = src[v * f.width + k]!;
+        }
+      });
+      fields.push({ id: def.id, width, values });
+    }
+  }
+  return { ploidy, ...(genotype ? { genotype, phased } : {}), fields };
+}

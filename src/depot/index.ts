@@ -1,0 +1,16 @@
+export * from './errors.ts';
+export {
+  Depot,
+  type At,
+  type CommitInfo,
+  type CreateOptions,
+  type DepotStats,
+  type DepotTransaction,
+  type GetOptions,
+  type OpenOptions,
+  type SampleInfo,
+  type SampleInput,
+  type SampleView,
+  type WriteOptions,
+} from './depot.ts';
+export type { ChunkEntry, DepotMeta, FieldStats, LogEntry, Operation, TagEntry } from './layout.ts';

@@ -1,0 +1,195 @@
+/**
+ * What the depot keeps in LMDB: the named databases (dbi) of the env, the
+ * shape of their values, and the (de)serialisation of the variant set.
+ * `docs/depot-format.md` describes the same in prose.
+ */
+import type { InfoColumn, NumericArray, VariantSet } from '../codec/index.ts';
+
+/** Depot format version kept in `meta['format'].version`. */
+export const DEPOT_FORMAT_VERSION = 1;
+
+/** Names of the LMDB databases (dbi) of a depot's env. */
+export const DBI = {
+  /** 'format' → DepotMeta; 'head' → head version; 'segment' → SegmentState; 'next' → Counters. */
+  meta: 'meta',
+  /** 'set' → the serialised variant set. */
+  variants: 'variants',
+  /** seq (uint) → SampleEntry: one sample as added; seq orders samples. */
+  entries: 'entries',
+  /** [sampleId, seq] → true: every entry of a sample id, oldest first. */
+  byId: 'by_id',
+  /** chunk id (uint) → ChunkEntry: where a chunk lives. */
+  chunks: 'chunks',
+  /** version (uint) → LogEntry. */
+  log: 'log',
+  /** tag name → TagEntry. */
+  tags: 'tags',
+} as const;
+
+/** `meta['format']`: fixed at creation. */
+export interface DepotMeta {
+  readonly version: number;
+  /** Variants per record block. */
+  readonly blockSize: number;
+  /** zstd level used for new chunks. */
+  readonly level: number;
+  /** Target raw (uncompressed) chunk size, bytes. */
+  readonly chunkTargetBytes: number;
+  /** Segment files are rolled over when they would grow past this, bytes. */
+  readonly segmentMaxBytes: number;
+  /** ISO 8601 creation time. */
+  readonly created: string;
+}
+
+/** `meta['segment']`: the active segment file and its committed end. */
+export interface SegmentState {
+  /** Segment file number; the file is `chunks/<number, 6 digits>.vczc`. */
+  readonly file: number;
+  /** Byte offset of the end of the last committed chunk; bytes past it are crash leftovers. */
+  readonly end: number;
+}
+
+/** `meta['next']`: counters for ids. */
+export interface Counters {
+  readonly chunk: number;
+  readonly seq: number;
+}
+
+/** Where a chunk lives. */
+export interface ChunkEntry {
+  readonly file: number;
+  /** Byte offset of the chunk header in the segment file. */
+  readonly offset: number;
+  /** Bytes of the zstd frame (the chunk header of 24 bytes comes before it). */
+  readonly compressedLength: number;
+  /** Bytes of the decompressed chunk. */
+  readonly rawLength: number;
+}
+
+/** Per FORMAT field statistics of one sample (for the exporter's dims and dtypes). */
+export interface FieldStats {
+  /** Values per variant. */
+  readonly width: number;
+  /** Integer fields: smallest and largest value, sentinels included. */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** One sample as added by one commit. */
+export interface SampleEntry {
+  readonly sampleId: string;
+  /** Version that added it. */
+  readonly addedAt: number;
+  /** Version that removed it; absent while live in the head. */
+  removedAt?: number;
+  readonly ploidy: number;
+  /** [blocks] chunk id holding each block's record. */
+  readonly chunks: number[];
+  /** [blocks] byte offset of the record in its decompressed chunk (multiple of 8). */
+  readonly offsets: number[];
+  /** [blocks] record length, bytes. */
+  readonly lengths: number[];
+  /** FORMAT ID → stats, for fields present in the sample's calls. */
+  readonly fields: Record<string, FieldStats>;
+}
+
+/** The operations a log entry can record. */
+export type Operation = 'create' | 'put' | 'remove' | 'tag' | 'transaction';
+
+/** One committed version. */
+export interface LogEntry {
+  readonly version: number;
+  /** ISO 8601 commit time. */
+  readonly time: string;
+  readonly operation: Operation;
+  /** Samples added by this version. */
+  readonly added: string[];
+  /** Samples removed by this version. */
+  readonly removed: string[];
+  /** Tags created by this version. */
+  readonly tags: string[];
+  readonly message?: string;
+}
+
+/** A tag: an immutable name for a version. */
+export interface TagEntry {
+  readonly name: string;
+  readonly version: number;
+  /** ISO 8601 time the tag was taken. */
+  readonly time: string;
+  readonly message?: string;
+}
+
+// ------------------------------------------------------------ variant set
+
+type Dtype = 'i8' | 'i16' | 'i32' | 'f32' | 'u8';
+interface PackedArray {
+  readonly dtype: Dtype;
+  readonly bytes: Uint8Array;
+}
+
+function packArray(a: NumericArray | Uint8Array): PackedArray {
+  const dtype: Dtype =
+    a instanceof Int8Array ? 'i8' : a instanceof Int16Array ? 'i16' : a instanceof Int32Array ? 'i32' : a instanceof Float32Array ? 'f32' : 'u8';
+  return { dtype, bytes: new Uint8Array(a.buffer, a.byteOffset, a.byteLength) };
+}
+
+function unpackArray(p: PackedArray): NumericArray | Uint8Array {
+  // Copy into a fresh, aligned buffer: msgpack gives Buffers at arbitrary offsets.
+  const buf = new Uint8Array(p.bytes).buffer;
+  switch (p.dtype) {
+    case 'i8':
+      return new Int8Array(buf);
+    case 'i16':
+      return new Int16Array(buf);
+    case 'i32':
+      return new Int32Array(buf);
+    case 'f32':
+      return new Float32Array(buf);
+    default:
+      return new Uint8Array(buf);
+  }
+}
+
+/** The variant set as stored (typed arrays as dtype + bytes, keeping NaN bit patterns). */
+export function serializeVariantSet(vs: VariantSet): unknown {
+  return {
+    contigs: vs.contigs,
+    filters: vs.filters,
+    numVariants: vs.numVariants,
+    contig: packArray(vs.contig),
+    position: packArray(vs.position),
+    id: vs.id,
+    alleles: vs.alleles,
+    quality: packArray(vs.quality),
+    filter: packArray(vs.filter),
+    length: packArray(vs.length),
+    info: vs.info.map((c) => ({ def: c.def, width: c.width, values: Array.isArray(c.values) ? c.values : packArray(c.values as NumericArray) })),
+    format: vs.format,
+    hasGenotype: vs.hasGenotype,
+    metaInformation: vs.metaInformation,
+  };
+}
+
+/** Inverse of {@link serializeVariantSet}. */
+export function deserializeVariantSet(raw: unknown): VariantSet {
+  const r = raw as Record<string, any>;
+  return {
+    contigs: r.contigs,
+    filters: r.filters,
+    numVariants: r.numVariants,
+    contig: unpackArray(r.contig) as Int32Array,
+    position: unpackArray(r.position) as Int32Array,
+    id: r.id,
+    alleles: r.alleles,
+    quality: unpackArray(r.quality) as Float32Array,
+    filter: unpackArray(r.filter) as Uint8Array,
+    length: unpackArray(r.length) as Int32Array,
+    info: (r.info as any[]).map(
+      (c): InfoColumn => ({ def: c.def, width: c.width, values: Array.isArray(c.values) ? c.values : unpackArray(c.values) }),
+    ),
+    format: r.format,
+    hasGenotype: r.hasGenotype,
+    metaInformation: r.metaInformation,
+  };
+}

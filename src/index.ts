@@ -1,0 +1,15 @@
+/**
+ * vczdepot: a transactional, compressed system of record for per-sample
+ * variant calls, exporting VCF Zarr. This is the one public entry point.
+ */
+export * from './codec/index.ts';
+export * from './depot/index.ts';
+export {
+  ChunkCorruptionError,
+  ChunkFileHeaderError,
+  ChunkFileVersionError,
+  ChunkIOError,
+  isSchunkError,
+  zstdBackend,
+  _setZstdBackend,
+} from './schunk/index.ts';

@@ -1,0 +1,106 @@
+/**
+ * Errors of the VCZ writer (`src/vcz/zarr/*`, `src/vcz/export.ts`). Each
+ * class carries a literal `tag` and typed fields; `isVczWriteError(err, tag)`
+ * narrows them. Errors raised by `node:fs` or the zstd codec are kept in
+ * `cause`.
+ */
+
+export type VczWriteErrorTag = 'blosc-frame' | 'zarr-spec' | 'zarr-state' | 'export-source' | 'codec-unavailable';
+
+/** Base class of every error thrown by the VCZ writer. */
+export abstract class VczWriteError extends Error {
+  abstract readonly tag: VczWriteErrorTag;
+}
+
+/**
+ * A Blosc-1 frame cannot be decoded: short or inconsistent header, an
+ * unsupported version or compressor, a block running past the frame, or a
+ * zstd stream that does not decode to the block's size.
+ */
+export class BloscFrameError extends VczWriteError {
+  readonly tag = 'blosc-frame' as const;
+  constructor(
+    /** What is wrong, e.g. "header says cbytes 120 but the frame has 100 bytes". */
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`invalid Blosc frame: ${reason}`, options);
+    this.name = 'BloscFrameError';
+  }
+}
+
+/**
+ * An array or chunk request that the Zarr writer cannot honour: an invalid
+ * name, shape, chunk shape, dtype, compressor, chunk coordinates out of range
+ * or chunk data of the wrong type or length.
+ */
+export class ZarrSpecError extends VczWriteError {
+  readonly tag = 'zarr-spec' as const;
+  constructor(
+    /** The array's path inside the store, or `""` for the root group. */
+    readonly array: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`zarr array '${array}': ${reason}`, options);
+    this.name = 'ZarrSpecError';
+  }
+}
+
+/**
+ * The store is used out of order: writing after `finish()`/`abort()`, the
+ * output path already exists, or finishing fails to move the temporary
+ * directory into place.
+ */
+export class ZarrStateError extends VczWriteError {
+  readonly tag = 'zarr-state' as const;
+  constructor(
+    /** The output path. */
+    readonly path: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`zarr store '${path}': ${reason}`, options);
+    this.name = 'ZarrStateError';
+  }
+}
+
+/**
+ * The export source is inconsistent: `readBlock` returned the wrong number of
+ * records or records for the wrong block or sample, a field is wider than its
+ * VCZ dimension allows, or a value does not fit the array's dtype.
+ */
+export class ExportSourceError extends VczWriteError {
+  readonly tag = 'export-source' as const;
+  constructor(
+    readonly reason: string,
+    /** The VCZ array being written, when one is concerned. */
+    readonly array?: string,
+    options?: ErrorOptions,
+  ) {
+    super(`export: ${array ? `${array}: ` : ''}${reason}`, options);
+    this.name = 'ExportSourceError';
+  }
+}
+
+/** The native zstd codec (zstd-napi) could not be loaded, so nothing can be compressed. */
+export class CodecUnavailableError extends VczWriteError {
+  readonly tag = 'codec-unavailable' as const;
+  constructor(options?: ErrorOptions) {
+    super('the native zstd codec (zstd-napi) cannot be loaded; VCZ export needs it to compress chunks', options);
+    this.name = 'CodecUnavailableError';
+  }
+}
+
+type ByTag = {
+  'blosc-frame': BloscFrameError;
+  'zarr-spec': ZarrSpecError;
+  'zarr-state': ZarrStateError;
+  'export-source': ExportSourceError;
+  'codec-unavailable': CodecUnavailableError;
+};
+
+/** True when `err` is a VCZ writer error, optionally of the given tag. */
+export function isVczWriteError<T extends VczWriteErrorTag>(err: unknown, tag?: T): err is ByTag[T] {
+  return err instanceof VczWriteError && (tag === undefined || err.tag === tag);
+}

@@ -82,11 +82,12 @@ export function validateSampleCalls(vs: VariantSet, sampleId: string, calls: Sam
     if (gt.length !== n * ploidy) bad('GT', undefined, `genotype has ${gt.length} values; expected variants × ploidy = ${n} × ${ploidy} = ${n * ploidy} (wrong variant count?)`);
     if (!vs.hasGenotype) bad('GT', undefined, 'the variant set declares no FORMAT/GT');
     const counts = alleleCounts(vs);
+    const fill = INT_FILL; // a local: module bindings are getters under some loaders
     for (let v = 0, i = 0; v < n; v++) {
       const limit = counts[v]!;
       for (let p = 0; p < ploidy; p++, i++) {
         const a = gt[i]!;
-        if (a >= limit || a < INT_FILL) {
+        if (a >= limit || a < fill) {
           bad('GT', v, `allele index ${a} is out of range: the variant has ${limit} alleles (valid: 0..${limit - 1}, ${INT_MISSING} missing, ${INT_FILL} fill)`);
         }
       }
@@ -411,11 +412,12 @@ export function validateRecordView(vs: VariantSet, blockSize: number, view: Reco
   if (view.genotype) {
     const counts = alleleCounts(vs);
     const gt = view.genotype;
+    const fill = INT_FILL;
     for (let v = 0, i = 0; v < view.variantCount; v++) {
       const limit = counts[start + v]!;
       for (let p = 0; p < view.ploidy; p++, i++) {
         const a = gt[i]!;
-        if (a >= limit || a < INT_FILL) bad('GT', start + v, `allele index ${a} is out of range (${limit} alleles)`);
+        if (a >= limit || a < fill) bad('GT', start + v, `allele index ${a} is out of range (${limit} alleles)`);
       }
     }
   }

@@ -514,7 +514,10 @@ export class Depot {
           const total = chunks.reduce((s, c) => s + c.bytes.length, 0);
           if (seg.end + total > this.meta.segmentMaxBytes && seg.end > FILE_HEADER_SIZE) {
             const file = seg.file + 1;
-            seg = { file, end: writer.create(segmentPath(this.path, file)) };
+            const next = segmentPath(this.path, file);
+            // A file past the recorded one is a crash leftover: nothing references it.
+            rmSync(next, { force: true });
+            seg = { file, end: writer.create(next) };
           }
           const { offsets, end } = writer.appendChunks(segmentPath(this.path, seg.file), seg.end, chunks);
           chunks.forEach((c, i) => {

@@ -1,0 +1,133 @@
+/**
+ * Corruption of a depot's files: every damaged byte gives the specific typed
+ * error, never wrong data.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open as openLmdb } from 'lmdb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Depot, _setZstdBackend, isDepotError, isSchunkError, materializeCalls, zstdBackend } from '../../src/index.ts';
+import { diffCalls, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vczdepot-corrupt-'));
+});
+afterEach(() => {
+  _setZstdBackend(undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const vs = syntheticVariantSet({ numVariants: 400, seed: 3 });
+const calls = (seed: number) => syntheticCalls(vs, { seed });
+
+function makeDepot(): string {
+  const path = join(dir, 'd');
+  const d = Depot.create(path, vs, { blockSize: 100 });
+  d.put('S1', calls(1));
+  d.put('S2', calls(2));
+  d.close();
+  return path;
+}
+
+const segment = (path: string) => join(path, 'chunks', readdirSync(join(path, 'chunks')).sort()[0]!);
+
+function patchByte(file: string, offset: number, f: (b: number) => number) {
+  const fd = openSync(file, 'r+');
+  const b = Buffer.alloc(1);
+  readSync(fd, b, 0, 1, offset);
+  b[0] = f(b[0]!);
+  writeSync(fd, b, 0, 1, offset);
+  closeSync(fd);
+}
+
+/** Reads every sample; returns the error thrown, or undefined when all data came back intact. */
+function readAll(path: string): unknown {
+  const d = Depot.open(path, { readOnly: true });
+  try {
+    for (const [id, seed] of [['S1', 1], ['S2', 2]] as const) {
+      const diff = diffCalls(calls(seed), materializeCalls(vs, d.get(id).records));
+      if (diff) return new Error(`WRONG DATA for ${id}: ${diff}`);
+    }
+    return undefined;
+  } catch (err) {
+    return err;
+  } finally {
+    d.close();
+  }
+}
+
+describe('corruption', () => {
+  it('a flipped byte anywhere in the chunks is a ChunkCorruptionError naming file, offset and chunk', () => {
+    const path = makeDepot();
+    const file = segment(path);
+    const size = statSync(file).size;
+    // Flip bytes across the chunk area (header bytes, payload bytes) one at a time.
+    const step = Math.max(1, Math.floor((size - 16) / 60));
+    let detected = 0;
+    let tried = 0;
+    for (let off = 16; off < size; off += step) {
+      patchByte(file, off, (b) => b ^ 0x5a);
+      const err = readAll(path);
+      patchByte(file, off, (b) => b ^ 0x5a);
+      tried++;
+      expect(err, `byte ${off}`).toBeDefined();
+      expect((err as Error).message).not.toMatch(/WRONG DATA/);
+      expect(isSchunkError(err, 'chunk-corrupt'), String(err)).toBe(true);
+      const e = err as { file: string; offset: number; chunk: unknown };
+      expect(e.file).toBe(file);
+      expect(typeof e.offset).toBe('number');
+      expect(e.chunk).toBeDefined();
+      detected++;
+    }
+    expect(detected).toBe(tried);
+    expect(readAll(path)).toBeUndefined();
+  });
+
+  it('a truncated segment file is a ChunkCorruptionError (truncated)', () => {
+    const path = makeDepot();
+    const file = segment(path);
+    truncateSync(file, statSync(file).size - 10);
+    const err = readAll(path);
+    expect(isSchunkError(err, 'chunk-corrupt'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/truncated/);
+  });
+
+  it('a changed segment format version is a ChunkFileVersionError', () => {
+    const path = makeDepot();
+    for (const v of [0, 99]) {
+      patchByte(segment(path), 8, () => v);
+      const err = readAll(path);
+      expect(isSchunkError(err, 'file-version'), String(err)).toBe(true);
+    }
+  });
+
+  it('bad segment magic is a ChunkFileHeaderError', () => {
+    const path = makeDepot();
+    patchByte(segment(path), 0, () => 0x00);
+    expect(isSchunkError(readAll(path), 'file-header')).toBe(true);
+  });
+
+  it('a changed depot format version is a DepotVersionError', () => {
+    const path = makeDepot();
+    const env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
+    const meta = env.openDB({ name: 'meta', encoding: 'msgpack' });
+    meta.putSync('format', { ...meta.get('format'), version: 2 });
+    void env.close();
+    try {
+      Depot.open(path);
+      expect.fail('should throw');
+    } catch (err) {
+      expect(isDepotError(err, 'depot-version')).toBe(true);
+      expect((err as Error).message).toMatch(/upgrade vczdepot/);
+    }
+  });
+
+  it('the fzstd fallback decodes what the native codec wrote', () => {
+    const path = makeDepot();
+    _setZstdBackend('fzstd');
+    expect(zstdBackend()).toBe('fzstd');
+    expect(readAll(path)).toBeUndefined();
+  });
+});

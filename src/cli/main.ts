@@ -1,0 +1,300 @@
+/**
+ * The `vczdepot` command line. It only calls the library (src/index.ts).
+ * Exit codes: 0 success, 1 a failed operation (one-line reason on stderr),
+ * 2 a usage error.
+ */
+import { basename } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  Depot,
+  depotExportSource,
+  exportVcz,
+  readInput,
+  addSamplesFromFiles,
+  formatSampleVcf,
+  VCZDEPOT_VERSION,
+  type At,
+} from '../index.ts';
+import { progress } from './progress.ts';
+
+/** Parses a `--at` value: digits are a version, anything else a tag name. */
+function parseAt(v: string | undefined): At | undefined {
+  if (v === undefined) return undefined;
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'vczdepot.usage', `${name} must be a positive integer, got '${v}'`);
+    return n;
+  };
+}
+
+function print(json: boolean, data: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : text());
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+/** Builds the commander program (exported for tests). */
+export function program(): Command {
+  const prog = new Command('vczdepot')
+    .description('A transactional depot of per-sample variant calls that exports VCF Zarr (VCZ).')
+    .version(VCZDEPOT_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  prog
+    .command('create')
+    .description('create a depot from the variant set (and, unless --no-samples, the samples) of a VCF or VCZ')
+    .argument('<depot>', 'directory to create (must not exist or be empty)')
+    .requiredOption('--from <file>', 'VCF (.vcf, .vcf.gz) or VCZ (directory, .vcz.zip) to take the variants from')
+    .option('--no-samples', 'take only the variant set')
+    .option('--block-size <n>', 'variants per record block', positiveInt('--block-size'), 1000)
+    .option('--level <n>', 'zstd level of the chunks (1-19)', positiveInt('--level'), 3)
+    .option('--json', 'print the result as JSON')
+    .action(async (depotPath: string, o: { from: string; samples: boolean; blockSize: number; level: number; json?: boolean }) => {
+      const t0 = performance.now();
+      const data = await readInput(o.from);
+      const depot = Depot.create(depotPath, data.variantSet, { blockSize: o.blockSize, level: o.level });
+      let added: readonly string[] = [];
+      try {
+        if (o.samples && data.sampleIds.length > 0) {
+          added = addSamplesFromFiles(depot, [{ file: o.from, data }], { message: `create --from ${basename(o.from)}`, progress: progress('encoding samples', !o.json) }).added;
+        }
+      } catch (err) {
+        depot.close();
+        // Creation and the first samples are one step for the user: undo it.
+        (await import('node:fs')).rmSync(depotPath, { recursive: true, force: true });
+        throw err;
+      }
+      const result = { depot: depot.path, variants: data.variantSet.numVariants, samples: added.length, version: depot.version(), seconds: (performance.now() - t0) / 1000 };
+      depot.close();
+      print(!!o.json, result, () => `created ${result.depot}: ${result.variants} variants, ${result.samples} samples, version ${result.version} (${result.seconds.toFixed(2)} s)\n`);
+    });
+
+  prog
+    .command('append')
+    .description('add the samples of VCF/VCZ files, all in one transaction (all or nothing)')
+    .argument('<depot>')
+    .argument('<files...>', 'VCF or VCZ files holding exactly the depot\'s variants')
+    .option('-m, --message <text>', 'log message')
+    .option('--json', 'print the result as JSON')
+    .action(async (depotPath: string, files: string[], o: { message?: string; json?: boolean }) => {
+      const t0 = performance.now();
+      const depot = Depot.open(depotPath);
+      try {
+        const inputs = [];
+        for (const file of files) inputs.push({ file, data: await readInput(file) });
+        const commit = addSamplesFromFiles(depot, inputs, { ...(o.message ? { message: o.message } : {}), progress: progress('encoding samples', !o.json) });
+        const result = { ...commit, seconds: (performance.now() - t0) / 1000 };
+        print(!!o.json, result, () => `added ${commit.added.length} samples (version ${commit.version}, ${result.seconds.toFixed(2)} s)\n`);
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
+    .command('remove')
+    .description('hide samples from the head in one transaction (tags taken before keep them)')
+    .argument('<depot>')
+    .argument('<samples...>')
+    .option('-m, --message <text>', 'log message')
+    .option('--json', 'print the result as JSON')
+    .action((depotPath: string, samples: string[], o: { message?: string; json?: boolean }) => {
+      const depot = Depot.open(depotPath);
+      try {
+        const commit = depot.remove(samples, o.message ? { message: o.message } : {});
+        print(!!o.json, commit, () => `removed ${commit.removed.length} samples (version ${commit.version})\n`);
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
+    .command('tag')
+    .description('name the current head with an immutable tag')
+    .argument('<depot>')
+    .argument('<name>')
+    .option('-m, --message <text>', 'tag message')
+    .option('--json', 'print the result as JSON')
+    .action((depotPath: string, name: string, o: { message?: string; json?: boolean }) => {
+      const depot = Depot.open(depotPath);
+      try {
+        const t = depot.tag(name, o.message ? { message: o.message } : {});
+        print(!!o.json, t, () => `tagged version ${t.version} as ${t.name}\n`);
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
+    .command('tags')
+    .description('list tags')
+    .argument('<depot>')
+    .option('--json', 'print as JSON')
+    .action((depotPath: string, o: { json?: boolean }) => {
+      const depot = Depot.open(depotPath, { readOnly: true });
+      try {
+        const tags = depot.tags().map((t) => ({ ...t, samples: depot.samples({ at: t.version }).length }));
+        print(!!o.json, tags, () => tags.map((t) => `${t.name}\tversion ${t.version}\t${t.samples} samples\t${t.time}${t.message ? `\t${t.message}` : ''}\n`).join(''));
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
+    .command('log')
+    .description('list versions, oldest first')
+    .argument('<depot>')
+    .option('--json', 'print as JSON')
+    .action((depotPath: string, o: { json?: boolean }) => {
+      const depot = Depot.open(depotPath, { readOnly: true });
+      try {
+        const log = depot.log();
+        const summary = (ids: readonly string[]) => (ids.length > 5 ? `${ids.slice(0, 5).join(',')},… (${ids.length})` : ids.join(','));
+        print(!!o.json, log, () =>
+          log
+            .map((e) => {
+              const parts = [e.added.length ? `+${summary(e.added)}` : '', e.removed.length ? `-${summary(e.removed)}` : '', e.tags.length ? `tag ${e.tags.join(',')}` : ''].filter(Boolean);
+              return `${e.version}\t${e.time}\t${e.operation}\t${parts.join(' ')}${e.message ? `\t${e.message}` : ''}\n`;
+            })
+            .join(''),
+        );
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
+    .command('samples')
+    .description('list the samples, one id a line (like vcztools query -l)')
+    .argument('<depot>')
+    .option('--at <tag|version>', 'a tag name or version number (default: the head)')
+    .option('--json', 'print as JSON')
+    .action((depotPath: string, o: { at?: string; json?: boolean }) => {
+      const depot = Depot.open(depotPath, { readOnly: true });
+      try {
+        const at = parseAt(o.at);
+        const ids = depot.samples(at === undefined ? {} : { at });
+        print(!!o.json, ids, () => ids.map((s) => `${s}\n`).join(''));
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
+    .command('show')
+    .description("print a sample's calls as VCF lines")
+    .argument('<depot>')
+    .argument('<sample>')
+    .option('--at <tag|version>', 'a tag name or version number (default: the head)')
+    .action((depotPath: string, sample: string, o: { at?: string }) => {
+      const depot = Depot.open(depotPath, { readOnly: true });
+      try {
+        const at = parseAt(o.at);
+        const view = depot.get(sample, at === undefined ? {} : { at });
+        for (const line of formatSampleVcf(depot.variantSet, view)) process.stdout.write(line + '\n');
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
+    .command('export')
+    .description('write the samples of a version as a VCF Zarr store')
+    .argument('<depot>')
+    .argument('<out>', 'output directory (or .vcz.zip with --zip)')
+    .option('--at <tag|version>', 'a tag name or version number (default: the head)')
+    .addOption(new Option('--zarr-format <n>', 'Zarr format').choices(['2', '3']).default('2'))
+    .option('--variants-chunk-size <n>', 'variants per chunk (default min(variants, 1000))', positiveInt('--variants-chunk-size'))
+    .option('--samples-chunk-size <n>', 'samples per chunk (default min(samples, 10000))', positiveInt('--samples-chunk-size'))
+    .addOption(new Option('--compressor <name>', 'chunk codec').choices(['blosc', 'zstd']).default('blosc'))
+    .option('--zip', 'write a .vcz.zip instead of a directory')
+    .option('--force', 'overwrite an existing output')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        depotPath: string,
+        out: string,
+        o: { at?: string; zarrFormat: string; variantsChunkSize?: number; samplesChunkSize?: number; compressor: 'blosc' | 'zstd'; zip?: boolean; force?: boolean; json?: boolean },
+      ) => {
+        const depot = Depot.open(depotPath, { readOnly: true });
+        try {
+          const source = depotExportSource(depot, parseAt(o.at), `vczdepot-${VCZDEPOT_VERSION}`);
+          const bar = progress('writing chunks', !o.json);
+          const summary = await exportVcz(source, out, {
+            zarrFormat: Number(o.zarrFormat) as 2 | 3,
+            ...(o.variantsChunkSize ? { variantsChunkSize: o.variantsChunkSize } : {}),
+            ...(o.samplesChunkSize ? { samplesChunkSize: o.samplesChunkSize } : {}),
+            compressor: o.compressor,
+            zip: !!o.zip,
+            force: !!o.force,
+            onProgress: bar.update,
+          });
+          bar.stop();
+          const result = { ...summary, version: source.version, samples: source.sampleIds.length, variants: source.variantSet.numVariants };
+          print(!!o.json, result, () => `exported version ${result.version}: ${result.samples} samples × ${result.variants} variants → ${summary.path} (${mib(summary.bytes)}, ${summary.seconds.toFixed(2)} s)\n`);
+        } finally {
+          depot.close();
+        }
+      },
+    );
+
+  prog
+    .command('stats')
+    .description('sizes and counts of a depot')
+    .argument('<depot>')
+    .option('--json', 'print as JSON')
+    .action((depotPath: string, o: { json?: boolean }) => {
+      const depot = Depot.open(depotPath, { readOnly: true });
+      try {
+        const s = depot.stats();
+        const vs = depot.variantSet;
+        const calls = s.samples * vs.numVariants;
+        const result = { ...s, variants: vs.numVariants, blockSize: depot.meta.blockSize, bytesPerCall: calls ? s.chunkBytes / calls : 0 };
+        print(!!o.json, result, () =>
+          [
+            `depot        ${depot.path}`,
+            `version      ${s.head}`,
+            `samples      ${s.samples} live (${s.entries} ever added)`,
+            `variants     ${vs.numVariants} in blocks of ${depot.meta.blockSize}`,
+            `tags         ${s.tags}`,
+            `chunks       ${s.chunks} in ${s.segmentFiles} segment files, ${mib(s.chunkBytes)} on disk, ${mib(s.rawBytes)} raw`,
+            `index        ${mib(s.indexBytes)}`,
+            `bytes/call   ${result.bytesPerCall.toFixed(3)} (chunk bytes / (live samples × variants))`,
+            '',
+          ].join('\n'),
+        );
+      } finally {
+        depot.close();
+      }
+    });
+
+  return prog;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const prog = program();
+  prog.exitOverride();
+  for (const c of prog.commands) c.exitOverride();
+  try {
+    await prog.parseAsync(argv as string[]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'vczdepot.usage') process.stderr.write(`vczdepot: ${err.message}\n`);
+      return 2;
+    }
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`vczdepot: ${msg}\n`);
+    if (process.env.VCZDEPOT_DEBUG) console.error(err);
+    return 1;
+  }
+}
+

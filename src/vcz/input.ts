@@ -1,0 +1,30 @@
+/**
+ * Reading calls from a file, whatever its kind: VCF (plain or bgzipped) or
+ * VCZ (a directory, or a .zip, Zarr format 2 or 3).
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { SampleCalls, VariantSet } from '../codec/index.ts';
+import { readVcf } from './vcf.ts';
+import { readVcz } from './vcz-read.ts';
+
+/** The variant set and samples of an imported file. */
+export interface ImportedCalls {
+  readonly variantSet: VariantSet;
+  /** Sample ids in file order (VCZ null samples `""` excluded). */
+  readonly sampleIds: readonly string[];
+  /** The calls of sample `i` (0-based index into `sampleIds`). */
+  calls(i: number): SampleCalls;
+}
+
+/**
+ * Reads `path`: a directory or a name ending `.zip` is read as VCZ,
+ * anything else as VCF.
+ *
+ * @throws the VCF/VCZ readers' typed errors (file and line); an Error when
+ *   the path does not exist.
+ */
+export async function readInput(path: string): Promise<ImportedCalls> {
+  if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  if (statSync(path).isDirectory() || /\.zip$/i.test(path)) return readVcz(path);
+  return readVcf(path);
+}

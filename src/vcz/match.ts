@@ -1,0 +1,69 @@
+/**
+ * Checking that an incoming file holds the depot's variants, as vczstore's
+ * append does (vczstore `append.py`): same number of variants, same contig
+ * of each variant, same positions and the same alleles in the same order.
+ */
+import type { VariantSet } from '../codec/index.ts';
+
+
+/** One side of a mismatch. */
+export interface VariantSide {
+  readonly contig: string;
+  /** 1-based POS. */
+  readonly position: number;
+  readonly alleles: readonly string[];
+}
+
+/**
+ * The incoming file's variants differ from the depot's. Names the file, the
+ * first differing variant (0-based index) and both sides. Nothing was written.
+ */
+export class VariantSetMismatchError extends Error {
+  readonly tag = 'variant-set-mismatch' as const;
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly variantIndex?: number,
+    readonly depotSide?: VariantSide,
+    readonly fileSide?: VariantSide,
+  ) {
+    const show = (s?: VariantSide) => (s ? `${s.contig}:${s.position} ${s.alleles[0] ?? ''}>${s.alleles.slice(1).join(',') || '.'}` : 'none');
+    super(
+      `${file} does not hold the depot's variants: ${reason}` +
+        (variantIndex !== undefined ? ` at variant ${variantIndex} (depot ${show(depotSide)}, file ${show(fileSide)})` : '') +
+        '; nothing was written. Samples must be called on exactly the depot\'s variant set (normalise them first, e.g. with vczstore normalise).',
+    );
+    this.name = 'VariantSetMismatchError';
+  }
+}
+
+function side(vs: VariantSet, v: number): VariantSide | undefined {
+  if (v >= vs.numVariants) return undefined;
+  return { contig: vs.contigs[vs.contig[v]!]!.id, position: vs.position[v]!, alleles: vs.alleles[v]! };
+}
+
+/**
+ * @throws VariantSetMismatchError on the first difference: variant count,
+ *   contig, position or alleles (REF and ALTs, in order).
+ */
+export function checkSameVariants(depot: VariantSet, incoming: VariantSet, file: string): void {
+  const n = Math.min(depot.numVariants, incoming.numVariants);
+  for (let v = 0; v < n; v++) {
+    const a = side(depot, v)!;
+    const b = side(incoming, v)!;
+    const same = a.contig === b.contig && a.position === b.position && a.alleles.length === b.alleles.length && a.alleles.every((x, i) => x === b.alleles[i]);
+    if (!same) {
+      const what = a.contig !== b.contig ? 'the contig differs' : a.position !== b.position ? 'the position differs' : 'the alleles differ';
+      throw new VariantSetMismatchError(file, what, v, a, b);
+    }
+  }
+  if (depot.numVariants !== incoming.numVariants) {
+    throw new VariantSetMismatchError(
+      file,
+      `it has ${incoming.numVariants} variants, the depot ${depot.numVariants}`,
+      n,
+      side(depot, n),
+      side(incoming, n),
+    );
+  }
+}

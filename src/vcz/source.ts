@@ -1,0 +1,45 @@
+/**
+ * Adapting a depot (through its public API only) to what the VCZ exporter
+ * reads: the live samples at one version, their widths, and block reads.
+ */
+import type { At, Depot } from '../depot/index.ts';
+import type { FieldStats } from '../depot/index.ts';
+import type { ExportSource } from './export.ts';
+
+/**
+ * The samples live at `at` (default: the head *as of now*, pinned to its
+ * version number so that a concurrent writer cannot change what is
+ * exported), with per-field widths and Integer ranges merged over them.
+ *
+ * @throws UnknownTagError / UnknownVersionError for a bad `at`.
+ */
+export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot'): ExportSource & { version: number } {
+  const version = at === undefined ? depot.version() : typeof at === 'number' ? at : depot.tags().find((t) => t.name === at)?.version;
+  // Let the depot raise its own typed error for an unknown tag.
+  const info = depot.sampleInfo(version === undefined ? { at: at! } : { at: version });
+  const pinned = version ?? depot.version();
+  const fieldStats = new Map<string, { width: number; min?: number; max?: number }>();
+  let maxPloidy = 0;
+  for (const s of info) {
+    maxPloidy = Math.max(maxPloidy, s.ploidy);
+    for (const [id, st] of Object.entries(s.fields) as [string, FieldStats][]) {
+      const cur = fieldStats.get(id);
+      if (!cur) fieldStats.set(id, { ...st });
+      else {
+        cur.width = Math.max(cur.width, st.width);
+        if (st.min !== undefined) cur.min = Math.min(cur.min ?? st.min, st.min);
+        if (st.max !== undefined) cur.max = Math.max(cur.max ?? st.max, st.max);
+      }
+    }
+  }
+  return {
+    version: pinned,
+    variantSet: depot.variantSet,
+    sampleIds: info.map((s) => s.sampleId),
+    blockSize: depot.meta.blockSize,
+    maxPloidy,
+    fieldStats,
+    source,
+    readBlock: (ids, block) => depot.getMany(ids, { blocks: [block], at: pinned }).map((v) => v.records[0]!),
+  };
+}

@@ -1,0 +1,1307 @@
+/**
+ * VCF import: reads a VCF (plain or gzip/BGZF) into a `VariantSet` and
+ * per-sample `SampleCalls`, reproducing what bio2zarr's `vcf2zarr convert`
+ * writes (docs/vcz-format.md §3, §4): the same values bit for bit, the same
+ * widths (trailing dimensions) and the same Integer dtypes.
+ *
+ * The file is read once, as a stream: lines are split by hand from the
+ * decompressed bytes (node:zlib's gunzip handles BGZF's many members), the
+ * header is parsed with @gmod/vcf, and sample columns are parsed from the
+ * bytes straight into columnar typed arrays shaped [variants, samples, width]
+ * that grow (by doubling, and by widening the dtype or the width) as needed.
+ * `calls(i)` then gathers sample i's strided values into fresh arrays.
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import VCFParser from '@gmod/vcf';
+import type {
+  Contig,
+  FieldValues,
+  Filter,
+  FormatFieldDef,
+  InfoColumn,
+  InfoFieldDef,
+  InfoType,
+  IntArray,
+  SampleCalls,
+  VariantSet,
+  VcfNumber,
+  VcfType,
+} from '../codec/types.ts';
+import {
+  FLOAT32_FILL_BITS,
+  FLOAT32_MISSING_BITS,
+  INT_FILL,
+  INT_MISSING,
+  STRING_FILL,
+  STRING_MISSING,
+} from '../codec/sentinels.ts';
+import {
+  VcfFieldCountError,
+  VcfGenotypeError,
+  VcfHeaderError,
+  VcfSampleCountError,
+  VcfSyntaxError,
+  VcfTruncatedError,
+  VcfUndeclaredError,
+  VcfValueError,
+} from './errors.ts';
+
+/** What `readVcf` returns. */
+export interface VcfData {
+  /** The variants, contigs, filters, INFO columns and header metadata of the file. */
+  readonly variantSet: VariantSet;
+  /** Sample names from the `#CHROM` line, in column order (possibly empty). */
+  readonly sampleIds: string[];
+  /**
+   * The calls of sample `sampleIndex` (0-based, into `sampleIds`), as fresh
+   * arrays the caller owns:
+   * - `ploidy` P: the file-wide maximum GT ploidy (vcf2zarr's `ploidy`
+   *   dimension, at least 1) when the header declares FORMAT/GT, else 0 and no
+   *   `genotype`/`phased`;
+   * - `genotype`: [variants, P] allele indices (0 = REF), -1 missing (`.`),
+   *   -2 fill (a call of lower ploidy); all -1 where the record has no GT.
+   *   Int8Array unless an allele index exceeds 127 (then Int16Array, or
+   *   Int32Array beyond 32767);
+   * - `phased`: [variants] 0/1 as cyvcf2 reports it: in a record whose
+   *   largest call has ploidy ≥ 2, 1 when the separator before the second
+   *   allele is `|` or the call is haploid; 0 in records whose calls are all
+   *   haploid and where the record has no GT; all 1 when P = 1;
+   * - `fields`: every FORMAT field the header declares (except GT), in header
+   *   order, [variants, width] with the file-wide width (§ widths below) and
+   *   dtype (Integer: narrowest of Int8/16/32Array holding every value of the
+   *   field in the file; Float: Float32Array; String/Character: string[]).
+   *   Explicit `.` (or a sub-field the sample omits) → missing (-1, NaN
+   *   0x7F800001, `.`); positions past the sample's value count → fill (-2,
+   *   NaN 0x7F800002, `""`) — except Float, where positions below the
+   *   record's largest count over all samples are missing and only those
+   *   beyond it are fill (vcf2zarr re-stamps every NaN of the record's block
+   *   as missing); a field not in the record's FORMAT column → every
+   *   position missing.
+   * Throws RangeError for an index outside [0, sampleIds.length).
+   */
+  calls(sampleIndex: number): SampleCalls;
+  /** The value of the first `##source=` header line, `''` when there is none. */
+  readonly source: string;
+}
+
+/**
+ * Reads the VCF at `path` (plain text or gzip/BGZF-compressed, detected by the
+ * gzip magic bytes) and returns its variant set and per-sample calls exactly
+ * as `vcf2zarr convert` would store them.
+ *
+ * Variant set (all columns [variants], 0-based variant order = file order):
+ * - `contigs`: `##contig` lines in header order (with `length` when given),
+ *   then contigs used by records but not declared, in first-seen order;
+ * - `filters`: `##FILTER` lines in header order with PASS first, always
+ *   described "All filters passed" (htslib ignores a header's own PASS line);
+ * - `contig` index into `contigs`; `position` POS (1-based); `id` the whole ID
+ *   column (`.` when missing); `alleles` REF then ALTs (ALT `.` → REF only);
+ *   `quality` float32 (missing: NaN 0x7F800001); `filter` [variants, filters]
+ *   0/1 (FILTER `.` → all 0); `length` INFO/END − POS + 1 when END is present
+ *   (and ≥ POS), else len(REF);
+ * - `info`: every header INFO field, in header order, [variants, width]:
+ *   Flag → Uint8Array 0/1 (width 1); Integer → narrowest Int8/16/32Array
+ *   (all-missing → Int8Array); Float → Float32Array; String/Character →
+ *   string[] (Character keeps the first character of each value, as numpy's
+ *   `<U1`). A field absent from a record → all missing; present with k values
+ *   → those (`.` → missing) then fill; a single `.` for a numeric field → all
+ *   missing (cyvcf2 reports it as absent);
+ * - widths (INFO and FORMAT): Number=A → alleles − 1, R → alleles, G →
+ *   C(alleles + P − 1, P) with GT (else the largest observed count), where
+ *   alleles = max(largest REF+ALT count in the file, 2); a fixed n →
+ *   max(largest observed count, n); `.` → max(largest observed count, 1);
+ *   String values count their comma-separated parts;
+ * - `format`: FORMAT header fields except GT, header order; `hasGenotype`:
+ *   the header declares FORMAT/GT; `metaInformation`: `##key=value` lines
+ *   other than contig/FILTER/INFO/FORMAT, file order, value = text after the
+ *   first `=`.
+ *
+ * Errors (all `VcfError`s from ./errors.ts, with `file` and 1-based `line`):
+ * VcfTruncatedError (gzip stream cut short / corrupt, BGZF without EOF block),
+ * VcfHeaderError (no `#CHROM` line, bad columns, unknown Type or Number,
+ * duplicate sample names), VcfSyntaxError (fewer than 8 columns, non-numeric
+ * POS, more sample sub-fields than FORMAT keys, a FORMAT key given twice),
+ * VcfUndeclaredError (INFO, FORMAT or FILTER key not in the header),
+ * VcfValueError (non-numeric or out-of-int32-range Integer, non-numeric Float
+ * or QUAL), VcfGenotypeError (GT allele index ≥ number of alleles, or an
+ * unparseable GT), VcfSampleCountError (a line with more or fewer sample
+ * columns than the header, or no FORMAT column), VcfFieldCountError (a Number=A/R/G field with
+ * more values than its dimension, which vcf2zarr also rejects). A missing
+ * file rejects with Node's ENOENT error.
+ *
+ * Memory: every call of the file is held, columnar, in the narrowest dtype
+ * (about one byte per GT allele and per small Integer value; 1,000 samples ×
+ * 50,000 variants with GT:AD:DP:GQ:PL take ~0.9 GB, read in ~25 s).
+ */
+export async function readVcf(path: string): Promise<VcfData> {
+  const builder = new VcfBuilder(path);
+  await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line));
+  return builder.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Line reading
+
+const BGZF_EOF = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
+
+type LineHandler = (buf: Buffer, start: number, end: number, line: number) => void;
+
+/**
+ * Streams the lines of `path` (decompressing gzip) to `onLine` as byte ranges
+ * (without the `\n` or a trailing `\r`), with 1-based line numbers.
+ */
+async function forEachLine(path: string, onLine: LineHandler): Promise<void> {
+  const handle = await fsp.open(path, 'r');
+  let gzip = false;
+  let bgzfMissingEof = false;
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(18);
+    const { bytesRead } = await handle.read(head, 0, 18, 0);
+    gzip = bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const bgzf =
+      gzip && bytesRead >= 16 && (head[3]! & 4) !== 0 && head[12] === 0x42 && head[13] === 0x43;
+    if (bgzf) {
+      const tail = Buffer.alloc(BGZF_EOF.length);
+      if (size >= tail.length) await handle.read(tail, 0, tail.length, size - tail.length);
+      bgzfMissingEof = size < tail.length || !tail.equals(BGZF_EOF);
+    }
+  } finally {
+    await handle.close();
+  }
+
+  const src = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input: NodeJS.ReadableStream = gzip ? pipeline(src, createGunzip({ chunkSize: 1 << 18 }), () => {}) : src;
+  let line = 0;
+  let carry: Buffer[] = [];
+  const emit = (buf: Buffer, start: number, end: number): void => {
+    line++;
+    if (end > start && buf[end - 1] === 13) end--;
+    onLine(buf, start, end, line);
+  };
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let pos = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, pos);
+        if (nl < 0) {
+          if (pos < chunk.length) carry.push(chunk.subarray(pos));
+          break;
+        }
+        if (carry.length > 0) {
+          carry.push(chunk.subarray(pos, nl));
+          const joined = Buffer.concat(carry);
+          carry = [];
+          emit(joined, 0, joined.length);
+        } else {
+          emit(chunk, pos, nl);
+        }
+        pos = nl + 1;
+      }
+    }
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      throw new VcfTruncatedError(path, line, (err as Error).message, { cause: err });
+    }
+    throw err;
+  }
+  if (carry.length > 0) {
+    const joined = Buffer.concat(carry);
+    emit(joined, 0, joined.length);
+  }
+  if (bgzfMissingEof) {
+    throw new VcfTruncatedError(path, line, 'the BGZF end-of-file block is missing');
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Growable columns [variants, samples, width], C order
+
+type IntStore = Int8Array | Int16Array | Int32Array;
+
+const INT8_MIN = -128;
+const INT8_MAX = 127;
+const INT16_MIN = -32768;
+const INT16_MAX = 32767;
+
+function intStore(kind: 1 | 2 | 4, n: number): IntStore {
+  return kind === 1 ? new Int8Array(n) : kind === 2 ? new Int16Array(n) : new Int32Array(n);
+}
+
+function bytesFor(min: number, max: number): 1 | 2 | 4 {
+  if (min >= INT8_MIN && max <= INT8_MAX) return 1;
+  if (min >= INT16_MIN && max <= INT16_MAX) return 2;
+  return 4;
+}
+
+/** A column of numbers: ints (narrowest dtype seen so far) or float32 bit patterns. */
+class NumColumn {
+  data: IntStore | Uint32Array;
+  width: number;
+  cap = 0;
+  /** Largest value count seen in one cell, and the line where it was first seen. */
+  maxCount = 0;
+  maxCountLine = 0;
+  constructor(
+    readonly float: boolean,
+    readonly samples: number,
+    initialWidth: number,
+  ) {
+    this.width = Math.max(1, initialWidth);
+    this.data = float ? new Uint32Array(0) : new Int8Array(0);
+  }
+  get fill(): number {
+    return this.float ? FLOAT32_FILL_BITS : INT_FILL;
+  }
+  get intBytes(): 1 | 2 | 4 {
+    return this.data instanceof Int8Array ? 1 : this.data instanceof Int16Array ? 2 : 4;
+  }
+  /**
+   * Makes room for variant `v` with `count` values per cell and (ints) values
+   * in [min, max]; returns the offset of cell (v, s).
+   */
+  prepare(v: number, s: number, count: number, min: number, max: number, line: number): number {
+    if (count > this.maxCount) {
+      this.maxCount = count;
+      this.maxCountLine = line;
+    }
+    if (v >= this.cap || count > this.width) this.grow(v, count);
+    if (!this.float && count > 0) {
+      const need = bytesFor(min, max);
+      if (need > this.intBytes) {
+        const wider = intStore(need, this.data.length);
+        wider.set(this.data as IntStore);
+        this.data = wider;
+      }
+    }
+    return (v * this.samples + s) * this.width;
+  }
+  private grow(v: number, count: number): void {
+    const newCap = v >= this.cap ? Math.max(v + 1, this.cap * 2, 16) : this.cap;
+    const newWidth = Math.max(this.width, count);
+    const n = newCap * this.samples * newWidth;
+    const next: IntStore | Uint32Array = this.float ? new Uint32Array(n) : intStore(this.intBytes, n);
+    if (newWidth === this.width) {
+      next.set(this.data as never);
+    } else {
+      next.fill(this.fill);
+      const cells = this.cap * this.samples;
+      const w = this.width;
+      const old = this.data;
+      for (let c = 0; c < cells; c++) {
+        const from = c * w;
+        next.set(old.subarray(from, from + w) as never, c * newWidth);
+      }
+    }
+    this.data = next;
+    this.cap = newCap;
+    this.width = newWidth;
+  }
+}
+
+/** A column of strings (String / Character), interned. */
+class StrColumn {
+  data: string[] = [];
+  width: number;
+  cap = 0;
+  maxCount = 0;
+  maxCountLine = 0;
+  constructor(
+    readonly samples: number,
+    initialWidth: number,
+  ) {
+    this.width = Math.max(1, initialWidth);
+  }
+  prepare(v: number, s: number, count: number, line: number): number {
+    if (count > this.maxCount) {
+      this.maxCount = count;
+      this.maxCountLine = line;
+    }
+    if (v >= this.cap || count > this.width) {
+      const newCap = v >= this.cap ? Math.max(v + 1, this.cap * 2, 16) : this.cap;
+      const newWidth = Math.max(this.width, count);
+      if (newWidth === this.width) {
+        const n = newCap * this.samples * newWidth;
+        for (let k = this.data.length; k < n; k++) this.data.push(STRING_FILL);
+      } else {
+        const next = new Array<string>(newCap * this.samples * newWidth).fill(STRING_FILL);
+        const cells = this.cap * this.samples;
+        for (let c = 0; c < cells; c++) {
+          for (let j = 0; j < this.width; j++) next[c * newWidth + j] = this.data[c * this.width + j]!;
+        }
+        this.data = next;
+      }
+      this.cap = newCap;
+      this.width = newWidth;
+    }
+    return (v * this.samples + s) * this.width;
+  }
+}
+
+/** A growable byte array indexed by variant (flags, small counts). */
+class ByteVec {
+  data = new Uint8Array(16);
+  set(v: number, value: number): void {
+    if (v >= this.data.length) {
+      const next = new Uint8Array(Math.max(v + 1, this.data.length * 2));
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[v] = value;
+  }
+  get(v: number): number {
+    return v < this.data.length ? this.data[v]! : 0;
+  }
+}
+
+class IntVec {
+  data = new Int32Array(16);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+  take(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+const MAX_INTERNED = 1 << 16;
+
+/** A string cache so equal values share one string (bounded). */
+class Interner {
+  private map = new Map<string, string>();
+  get(s: string): string {
+    const hit = this.map.get(s);
+    if (hit !== undefined) return hit;
+    if (this.map.size < MAX_INTERNED) this.map.set(s, s);
+    return s;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Field accumulators
+
+interface FieldAcc {
+  readonly category: 'INFO' | 'FORMAT';
+  readonly id: string;
+  readonly type: InfoType;
+  readonly number: VcfNumber;
+  readonly description: string;
+  readonly num?: NumColumn;
+  readonly str?: StrColumn;
+  /** Per variant: 1 when the record lacks the field (→ all missing). */
+  readonly absent: ByteVec;
+  readonly interner: Interner;
+  /** Largest value count of any sample in the current record (FORMAT Float only). */
+  recMax: number;
+}
+
+function makeAcc(
+  category: 'INFO' | 'FORMAT',
+  id: string,
+  type: InfoType,
+  number: VcfNumber,
+  description: string,
+  samples: number,
+): FieldAcc {
+  const initialWidth = typeof number === 'number' ? Math.max(1, number) : 1;
+  const base = { category, id, type, number, description, absent: new ByteVec(), interner: new Interner(), recMax: 0 };
+  if (type === 'Integer' || type === 'Flag') return { ...base, num: new NumColumn(false, samples, type === 'Flag' ? 1 : initialWidth) };
+  if (type === 'Float') return { ...base, num: new NumColumn(true, samples, initialWidth) };
+  return { ...base, str: new StrColumn(samples, initialWidth) };
+}
+
+// ---------------------------------------------------------------------------
+// Parsing helpers (bytes)
+
+const TAB = 9;
+const COMMA = 44;
+const COLON = 58;
+const DOT = 46;
+const SLASH = 47;
+const PIPE = 124;
+const MINUS = 45;
+const PLUS = 43;
+const ZERO = 48;
+const NINE = 57;
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const FLOAT_RE = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf|infinity)$/i;
+const INT32_LOW = -2147483640; // htslib reserves INT32_MIN .. INT32_MIN + 7
+const INT32_HIGH = 2147483647;
+
+/** Parses a decimal integer in buf[a, b); returns NaN when it is not one. */
+function parseIntBytes(buf: Buffer, a: number, b: number): number {
+  let i = a;
+  let neg = false;
+  if (i < b && (buf[i] === MINUS || buf[i] === PLUS)) {
+    neg = buf[i] === MINUS;
+    i++;
+  }
+  if (i >= b) return NaN;
+  let x = 0;
+  for (; i < b; i++) {
+    const c = buf[i]!;
+    if (c < ZERO || c > NINE) return NaN;
+    x = x * 10 + (c - ZERO);
+  }
+  return neg ? -x : x;
+}
+
+/** Float32 bit pattern of the decimal in `s`; NaN input → the missing pattern; undefined if not a number. */
+function floatBits(s: string): number | undefined {
+  if (!FLOAT_RE.test(s)) return undefined;
+  const lower = s.toLowerCase();
+  let x: number;
+  if (lower.endsWith('nan')) return FLOAT32_MISSING_BITS;
+  if (lower.endsWith('inf') || lower.endsWith('infinity')) x = s.startsWith('-') ? -Infinity : Infinity;
+  else x = Number(s);
+  f32[0] = x;
+  return u32[0]!;
+}
+
+const VCF_TYPES: readonly string[] = ['Integer', 'Float', 'String', 'Character', 'Flag'];
+
+/** The ID of a structured header value `<ID=...,...>` (quote aware), or undefined. */
+function structuredId(line: string): string | undefined {
+  const open = line.indexOf('<');
+  if (open < 0) return undefined;
+  let i = open + 1;
+  while (i < line.length) {
+    const eq = line.indexOf('=', i);
+    if (eq < 0) return undefined;
+    const key = line.slice(i, eq).trim();
+    let j = eq + 1;
+    let value: string;
+    if (line[j] === '"') {
+      let k = j + 1;
+      while (k < line.length && line[k] !== '"') k += line[k] === '\\' ? 2 : 1;
+      value = line.slice(j + 1, k);
+      j = k + 1;
+      while (j < line.length && line[j] !== ',' && line[j] !== '>') j++;
+    } else {
+      let k = j;
+      while (k < line.length && line[k] !== ',' && line[k] !== '>') k++;
+      value = line.slice(j, k);
+      j = k;
+    }
+    if (key === 'ID') return value;
+    i = j + 1;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// The builder
+
+interface FormatLayout {
+  /** Per FORMAT key position: index into formatAccs, or -1 for GT. */
+  readonly slots: Int32Array;
+  readonly hasGt: boolean;
+  /** formatAccs indices not in this layout (absent for the record). */
+  readonly absent: readonly number[];
+  /** formatAccs indices of the Float fields in this layout. */
+  readonly floats: readonly number[];
+}
+
+class VcfBuilder {
+  private headerLines: { text: string; line: number }[] = [];
+  private inHeader = true;
+  private sampleIds: string[] = [];
+  private nSamples = 0;
+  private source = '';
+
+  private contigs: { id: string; length?: number }[] = [];
+  private contigIndex = new Map<string, number>();
+  private filters: Filter[] = [];
+  private filterIndex = new Map<string, number>();
+  private infoAccs: FieldAcc[] = [];
+  private infoIndex = new Map<string, number>();
+  private formatAccs: FieldAcc[] = [];
+  private formatIndex = new Map<string, number>();
+  private hasGenotype = false;
+  private metaInformation: [string, string][] = [];
+  private endInfo = -1;
+
+  private numVariants = 0;
+  private contigCol = new IntVec();
+  private positionCol = new IntVec();
+  private lengthCol = new IntVec();
+  private qualityCol = new IntVec(); // float32 bits stored as int32
+  private ids: string[] = [];
+  private alleles: string[][] = [];
+  private filterRows: number[][] = [];
+  private maxAllelesSeen = 0;
+
+  // genotypes
+  private gt: NumColumn | undefined;
+  private gtAbsent = new ByteVec();
+  private recordPloidy = new ByteVec();
+  private phaseBits = new Uint8Array(0);
+
+  private layouts = new Map<string, FormatLayout>();
+  private infoSeen: Int32Array = new Int32Array(0);
+
+  // scratch: the values of one cell (ints, or float32 bit patterns)
+  private vals = new Float64Array(64);
+  private nVals = 0;
+  private strs: string[] = [];
+
+  constructor(private readonly file: string) {}
+
+  line(buf: Buffer, start: number, end: number, lineNo: number): void {
+    if (this.inHeader) {
+      if (start < end && buf[start] === 35 /* # */) {
+        const text = buf.toString('utf8', start, end);
+        if (text.startsWith('##')) {
+          this.headerLines.push({ text, line: lineNo });
+        } else {
+          this.parseHeader(text, lineNo);
+          this.inHeader = false;
+        }
+        return;
+      }
+      if (start === end) return;
+      if (lineNo === 1 && end - start >= 3 && buf.toString('latin1', start, start + 3) === 'BCF') {
+        throw new VcfHeaderError(this.file, lineNo, 'this is a BCF file, not VCF; convert it with `bcftools view -Oz`');
+      }
+      throw new VcfHeaderError(this.file, lineNo, 'a data line comes before the #CHROM header line');
+    }
+    if (start === end) return;
+    this.record(buf, start, end, lineNo);
+  }
+
+  // ---- header ------------------------------------------------------------
+
+  private parseHeader(chromLine: string, chromLineNo: number): void {
+    const cols = chromLine.split('\t');
+    const expected = ['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO'];
+    if (cols.length < 8 || expected.some((c, i) => cols[i] !== c)) {
+      throw new VcfHeaderError(
+        this.file,
+        chromLineNo,
+        `the #CHROM line must start with ${expected.join('\\t')} (tab-separated)`,
+      );
+    }
+    if (cols.length > 8 && cols[8] !== 'FORMAT') {
+      throw new VcfHeaderError(this.file, chromLineNo, `the 9th column of the #CHROM line must be FORMAT, not '${cols[8]}'`);
+    }
+    const usable = this.headerLines.filter((h) => /^##[^=]+=/.test(h.text));
+    let parser: VCFParser;
+    try {
+      parser = new VCFParser({ header: [...usable.map((h) => h.text), chromLine].join('\n'), strict: false });
+    } catch (err) {
+      throw new VcfHeaderError(this.file, chromLineNo, (err as Error).message);
+    }
+    this.sampleIds = cols.slice(9);
+    this.nSamples = this.sampleIds.length;
+    const seenSamples = new Set<string>();
+    for (const s of this.sampleIds) {
+      if (seenSamples.has(s)) throw new VcfHeaderError(this.file, chromLineNo, `sample name '${s}' appears twice`);
+      seenSamples.add(s);
+    }
+
+    const metaOf = (section: string, id: string): Record<string, unknown> => {
+      const m = parser.getMetadata(section, id);
+      return m !== null && typeof m === 'object' ? (m as Record<string, unknown>) : {};
+    };
+    for (const { text, line } of this.headerLines) {
+      const m = /^##([^=]+)=(.*)$/s.exec(text);
+      if (!m) continue;
+      const key = m[1]!;
+      const value = m[2]!;
+      if (key !== 'contig' && key !== 'FILTER' && key !== 'INFO' && key !== 'FORMAT') {
+        this.metaInformation.push([key, value]);
+        if (key === 'source' && this.source === '') this.source = value;
+        continue;
+      }
+      if (!value.startsWith('<')) continue;
+      const id = structuredId(value);
+      if (id === undefined || id === '') {
+        throw new VcfHeaderError(this.file, line, `a ##${key} line has no ID`);
+      }
+      const meta = metaOf(key, id);
+      if (key === 'contig') {
+        if (this.contigIndex.has(id)) continue;
+        const len = meta['length'];
+        const length = typeof len === 'string' && /^\d+$/.test(len) ? Number(len) : typeof len === 'number' ? len : undefined;
+        this.contigIndex.set(id, this.contigs.length);
+        this.contigs.push(length === undefined ? { id } : { id, length });
+      } else if (key === 'FILTER') {
+        const description = typeof meta['Description'] === 'string' ? (meta['Description'] as string) : '';
+        // htslib (hence vcf2zarr) always describes PASS as "All filters passed",
+        // whatever a ##FILTER=<ID=PASS> line says.
+        if (id === 'PASS') continue;
+        if (this.filterIndex.has(id)) continue;
+        this.filterIndex.set(id, this.filters.length);
+        this.filters.push({ id, description });
+      } else {
+        const isInfo = key === 'INFO';
+        const index = isInfo ? this.infoIndex : this.formatIndex;
+        if (index.has(id) || (!isInfo && id === 'GT' && this.hasGenotype)) continue;
+        const type = meta['Type'];
+        if (typeof type !== 'string' || !VCF_TYPES.includes(type) || (!isInfo && type === 'Flag')) {
+          throw new VcfHeaderError(
+            this.file,
+            line,
+            `${key}/${id} has Type '${String(type)}'; expected Integer, Float, String, Character${isInfo ? ' or Flag' : ''}`,
+          );
+        }
+        const rawNumber = meta['Number'];
+        let number: VcfNumber;
+        if (typeof rawNumber === 'number' && Number.isInteger(rawNumber) && rawNumber >= 0) number = rawNumber;
+        else if (rawNumber === 'A' || rawNumber === 'R' || rawNumber === 'G' || rawNumber === '.') number = rawNumber;
+        else {
+          throw new VcfHeaderError(this.file, line, `${key}/${id} has Number '${String(rawNumber)}'; expected an integer, A, R, G or .`);
+        }
+        const description = typeof meta['Description'] === 'string' ? (meta['Description'] as string) : '';
+        if (!isInfo && id === 'GT') {
+          this.hasGenotype = true;
+          continue;
+        }
+        index.set(id, (isInfo ? this.infoAccs : this.formatAccs).length);
+        const acc = makeAcc(key, id, type as InfoType, number, description, isInfo ? 1 : this.nSamples);
+        (isInfo ? this.infoAccs : this.formatAccs).push(acc);
+        if (isInfo && id === 'END' && type === 'Integer') this.endInfo = this.infoAccs.length - 1;
+      }
+    }
+    this.filters.unshift({ id: 'PASS', description: 'All filters passed' });
+    this.filterIndex = new Map(this.filters.map((f, i) => [f.id, i]));
+    this.infoSeen = new Int32Array(this.infoAccs.length).fill(-1);
+    if (this.hasGenotype) this.gt = new NumColumn(false, this.nSamples, 1);
+  }
+
+  // ---- records -------------------------------------------------------------
+
+  private record(buf: Buffer, start: number, end: number, lineNo: number): void {
+    const file = this.file;
+    // Column boundaries of the first 9 columns.
+    const colStart: number[] = [];
+    const colEnd: number[] = [];
+    let p = start;
+    for (let c = 0; c < 9 && p <= end; c++) {
+      let t = buf.indexOf(TAB, p);
+      if (t < 0 || t > end) t = end;
+      colStart.push(p);
+      colEnd.push(t);
+      p = t + 1;
+    }
+    if (colStart.length < 8) {
+      throw new VcfSyntaxError(file, lineNo, `${colStart.length} tab-separated column(s); a data line needs at least 8 (CHROM POS ID REF ALT QUAL FILTER INFO)`);
+    }
+    const text = (c: number): string => buf.toString('utf8', colStart[c]!, colEnd[c]!);
+    const v = this.numVariants;
+
+    // CHROM
+    const chrom = text(0);
+    let ci = this.contigIndex.get(chrom);
+    if (ci === undefined) {
+      ci = this.contigs.length;
+      this.contigIndex.set(chrom, ci);
+      this.contigs.push({ id: chrom });
+    }
+    // POS
+    const pos = parseIntBytes(buf, colStart[1]!, colEnd[1]!);
+    if (!Number.isFinite(pos) || pos < 0 || pos > INT32_HIGH) {
+      throw new VcfSyntaxError(file, lineNo, `POS '${text(1)}' is not a non-negative integer`);
+    }
+    // ID, REF, ALT
+    const id = colEnd[2]! > colStart[2]! ? text(2) : STRING_MISSING;
+    const ref = text(3);
+    const altText = text(4);
+    const alleles = altText === '.' || altText === '' ? [ref] : [ref, ...altText.split(',')];
+    if (alleles.length > this.maxAllelesSeen) this.maxAllelesSeen = alleles.length;
+    // QUAL
+    let qualBits: number;
+    if (colEnd[5] === colStart[5]! + 1 && buf[colStart[5]!] === DOT) qualBits = FLOAT32_MISSING_BITS;
+    else {
+      const q = text(5);
+      const bits = floatBits(q);
+      if (bits === undefined) throw new VcfValueError(file, lineNo, 'QUAL', q, 'a number or .');
+      // An explicit NaN QUAL reaches vcf2zarr as a plain NaN (not the missing pattern).
+      qualBits = /nan$/i.test(q) ? 0x7fc00000 : bits;
+    }
+    // FILTER
+    const filterText = text(6);
+    const filterRow: number[] = [];
+    if (filterText !== '.' && filterText !== '') {
+      for (const f of filterText.split(';')) {
+        const fi = this.filterIndex.get(f);
+        if (fi === undefined) throw new VcfUndeclaredError(file, lineNo, 'FILTER', f);
+        if (!filterRow.includes(fi)) filterRow.push(fi);
+      }
+    }
+    // INFO
+    let length = ref.length;
+    const infoText = text(7);
+    if (infoText !== '.' && infoText !== '') {
+      for (const item of infoText.split(';')) {
+        if (item === '') continue;
+        const eq = item.indexOf('=');
+        const key = eq < 0 ? item : item.slice(0, eq);
+        const fi = this.infoIndex.get(key);
+        if (fi === undefined) throw new VcfUndeclaredError(file, lineNo, 'INFO', key);
+        if (this.infoSeen[fi] === v) continue; // a repeated key: the first wins
+        this.infoSeen[fi] = v;
+        const acc = this.infoAccs[fi]!;
+        const present = this.infoValue(acc, v, eq < 0 ? undefined : item.slice(eq + 1), lineNo);
+        if (!present) acc.absent.set(v, 1);
+        else if (fi === this.endInfo) {
+          const end0 = this.vals[0]!;
+          if (this.nVals > 0 && end0 !== INT_MISSING && end0 >= pos) length = end0 - pos + 1;
+        }
+      }
+    }
+    for (let fi = 0; fi < this.infoAccs.length; fi++) {
+      if (this.infoSeen[fi] !== v) this.infoAccs[fi]!.absent.set(v, 1);
+    }
+
+    // FORMAT and samples
+    const nCols = colStart.length;
+    if (this.nSamples > 0) {
+      if (nCols < 9) {
+        throw new VcfSampleCountError(file, lineNo, this.nSamples, 0);
+      }
+      this.samples(buf, colStart[8]!, colEnd[8]!, colEnd[8]! + 1, end, v, alleles.length, lineNo);
+    } else if (nCols === 9 && colEnd[8]! < end) {
+      let extra = 0;
+      for (let i = colEnd[8]!; i < end; i++) if (buf[i] === TAB) extra++;
+      throw new VcfSampleCountError(file, lineNo, 0, extra);
+    } else if (this.formatAccs.length > 0 || this.hasGenotype) {
+      for (const acc of this.formatAccs) acc.absent.set(v, 1);
+      if (this.hasGenotype) this.gtAbsent.set(v, 1);
+    }
+
+    this.contigCol.push(ci);
+    this.positionCol.push(pos);
+    this.lengthCol.push(length);
+    this.qualityCol.push(qualBits | 0);
+    this.ids.push(id);
+    this.alleles.push(alleles);
+    this.filterRows.push(filterRow);
+    this.numVariants++;
+  }
+
+  /**
+   * Stores one INFO value; returns false when it counts as absent (a single
+   * `.` for a numeric field, as cyvcf2 reports it).
+   */
+  private infoValue(acc: FieldAcc, v: number, value: string | undefined, lineNo: number): boolean {
+    const type = acc.type;
+    if (type === 'Flag') {
+      const col = acc.num!;
+      const o = col.prepare(v, 0, 1, 1, 1, lineNo);
+      col.data[o] = 1;
+      return true;
+    }
+    if (value === undefined || value === '') return false; // a bare key of a non-Flag field
+    const items = value.split(',');
+    if (type === 'Integer' || type === 'Float') {
+      if (items.length === 1 && items[0] === '.') return false;
+      this.nVals = 0;
+      let min = 0;
+      let max = 0;
+      for (const it of items) {
+        let x: number;
+        if (it === '.' || it === '') x = type === 'Integer' ? INT_MISSING : FLOAT32_MISSING_BITS;
+        else if (type === 'Integer') {
+          x = Number(it);
+          if (!/^[+-]?\d+$/.test(it) || x < INT32_LOW || x > INT32_HIGH) {
+            throw new VcfValueError(this.file, lineNo, `INFO/${acc.id}`, it, 'an Integer (int32)');
+          }
+        } else {
+          const bits = floatBits(it);
+          if (bits === undefined) throw new VcfValueError(this.file, lineNo, `INFO/${acc.id}`, it, 'a Float');
+          x = bits;
+        }
+        if (x < min) min = x;
+        if (x > max) max = x;
+        this.push(x);
+      }
+      const n = this.nVals;
+      const vals = this.vals;
+      const col = acc.num!;
+      const o = col.prepare(v, 0, n, min, max, lineNo);
+      const d = col.data;
+      for (let j = 0; j < n; j++) d[o + j] = vals[j]!;
+      const fill = col.fill;
+      for (let j = n; j < col.width; j++) d[o + j] = fill;
+      return true;
+    }
+    const col = acc.str!;
+    const o = col.prepare(v, 0, items.length, lineNo);
+    for (let j = 0; j < items.length; j++) {
+      const it = items[j]!;
+      col.data[o + j] = acc.interner.get(type === 'Character' ? firstChar(it) : it);
+    }
+    for (let j = items.length; j < col.width; j++) col.data[o + j] = STRING_FILL;
+    return true;
+  }
+
+  private layout(formatText: string, lineNo: number): FormatLayout {
+    let layout = this.layouts.get(formatText);
+    if (layout) return layout;
+    const keys = formatText === '.' || formatText === '' ? [] : formatText.split(':');
+    const slots = new Int32Array(keys.length);
+    const used = new Set<number>();
+    let hasGt = false;
+    keys.forEach((k, i) => {
+      if (k === 'GT' && this.hasGenotype) {
+        slots[i] = -1;
+        hasGt = true;
+        return;
+      }
+      const fi = this.formatIndex.get(k);
+      if (fi === undefined) throw new VcfUndeclaredError(this.file, lineNo, 'FORMAT', k);
+      if (used.has(fi)) throw new VcfSyntaxError(this.file, lineNo, `FORMAT key '${k}' appears twice`);
+      used.add(fi);
+      slots[i] = fi;
+    });
+    const absent: number[] = [];
+    for (let fi = 0; fi < this.formatAccs.length; fi++) if (!used.has(fi)) absent.push(fi);
+    const floats = [...used].filter((fi) => this.formatAccs[fi]!.type === 'Float');
+    layout = { slots, hasGt, absent, floats };
+    this.layouts.set(formatText, layout);
+    return layout;
+  }
+
+  private samples(
+    buf: Buffer,
+    fmtStart: number,
+    fmtEnd: number,
+    p: number,
+    end: number,
+    v: number,
+    numAlleles: number,
+    lineNo: number,
+  ): void {
+    const layout = this.layout(buf.toString('latin1', fmtStart, fmtEnd), lineNo);
+    const S = this.nSamples;
+    const slots = layout.slots;
+    const nKeys = slots.length;
+    for (const fi of layout.absent) this.formatAccs[fi]!.absent.set(v, 1);
+    for (const fi of layout.floats) this.formatAccs[fi]!.recMax = 0;
+    if (this.hasGenotype) {
+      if (layout.hasGt) {
+        if (this.phaseBits.length < (v + 1) * S) {
+          const next = new Uint8Array(Math.max((v + 1) * S, this.phaseBits.length * 2, 16 * S));
+          next.set(this.phaseBits);
+          this.phaseBits = next;
+        }
+      } else {
+        this.gtAbsent.set(v, 1);
+      }
+    }
+    let recPloidy = 0;
+    let s = 0;
+    for (;;) {
+      if (p > end) break;
+      let colEnd = buf.indexOf(TAB, p);
+      if (colEnd < 0 || colEnd > end) colEnd = end;
+      if (s >= S) {
+        let actual = S + 1;
+        for (let i = colEnd; i < end; i++) if (buf[i] === TAB) actual++;
+        throw new VcfSampleCountError(this.file, lineNo, S, actual);
+      }
+      let q = p;
+      let j = 0;
+      for (;;) {
+        let fe = q;
+        while (fe < colEnd && buf[fe] !== COLON) fe++;
+        if (j >= nKeys) {
+          if (nKeys === 0) break; // FORMAT `.`: the sample column carries nothing
+          throw new VcfSyntaxError(
+            this.file,
+            lineNo,
+            `sample '${this.sampleIds[s]}' has more sub-fields than the FORMAT column's ${nKeys} key(s)`,
+          );
+        }
+        const slot = slots[j]!;
+        if (slot < 0) {
+          const ploidy = this.genotype(buf, q, fe, v, s, numAlleles, lineNo);
+          if (ploidy > recPloidy) recPloidy = ploidy;
+        } else {
+          this.formatValue(this.formatAccs[slot]!, buf, q, fe, v, s, lineNo);
+        }
+        j++;
+        if (fe >= colEnd) break;
+        q = fe + 1;
+      }
+      // Trailing sub-fields dropped: htslib stores them as one missing value.
+      for (; j < nKeys; j++) {
+        const slot = slots[j]!;
+        if (slot < 0) {
+          const ploidy = this.genotype(buf, 0, 0, v, s, numAlleles, lineNo);
+          if (ploidy > recPloidy) recPloidy = ploidy;
+        } else {
+          this.formatValue(this.formatAccs[slot]!, buf, 0, 0, v, s, lineNo, true);
+        }
+      }
+      s++;
+      p = colEnd + 1;
+    }
+    if (s < S) throw new VcfSampleCountError(this.file, lineNo, S, s);
+    if (layout.hasGt) this.recordPloidy.set(v, Math.min(recPloidy, 255));
+    // vcf2zarr quirk (bio2zarr sanitise_value_float_2d re-stamps every NaN of
+    // the record's [samples, max count] block as missing): a Float FORMAT
+    // sample with fewer values than the record's largest count gets missing,
+    // not fill, up to that count; fill only beyond it.
+    for (const fi of layout.floats) {
+      const acc = this.formatAccs[fi]!;
+      const col = acc.num!;
+      const W = col.width;
+      const d = col.data;
+      const upto = acc.recMax;
+      for (let t = 0; t < S; t++) {
+        const o = (v * S + t) * W;
+        for (let j = 0; j < upto; j++) if (d[o + j] === FLOAT32_FILL_BITS) d[o + j] = FLOAT32_MISSING_BITS;
+      }
+    }
+  }
+
+  /** Parses GT in buf[a, b) for sample s; returns its ploidy. */
+  private genotype(buf: Buffer, a: number, b: number, v: number, s: number, numAlleles: number, lineNo: number): number {
+    this.nVals = 0;
+    let i = a;
+    // VCF 4.4 allows a leading phase marker: `|0`.
+    if (i < b && (buf[i] === PIPE || buf[i] === SLASH)) i++;
+    let secondSep = 0;
+    let max = 0;
+    if (i >= b) {
+      this.push(INT_MISSING);
+    } else {
+      for (;;) {
+        let x: number;
+        if (buf[i] === DOT) {
+          x = INT_MISSING;
+          i++;
+        } else {
+          let k = i;
+          x = 0;
+          while (k < b && buf[k]! >= ZERO && buf[k]! <= NINE) {
+            x = x * 10 + (buf[k]! - ZERO);
+            k++;
+          }
+          if (k === i) throw this.gtError(buf, a, b, s, numAlleles, lineNo);
+          i = k;
+          if (x >= numAlleles) throw this.gtError(buf, a, b, s, numAlleles, lineNo);
+          if (x > max) max = x;
+        }
+        this.push(x);
+        if (i >= b) break;
+        const sep = buf[i]!;
+        if (sep !== SLASH && sep !== PIPE) throw this.gtError(buf, a, b, s, numAlleles, lineNo);
+        if (this.nVals === 1) secondSep = sep;
+        i++;
+        if (i >= b) throw this.gtError(buf, a, b, s, numAlleles, lineNo);
+      }
+    }
+    const col = this.gt!;
+    const n = this.nVals;
+    const vals = this.vals;
+    const o = col.prepare(v, s, n, INT_FILL, max, lineNo);
+    const d = col.data;
+    for (let j = 0; j < n; j++) d[o + j] = vals[j]!;
+    for (let j = n; j < col.width; j++) d[o + j] = INT_FILL;
+    // cyvcf2's phase flag: the phase bit of the second allele slot; a haploid
+    // call's second slot is htslib's vector end, whose low bit is 1.
+    this.phaseBits[v * this.nSamples + s] = n === 1 || secondSep === PIPE ? 1 : 0;
+    return n;
+  }
+
+  /** Appends a value to the scratch cell. */
+  private push(x: number): void {
+    if (this.nVals === this.vals.length) {
+      const next = new Float64Array(this.vals.length * 2);
+      next.set(this.vals);
+      this.vals = next;
+    }
+    this.vals[this.nVals++] = x;
+  }
+
+  private gtError(buf: Buffer, a: number, b: number, s: number, numAlleles: number, lineNo: number): VcfGenotypeError {
+    return new VcfGenotypeError(this.file, lineNo, this.sampleIds[s]!, buf.toString('utf8', a, b), numAlleles);
+  }
+
+  /** Stores FORMAT values buf[a, b) of sample s (dropped = a sub-field the sample omits). */
+  private formatValue(
+    acc: FieldAcc,
+    buf: Buffer,
+    a: number,
+    b: number,
+    v: number,
+    s: number,
+    lineNo: number,
+    dropped = false,
+  ): void {
+    const type = acc.type;
+    if (type === 'Integer' || type === 'Float') {
+      const col = acc.num!;
+      this.nVals = 0;
+      let min = 0;
+      let max = 0;
+      if (dropped || a === b) {
+        this.push(type === 'Integer' ? INT_MISSING : FLOAT32_MISSING_BITS);
+      } else {
+        let q = a;
+        for (;;) {
+          let e = q;
+          while (e < b && buf[e] !== COMMA) e++;
+          let x: number;
+          if ((e - q === 1 && buf[q] === DOT) || e === q) {
+            x = type === 'Integer' ? INT_MISSING : FLOAT32_MISSING_BITS;
+          } else if (type === 'Integer') {
+            x = parseIntBytes(buf, q, e);
+            if (!(x >= INT32_LOW && x <= INT32_HIGH)) {
+              throw new VcfValueError(this.file, lineNo, `FORMAT/${acc.id}`, buf.toString('utf8', q, e), 'an Integer (int32)', this.sampleIds[s]);
+            }
+            if (x < min) min = x;
+            if (x > max) max = x;
+          } else {
+            const str = buf.toString('latin1', q, e);
+            const bits = floatBits(str);
+            if (bits === undefined) {
+              throw new VcfValueError(this.file, lineNo, `FORMAT/${acc.id}`, buf.toString('utf8', q, e), 'a Float', this.sampleIds[s]);
+            }
+            x = bits;
+          }
+          this.push(x);
+          if (e >= b) break;
+          q = e + 1;
+        }
+      }
+      const n = this.nVals;
+      const vals = this.vals;
+      if (n > acc.recMax) acc.recMax = n;
+      const o = col.prepare(v, s, n, min, max, lineNo);
+      const d = col.data;
+      for (let j = 0; j < n; j++) d[o + j] = vals[j]!;
+      const fill = col.fill;
+      for (let j = n; j < col.width; j++) d[o + j] = fill;
+      return;
+    }
+    const col = acc.str!;
+    const strs = this.strs;
+    strs.length = 0;
+    if (dropped) strs.push(STRING_MISSING);
+    else {
+      const text = buf.toString('utf8', a, b);
+      for (const it of text.split(',')) strs.push(type === 'Character' ? firstChar(it) : it);
+    }
+    const n = strs.length;
+    const o = col.prepare(v, s, n, lineNo);
+    const d = col.data;
+    for (let j = 0; j < n; j++) d[o + j] = acc.interner.get(strs[j]!);
+    for (let j = n; j < col.width; j++) d[o + j] = STRING_FILL;
+  }
+
+  // ---- finish ----------------------------------------------------------------
+
+  finish(): VcfData {
+    if (this.inHeader) {
+      throw new VcfHeaderError(this.file, 0, 'no #CHROM header line (is this a VCF file?)');
+    }
+    const V = this.numVariants;
+    const S = this.nSamples;
+    const file = this.file;
+    const maxAlleles = Math.max(this.maxAllelesSeen, 2);
+    let ploidy = 0;
+    if (this.hasGenotype) {
+      let p = 1;
+      for (let v = 0; v < V; v++) if (this.recordPloidy.get(v) > p) p = this.recordPloidy.get(v);
+      ploidy = p;
+    }
+    let genotypes = 0;
+    if (this.hasGenotype) genotypes = binomial(maxAlleles + ploidy - 1, ploidy);
+    else {
+      for (const acc of this.formatAccs) {
+        if (acc.number === 'G') genotypes = Math.max(genotypes, (acc.num ?? acc.str)!.maxCount);
+      }
+    }
+    const widthOf = (acc: FieldAcc): number => {
+      const col = (acc.num ?? acc.str)!;
+      const observed = col.maxCount;
+      let limit: number | undefined;
+      let width: number;
+      switch (acc.number) {
+        case 'A':
+          width = limit = maxAlleles - 1;
+          break;
+        case 'R':
+          width = limit = maxAlleles;
+          break;
+        case 'G':
+          if (genotypes > 0) width = limit = genotypes;
+          else width = Math.max(observed, 1);
+          break;
+        case '.':
+          width = Math.max(observed, 1);
+          break;
+        default:
+          width = acc.type === 'Flag' ? 1 : Math.max(observed, acc.number, 1);
+      }
+      if (limit !== undefined && observed > limit) {
+        throw new VcfFieldCountError(file, col.maxCountLine, `${acc.category}/${acc.id}`, observed, limit);
+      }
+      return width;
+    };
+
+    // Variant columns
+    const quality = new Float32Array(V);
+    new Uint32Array(quality.buffer).set(new Uint32Array(this.qualityCol.take().buffer, 0, V));
+    const F = this.filters.length;
+    const filter = new Uint8Array(V * F);
+    for (let v = 0; v < V; v++) for (const fi of this.filterRows[v]!) filter[v * F + fi] = 1;
+
+    const info: InfoColumn[] = this.infoAccs.map((acc) => {
+      const width = widthOf(acc);
+      const def: InfoFieldDef = { id: acc.id, type: acc.type, number: acc.number, description: acc.description };
+      if (acc.type === 'Flag') {
+        const values = new Uint8Array(V);
+        const col = acc.num!;
+        for (let v = 0; v < V; v++) values[v] = acc.absent.get(v) || v >= col.cap ? 0 : col.data[v]! ? 1 : 0;
+        return { def, width: 1, values };
+      }
+      return { def, width, values: gather(acc, 0, V, width) };
+    });
+    const format: FormatFieldDef[] = this.formatAccs.map((acc) => ({
+      id: acc.id,
+      type: acc.type as VcfType,
+      number: acc.number,
+      description: acc.description,
+    }));
+    const formatWidths = this.formatAccs.map(widthOf);
+
+    const contigs: Contig[] = this.contigs.map((c) => (c.length === undefined ? { id: c.id } : { id: c.id, length: c.length }));
+    const variantSet: VariantSet = {
+      contigs,
+      filters: this.filters,
+      numVariants: V,
+      contig: this.contigCol.take(),
+      position: this.positionCol.take(),
+      id: this.ids,
+      alleles: this.alleles,
+      quality,
+      filter,
+      length: this.lengthCol.take(),
+      info,
+      format,
+      hasGenotype: this.hasGenotype,
+      metaInformation: this.metaInformation,
+    };
+
+    const gtCol = this.gt;
+    const gtAbsent = this.gtAbsent;
+    const recordPloidy = this.recordPloidy;
+    const phaseBits = this.phaseBits;
+    const formatAccs = this.formatAccs;
+    const calls = (i: number): SampleCalls => {
+      if (!Number.isInteger(i) || i < 0 || i >= S) {
+        throw new RangeError(`sample index ${i} is outside [0, ${S})`);
+      }
+      const fields: FieldValues[] = formatAccs.map((acc, k) => {
+        const width = formatWidths[k]!;
+        const values = gather(acc, i, V, width);
+        return Array.isArray(values)
+          ? { id: acc.id, width, values }
+          : { id: acc.id, width, values: values as IntArray | Float32Array };
+      });
+      if (!gtCol) return { ploidy: 0, fields };
+      const P = ploidy;
+      const stored = gtCol.width;
+      const genotype = intStore(gtCol.intBytes, V * P);
+      const phased = new Uint8Array(V);
+      const d = gtCol.data;
+      for (let v = 0; v < V; v++) {
+        const o = v * P;
+        if (gtAbsent.get(v) || v >= gtCol.cap) {
+          genotype.fill(INT_MISSING, o, o + P);
+          phased[v] = P === 1 ? 1 : 0;
+          continue;
+        }
+        const src = (v * S + i) * stored;
+        const n = Math.min(stored, P);
+        for (let j = 0; j < n; j++) genotype[o + j] = d[src + j]!;
+        for (let j = n; j < P; j++) genotype[o + j] = INT_FILL;
+        phased[v] = P === 1 ? 1 : recordPloidy.get(v) >= 2 ? phaseBits[v * S + i]! : 0;
+      }
+      return { ploidy: P, genotype, phased, fields };
+    };
+
+    return { variantSet, sampleIds: this.sampleIds, calls, source: this.source };
+  }
+}
+
+/** The first character (code point) of `s`, as numpy's `<U1` keeps it; `''` stays `''`. */
+function firstChar(s: string): string {
+  if (s.length <= 1) return s;
+  const c = s.codePointAt(0)!;
+  return String.fromCodePoint(c);
+}
+
+/** Binomial coefficient C(n, k). */
+function binomial(n: number, k: number): number {
+  if (k < 0 || k > n) return 0;
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
+}
+
+/**
+ * Sample `s`'s values of one field as a fresh [V, width] array: stored values
+ * (padded with fill past the stored width), all missing where the record
+ * lacks the field.
+ */
+function gather(acc: FieldAcc, s: number, V: number, width: number): IntArray | Float32Array | string[] {
+  if (acc.str) {
+    const col = acc.str;
+    const out = new Array<string>(V * width);
+    const W = col.width;
+    const n = Math.min(W, width);
+    for (let v = 0; v < V; v++) {
+      const o = v * width;
+      if (acc.absent.get(v) || v >= col.cap) {
+        out.fill(STRING_MISSING, o, o + width);
+        continue;
+      }
+      const src = (v * col.samples + s) * W;
+      for (let j = 0; j < n; j++) out[o + j] = col.data[src + j]!;
+      for (let j = n; j < width; j++) out[o + j] = STRING_FILL;
+    }
+    return out;
+  }
+  const col = acc.num!;
+  const W = col.width;
+  const n = Math.min(W, width);
+  const missing = col.float ? FLOAT32_MISSING_BITS : INT_MISSING;
+  const fill = col.fill;
+  let result: IntArray | Float32Array;
+  let out: IntStore | Uint32Array;
+  if (col.float) {
+    result = new Float32Array(V * width);
+    out = new Uint32Array(result.buffer);
+  } else {
+    result = out = intStore(col.intBytes, V * width);
+  }
+  const d = col.data;
+  for (let v = 0; v < V; v++) {
+    const o = v * width;
+    if (acc.absent.get(v) || v >= col.cap) {
+      out.fill(missing, o, o + width);
+      continue;
+    }
+    const src = (v * col.samples + s) * W;
+    for (let j = 0; j < n; j++) out[o + j] = d[src + j]!;
+    for (let j = n; j < width; j++) out[o + j] = fill;
+  }
+  return result;
+}

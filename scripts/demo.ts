@@ -6,6 +6,7 @@
 import { readdirSync, rmSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.ts';
+import { Depot } from '../src/index.ts';
 
 const out = 'demo-out';
 const depot = join(out, 'chr22.depot');
@@ -43,8 +44,13 @@ await run('stats', depot);
 await run('export', depot, join(out, 'release-1.vcz'), '--at', 'release-1');
 await run('export', depot, join(out, 'release-2.vcz.zip'), '--at', 'release-2', '--zip');
 await run('export', depot, join(out, 'head-v3.vcz'), '--zarr-format', '3');
-console.log('\n$ vczdepot samples --at release-2 | head -3');
-await main(['node', 'vczdepot', 'samples', depot, '--at', 'release-2']).then(() => undefined);
+{
+  const d = Depot.open(depot, { readOnly: true });
+  const r1 = d.samples({ at: 'release-1' });
+  const r2 = d.samples({ at: 'release-2' });
+  console.log(`\nsamples: release-1 has ${r1.length} (${r1.slice(0, 3).join(', ')}, …), release-2 has ${r2.length}; removed: ${r1.filter((s) => !r2.includes(s)).join(', ')}`);
+  d.close();
+}
 console.log('\nsizes:');
 for (const p of ['chr22.depot', 'release-1.vcz', 'release-2.vcz.zip', 'head-v3.vcz']) {
   console.log(`  ${p.padEnd(20)} ${(du(join(out, p)) / 1024).toFixed(1)} KiB`);

@@ -214,13 +214,12 @@ export function program(): Command {
     .option('--samples-chunk-size <n>', 'samples per chunk (default min(samples, 10000))', positiveInt('--samples-chunk-size'))
     .addOption(new Option('--compressor <name>', 'chunk codec').choices(['blosc', 'zstd']).default('blosc'))
     .option('--zip', 'write a .vcz.zip instead of a directory')
-    .option('--force', 'overwrite an existing output')
     .option('--json', 'print the result as JSON')
     .action(
       async (
         depotPath: string,
         out: string,
-        o: { at?: string; zarrFormat: string; variantsChunkSize?: number; samplesChunkSize?: number; compressor: 'blosc' | 'zstd'; zip?: boolean; force?: boolean; json?: boolean },
+        o: { at?: string; zarrFormat: string; variantsChunkSize?: number; samplesChunkSize?: number; compressor: 'blosc' | 'zstd'; zip?: boolean; json?: boolean },
       ) => {
         const depot = Depot.open(depotPath, { readOnly: true });
         try {
@@ -232,7 +231,6 @@ export function program(): Command {
             ...(o.samplesChunkSize ? { samplesChunkSize: o.samplesChunkSize } : {}),
             compressor: o.compressor,
             zip: !!o.zip,
-            force: !!o.force,
             onProgress: bar.update,
           });
           bar.stop();

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+
+const data = join(import.meta.dirname, '..', 'data', 'vcf');
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vczdepot-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the CLI in-process, capturing stdout and stderr. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    const code = await main(['node', 'vczdepot', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('vczdepot CLI', () => {
+  it('creates, appends, tags, removes and lists, with --json', async () => {
+    const depot = join(dir, 'chr22.depot');
+    let r = await cli('create', depot, '--from', join(data, 'chr22-part1.vcf.gz'), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ variants: 100, samples: 55, version: 1 });
+    r = await cli('append', depot, join(data, 'chr22-part2.vcf.gz'), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).added).toHaveLength(45);
+    expect((await cli('tag', depot, 'release-1', '-m', 'all')).code).toBe(0);
+    expect((await cli('remove', depot, 'HG00100')).code).toBe(0);
+    r = await cli('samples', depot);
+    expect(r.out.trim().split('\n')).toHaveLength(99);
+    expect(r.out).not.toMatch(/^HG00100$/m);
+    r = await cli('samples', depot, '--at', 'release-1');
+    expect(r.out.trim().split('\n')).toHaveLength(100);
+    expect(r.out.split('\n')[0]).toBe('HG00096');
+    r = await cli('log', depot, '--json');
+    expect(JSON.parse(r.out).map((e: { operation: string }) => e.operation)).toEqual(['create', 'put', 'put', 'tag', 'remove']);
+    r = await cli('tags', depot, '--json');
+    expect(JSON.parse(r.out)).toMatchObject([{ name: 'release-1', version: 3, samples: 100, message: 'all' }]);
+    r = await cli('stats', depot, '--json');
+    expect(JSON.parse(r.out)).toMatchObject({ samples: 99, entries: 100, tags: 1, variants: 100 });
+    r = await cli('show', depot, 'HG00096');
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines.filter((l) => !l.startsWith('#'))).toHaveLength(100);
+    expect(lines.find((l) => l.startsWith('#CHROM'))).toMatch(/FORMAT\tHG00096$/);
+  });
+
+  it('exits non-zero with a one-line reason and changes nothing on bad input', async () => {
+    const depot = join(dir, 'sample.depot');
+    expect((await cli('create', depot, '--from', join(data, 'sample-part1.vcf.gz'))).code).toBe(0);
+    const before = (await cli('log', depot, '--json')).out;
+    let r = await cli('append', depot, join(data, 'sample-part2-alleles-mismatch.vcf.gz'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^vczdepot: .*does not hold the depot's variants: the alleles differ at variant \d+ \(depot .*, file .*\)/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    r = await cli('append', depot, join(data, 'sample-part1.vcf.gz'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/already in depot/);
+    r = await cli('samples', depot, '--at', 'nope');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/tag 'nope' does not exist/);
+    r = await cli('remove', depot, 'NOBODY');
+    expect(r.code).toBe(1);
+    expect((await cli('log', depot, '--json')).out).toBe(before);
+    r = await cli('export', depot, join(dir, 'x'), '--zarr-format', '4');
+    expect(r.code).toBe(2);
+    r = await cli('frobnicate');
+    expect(r.code).toBe(2);
+    r = await cli('create', join(dir, 'bad.depot'), '--from', join(dir, 'missing.vcf'));
+    expect(r.code).toBe(1);
+    expect(existsSync(join(dir, 'bad.depot'))).toBe(false);
+  });
+
+  it('prints help for every command', async () => {
+    for (const c of ['create', 'append', 'remove', 'tag', 'tags', 'log', 'samples', 'show', 'export', 'stats']) {
+      const r = await cli(c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`Usage: vczdepot ${c}`));
+    }
+  });
+
+  it('exports a tag and the head to VCZ', async () => {
+    const depot = join(dir, 'chr22.depot');
+    const r = await cli('export', depot, join(dir, 'r1.vcz'), '--at', 'release-1', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ samples: 100, variants: 100, version: 3 });
+    expect(readdirSync(join(dir, 'r1.vcz'))).toContain('call_genotype');
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Interop with the real peers on our output (never skipped: CI installs
+ * them with scripts/setup-interop.sh):
+ * - for every VCF fixture: create a depot, export Zarr format 2 and 3, and
+ *   check `vcztools view --no-version` of our store against `bcftools view
+ *   --no-version` of the source with the comparison vcztools' own tests use
+ *   (test/helpers/compare_vcfs.py), and `vcztools query -l` against the
+ *   depot's live samples;
+ * - vczstore's scenarios: append part2 to part1 = whole; remove NA00002 =
+ *   `bcftools view -s NA00001,NA00003 --no-update`; chr22 55 + 45 = chr22;
+ *   a mismatching append fails and changes nothing; an export at a tag taken
+ *   before a removal still holds the removed sample.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Depot, addSamplesFromFiles, depotExportSource, exportVcz, readInput, type At } from '../../src/index.ts';
+import { bcftoolsView, repoRoot, run, venvBin } from '../helpers/interop.ts';
+
+const vcfDir = join(repoRoot, 'test', 'data', 'vcf');
+const FIXTURES = [
+  'sample',
+  '1kg_2020_chrM',
+  'chr22',
+  'chr_m_indels',
+  'field_type_combos',
+  'mixed_ploidy',
+  'triploid',
+  'msprime_diploid',
+  'sample_all_missing_gts',
+  'sample_no_genotypes',
+  'empty',
+];
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vczdepot-interop-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function depotFrom(name: string, files: string[]): Promise<Depot> {
+  const first = await readInput(files[0]!);
+  const depot = Depot.create(join(dir, `${name}.depot`), first.variantSet);
+  const inputs = [];
+  for (const f of files) inputs.push({ file: f, data: f === files[0] ? first : await readInput(f) });
+  if (inputs.some((i) => i.data.sampleIds.length > 0)) addSamplesFromFiles(depot, inputs);
+  return depot;
+}
+
+async function exportTo(depot: Depot, out: string, zarrFormat: 2 | 3, at?: At): Promise<string> {
+  const summary = await exportVcz(depotExportSource(depot, at), join(dir, out), { zarrFormat });
+  return summary.path;
+}
+
+/** Asserts `vcztools view` of `store` ≡ the reference VCF text under §10's comparison. */
+function expectSameAsBcftools(store: string, reference: string, label: string, allowZero = false) {
+  const refFile = join(dir, `${label}.ref.vcf`);
+  const oursFile = join(dir, `${label}.ours.vcf`);
+  writeFileSync(refFile, reference);
+  writeFileSync(oursFile, run(venvBin('vcztools'), ['view', '--no-version', store]).stdout);
+  const r = run(venvBin('python'), [join(repoRoot, 'test', 'helpers', 'compare_vcfs.py'), refFile, oursFile, ...(allowZero ? ['--allow-zero-variants'] : [])], { allowFailure: true });
+  expect(r.status, `${label}: ${r.stderr}`).toBe(0);
+}
+
+function queryList(store: string): string[] {
+  return run(venvBin('vcztools'), ['query', '-l', store]).stdout.split('\n').filter(Boolean);
+}
+
+describe('vcztools reads our export like bcftools reads the source', () => {
+  for (const name of FIXTURES) {
+    it(name, async () => {
+      const source = join(vcfDir, `${name}.vcf.gz`);
+      const depot = await depotFrom(name, [source]);
+      try {
+        const reference = bcftoolsView(['--no-version', source]);
+        for (const fmt of [2, 3] as const) {
+          const store = await exportTo(depot, `${name}.v${fmt}.vcz`, fmt);
+          expectSameAsBcftools(store, reference, `${name}.v${fmt}`, name === 'empty');
+          expect(queryList(store)).toEqual(depot.samples());
+        }
+      } finally {
+        depot.close();
+      }
+    });
+  }
+});
+
+describe("vczstore's scenarios", () => {
+  it('sample-part1 + append sample-part2 = sample; remove NA00002 = bcftools -s NA00001,NA00003', async () => {
+    const depot = await depotFrom('sample-parts', [join(vcfDir, 'sample-part1.vcf.gz')]);
+    try {
+      addSamplesFromFiles(depot, [{ file: 'sample-part2.vcf.gz', data: await readInput(join(vcfDir, 'sample-part2.vcf.gz')) }]);
+      depot.tag('all');
+      const whole = await exportTo(depot, 'sample-parts.vcz', 2);
+      expectSameAsBcftools(whole, bcftoolsView(['--no-version', join(vcfDir, 'sample.vcf.gz')]), 'sample-parts');
+      depot.remove(['NA00002']);
+      const removed = await exportTo(depot, 'sample-removed.vcz', 2);
+      expectSameAsBcftools(removed, bcftoolsView(['--no-version', '-s', 'NA00001,NA00003', '--no-update', join(vcfDir, 'sample.vcf.gz')]), 'sample-removed');
+      expect(queryList(removed)).toEqual(['NA00001', 'NA00003']);
+      // an export at a tag taken before the removal still holds the sample
+      const tagged = await exportTo(depot, 'sample-at-all.vcz', 3, 'all');
+      expect(queryList(tagged)).toEqual(['NA00001', 'NA00002', 'NA00003']);
+      expectSameAsBcftools(tagged, bcftoolsView(['--no-version', join(vcfDir, 'sample.vcf.gz')]), 'sample-at-all');
+    } finally {
+      depot.close();
+    }
+  });
+
+  it('chr22-part1 (55) + append chr22-part2 (45) = chr22', async () => {
+    const depot = await depotFrom('chr22-parts', [join(vcfDir, 'chr22-part1.vcf.gz')]);
+    try {
+      expect(depot.samples()).toHaveLength(55);
+      addSamplesFromFiles(depot, [{ file: 'chr22-part2.vcf.gz', data: await readInput(join(vcfDir, 'chr22-part2.vcf.gz')) }]);
+      const store = await exportTo(depot, 'chr22-parts.vcz', 2);
+      expectSameAsBcftools(store, bcftoolsView(['--no-version', join(vcfDir, 'chr22.vcf.gz')]), 'chr22-parts');
+      expect(queryList(store)).toHaveLength(100);
+    } finally {
+      depot.close();
+    }
+  });
+
+  it('appending sample-part2-alleles-mismatch fails and changes nothing', async () => {
+    const depot = await depotFrom('sample-mismatch', [join(vcfDir, 'sample-part1.vcf.gz')]);
+    try {
+      const before = JSON.stringify([depot.version(), depot.samples(), depot.log(), depot.stats().chunkBytes]);
+      const bad = await readInput(join(vcfDir, 'sample-part2-alleles-mismatch.vcf.gz'));
+      expect(() => addSamplesFromFiles(depot, [{ file: 'sample-part2-alleles-mismatch.vcf.gz', data: bad }])).toThrow(
+        /sample-part2-alleles-mismatch.vcf.gz does not hold the depot's variants: the alleles differ at variant \d+ \(depot \S+ \S+, file \S+ \S+\)/,
+      );
+      expect(JSON.stringify([depot.version(), depot.samples(), depot.log(), depot.stats().chunkBytes])).toBe(before);
+    } finally {
+      depot.close();
+    }
+  });
+});

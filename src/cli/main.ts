@@ -17,6 +17,13 @@ import {
 } from '../index.ts';
 import { progress } from './progress.ts';
 
+/** `verify` found errors: exit 1 after printing the report. */
+class VerifyFailed extends Error {
+  constructor(readonly errors: number) {
+    super(`verify found ${errors} error(s)`);
+  }
+}
+
 /** Parses a `--at` value: digits are a version, anything else a tag name. */
 function parseAt(v: string | undefined): At | undefined {
   if (v === undefined) return undefined;
@@ -241,6 +248,31 @@ export function program(): Command {
         }
       },
     );
+
+  prog
+    .command('verify')
+    .description('check every file header, chunk checksum, index entry, version and tag (exit 1 on any error)')
+    .argument('<depot>')
+    .option('--json', 'print the report as JSON')
+    .action((depotPath: string, o: { json?: boolean }) => {
+      const depot = Depot.open(depotPath, { readOnly: true });
+      let report;
+      try {
+        report = depot.verify();
+      } finally {
+        depot.close();
+      }
+      const c = report.checked;
+      print(!!o.json, report, () =>
+        [
+          ...report.issues.map((i) => `${i.severity}: ${i.kind}: ${i.message}`),
+          `${report.ok ? 'ok' : 'FAILED'}: ${c.segmentFiles} segment files, ${c.chunks} chunks, ${c.entries} samples (${c.records} records), ${c.versions} versions, ${c.tags} tags checked; ` +
+            `${report.issues.filter((i) => i.severity === 'error').length} errors, ${report.issues.filter((i) => i.severity === 'warning').length} warnings (${report.seconds.toFixed(2)} s)`,
+          '',
+        ].join('\n'),
+      );
+      if (!report.ok) throw new VerifyFailed(report.issues.filter((i) => i.severity === 'error').length);
+    });
 
   prog
     .command('stats')

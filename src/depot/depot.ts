@@ -22,12 +22,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { open as openLmdb, type Database, type RootDatabase } from 'lmdb';
 import {
   RecordView,
+  validateRecordView,
   blockCount,
   encodeSampleRecords,
   type SampleCalls,
   type VariantSet,
 } from '../codec/index.ts';
-import { ChunkReader, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, packRecords, type EncodedChunk } from '../schunk/index.ts';
+import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, packRecords, scanChunks, type EncodedChunk } from '../schunk/index.ts';
 import {
   DepotExistsError,
   DepotIOError,
@@ -74,6 +75,34 @@ export interface CreateOptions {
   readonly segmentMaxBytes?: number;
   /** Budget of the decompressed-chunk cache, bytes. Default 256 MiB. */
   readonly cacheBytes?: number;
+}
+
+/** One problem `verify` found. */
+export interface VerifyIssue {
+  /** `error`: damage or inconsistency; `warning`: harmless leftovers. */
+  readonly severity: 'error' | 'warning';
+  /** What kind: corrupt-chunk, bad-file, truncated-file, missing-file, chunk-missing, chunk-mismatch, dangling, bad-record, index, log, tag, bytes-past-end, orphan-file, unreferenced-chunk. */
+  readonly kind: string;
+  readonly message: string;
+  readonly file?: string;
+  /** Byte offset in `file`. */
+  readonly offset?: number;
+  readonly chunk?: number;
+  readonly sampleId?: string;
+  readonly block?: number;
+  readonly version?: number;
+  readonly tag?: string;
+}
+
+/** The result of {@link Depot.verify}. */
+export interface VerifyReport {
+  /** True when no error was found (warnings allowed). */
+  readonly ok: boolean;
+  readonly depot: string;
+  readonly issues: readonly VerifyIssue[];
+  /** How much was checked. */
+  readonly checked: { segmentFiles: number; chunks: number; records: number; entries: number; versions: number; tags: number };
+  readonly seconds: number;
 }
 
 /** Options of {@link Depot.open}. */
@@ -701,6 +730,177 @@ export class Depot {
         rawBytes,
       };
     });
+  }
+
+  /**
+   * Checks the whole depot and reports problems with their locations
+   * (fsck). Runs in one read snapshot, so it can run while a writer writes.
+   * Errors: a bad segment file header (magic, version), a chunk whose
+   * checksum or decompressed length is wrong, an index entry pointing
+   * outside a committed chunk or at bytes that do not decode against the
+   * variant set, an inconsistent log, tag or sample index. Warnings
+   * (harmless): bytes past a file's committed end and segment files past the
+   * recorded one (crash leftovers), chunks no sample references.
+   *
+   * @returns the report; `ok` is false when there is any error. Never throws
+   *   for damage it finds (only for a closed depot).
+   */
+  verify(): VerifyReport {
+    this.assertOpen();
+    const t0 = performance.now();
+    const issues: VerifyIssue[] = [];
+    const err = (i: Omit<VerifyIssue, 'severity'>) => void issues.push({ severity: 'error', ...i });
+    const warn = (i: Omit<VerifyIssue, 'severity'>) => void issues.push({ severity: 'warning', ...i });
+    const checked = { segmentFiles: 0, chunks: 0, records: 0, entries: 0, versions: 0, tags: 0 };
+    const reader = new ChunkReader({ cacheBytes: 0 });
+    try {
+      this.snapshot((txn) => {
+        const T = { transaction: txn } as any;
+        const head = this.dbMeta.get('head', T) as number;
+        const seg = this.dbMeta.get('segment', T) as SegmentState;
+        const next = this.dbMeta.get('next', T) as Counters;
+        const chunks = new Map<number, ChunkEntry>();
+        for (const { key, value } of this.dbChunks.getRange(T)) chunks.set(key as number, value as ChunkEntry);
+        // ---- segment files: headers, every chunk, leftovers
+        const byFile = new Map<number, ChunkEntry[]>();
+        for (const c of chunks.values()) (byFile.get(c.file) ?? byFile.set(c.file, []).get(c.file)!).push(c);
+        const files = readdirSync(join(this.path, CHUNK_DIR)).filter((f) => /^\d{6}\.vczc$/.test(f)).map((f) => Number(f.slice(0, 6))).sort((a, b) => a - b);
+        const onDisk = new Map<string, { rawLength: number; compressedLength: number }>();
+        for (const file of files) {
+          const path = segmentPath(this.path, file);
+          if (file > seg.file) {
+            warn({ kind: 'orphan-file', file: path, message: `segment file ${path} is past the recorded one (${seg.file}): left by an interrupted write, harmless` });
+            continue;
+          }
+          checked.segmentFiles++;
+          const own = byFile.get(file) ?? [];
+          const end = file === seg.file ? seg.end : own.reduce((m, c) => Math.max(m, c.offset + CHUNK_HEADER_SIZE + c.compressedLength), FILE_HEADER_SIZE);
+          const size = statSync(path).size;
+          if (size < end) err({ kind: 'truncated-file', file: path, offset: size, message: `${path} has ${size} bytes but chunks are committed up to byte ${end}` });
+          else if (size > end) warn({ kind: 'bytes-past-end', file: path, offset: end, message: `${size - end} bytes past the committed end of ${path} (byte ${end}): left by an interrupted write, harmless` });
+          try {
+            for (const c of scanChunks(path, Math.min(end, size))) {
+              checked.chunks++;
+              if (c.ok) onDisk.set(`${file}:${c.offset}`, { rawLength: c.rawLength, compressedLength: c.compressedLength });
+              else err({ kind: 'corrupt-chunk', file: path, offset: c.offset, message: c.error.message });
+            }
+          } catch (e) {
+            err({ kind: 'bad-file', file: path, message: (e as Error).message });
+          }
+        }
+        for (const file of byFile.keys()) {
+          if (!files.includes(file)) err({ kind: 'missing-file', file: segmentPath(this.path, file), message: `segment file ${segmentPath(this.path, file)} is referenced by the index but missing` });
+        }
+        for (const [id, c] of chunks) {
+          if (id >= next.chunk) err({ kind: 'index', chunk: id, message: `chunk id ${id} is not below the next id ${next.chunk}` });
+          const d = onDisk.get(`${c.file}:${c.offset}`);
+          if (!d) {
+            if (files.includes(c.file)) err({ kind: 'chunk-missing', chunk: id, file: segmentPath(this.path, c.file), offset: c.offset, message: `chunk ${id} at byte ${c.offset} of ${segmentPath(this.path, c.file)} is not a valid chunk on disk` });
+          } else if (d.rawLength !== c.rawLength || d.compressedLength !== c.compressedLength) {
+            err({ kind: 'chunk-mismatch', chunk: id, file: segmentPath(this.path, c.file), offset: c.offset, message: `chunk ${id}: index says ${c.rawLength}/${c.compressedLength} bytes, file says ${d.rawLength}/${d.compressedLength}` });
+          }
+        }
+        // ---- entries: every record decodes against the variant set
+        const nBlocks = blockCount(this.variantSet.numVariants, this.meta.blockSize);
+        const refs = new Map<number, { seq: number; e: SampleEntry; b: number }[]>();
+        const entries = new Map<number, SampleEntry>();
+        for (const { key, value } of this.dbEntries.getRange(T)) {
+          const seq = key as number;
+          const e = value as SampleEntry;
+          entries.set(seq, e);
+          checked.entries++;
+          if (seq >= next.seq) err({ kind: 'index', sampleId: e.sampleId, message: `entry ${seq} is not below the next seq ${next.seq}` });
+          if (e.addedAt > head || (e.removedAt !== undefined && (e.removedAt > head || e.removedAt <= e.addedAt))) {
+            err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) has versions added ${e.addedAt} / removed ${e.removedAt} outside 0..${head}` });
+          }
+          if (e.chunks.length !== nBlocks || e.offsets.length !== nBlocks || e.lengths.length !== nBlocks) {
+            err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) lists ${e.chunks.length} blocks; the variant set has ${nBlocks}` });
+            continue;
+          }
+          if (this.dbById.get([e.sampleId, seq], T) === undefined) err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) is missing from the sample-id index` });
+          e.chunks.forEach((id, b) => (refs.get(id) ?? refs.set(id, []).get(id)!).push({ seq, e, b }));
+        }
+        for (const { key } of this.dbById.getRange(T)) {
+          const [id, seq] = key as [string, number];
+          if (entries.get(seq)?.sampleId !== id) err({ kind: 'index', sampleId: id, message: `sample-id index names entry ${seq} for '${id}', which does not exist` });
+        }
+        for (const [id, list] of refs) {
+          const c = chunks.get(id);
+          if (!c) {
+            for (const r of list) err({ kind: 'dangling', sampleId: r.e.sampleId, block: r.b, chunk: id, message: `sample '${r.e.sampleId}' block ${r.b} points at chunk ${id}, which the index does not have` });
+            continue;
+          }
+          if (!onDisk.has(`${c.file}:${c.offset}`)) continue; // reported above
+          let buf: Uint8Array;
+          try {
+            buf = reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id });
+          } catch (e) {
+            err({ kind: 'corrupt-chunk', chunk: id, file: segmentPath(this.path, c.file), offset: c.offset, message: (e as Error).message });
+            continue;
+          }
+          for (const r of list) {
+            checked.records++;
+            const off = r.e.offsets[r.b]!;
+            const len = r.e.lengths[r.b]!;
+            const where = { sampleId: r.e.sampleId, block: r.b, chunk: id };
+            if (off % 8 !== 0 || off + len > c.rawLength) {
+              err({ kind: 'dangling', ...where, message: `sample '${r.e.sampleId}' block ${r.b}: record [${off}, ${off + len}) is not inside chunk ${id} (${c.rawLength} bytes) at an 8-byte aligned offset` });
+              continue;
+            }
+            try {
+              const view = new RecordView(buf.subarray(off, off + len));
+              if (view.sampleId !== r.e.sampleId || view.block !== r.b) throw new Error(`holds sample '${view.sampleId}' block ${view.block}`);
+              validateRecordView(this.variantSet, this.meta.blockSize, view);
+            } catch (e) {
+              err({ kind: 'bad-record', ...where, message: `sample '${r.e.sampleId}' block ${r.b} (chunk ${id}): ${(e as Error).message}` });
+            }
+          }
+        }
+        for (const id of chunks.keys()) {
+          if (!refs.has(id)) warn({ kind: 'unreferenced-chunk', chunk: id, message: `chunk ${id} holds no live or tagged record (reclaimable by compact)` });
+        }
+        // ---- log, versions and tags
+        const log = new Map<number, LogEntry>();
+        for (const { key, value } of this.dbLog.getRange(T)) log.set(key as number, value as LogEntry);
+        for (let v = 0; v <= head; v++) {
+          checked.versions++;
+          const l = log.get(v);
+          if (!l || l.version !== v) err({ kind: 'log', version: v, message: `the log has no entry for version ${v} (head ${head})` });
+        }
+        for (const v of log.keys()) if (v > head) err({ kind: 'log', version: v, message: `the log has version ${v} past the head ${head}` });
+        // Replaying the log must rebuild each version's sample set from the entries.
+        const replay = new Set<string>();
+        const tagsByVersion = new Map<number, string[]>();
+        for (const { value } of this.dbTags.getRange(T)) {
+          const t = value as TagEntry;
+          checked.tags++;
+          if (t.version > head || !log.get(t.version)?.tags.includes(t.name)) err({ kind: 'tag', tag: t.name, version: t.version, message: `tag '${t.name}' names version ${t.version}, which the log does not record as tagged '${t.name}'` });
+          (tagsByVersion.get(t.version) ?? tagsByVersion.set(t.version, []).get(t.version)!).push(t.name);
+        }
+        const liveAt = (v: number) => [...entries.values()].filter((e) => isLive(e, v)).map((e) => e.sampleId);
+        for (let v = 0; v <= head; v++) {
+          const l = log.get(v);
+          if (!l) continue;
+          for (const id of l.removed) replay.delete(id);
+          for (const id of l.added) replay.add(id);
+          for (const t of l.tags) if (!tagsByVersion.get(v)?.includes(t)) err({ kind: 'tag', tag: t, version: v, message: `the log says version ${v} created tag '${t}', which does not exist` });
+          if (v === head || tagsByVersion.has(v)) {
+            const got = new Set(liveAt(v));
+            const same = got.size === replay.size && [...replay].every((id) => got.has(id));
+            if (!same) err({ kind: 'log', version: v, message: `the samples live at version ${v} (${got.size}) differ from the log's replay (${replay.size})` });
+          }
+        }
+      });
+    } finally {
+      reader.close();
+    }
+    return {
+      ok: !issues.some((i) => i.severity === 'error'),
+      depot: this.path,
+      issues,
+      checked,
+      seconds: (performance.now() - t0) / 1000,
+    };
   }
 
   /** Closes the env and files. The depot object is unusable afterwards. */

@@ -12,5 +12,7 @@ export {
   type SampleInput,
   type SampleView,
   type WriteOptions,
+  type VerifyIssue,
+  type VerifyReport,
 } from './depot.ts';
 export type { ChunkEntry, DepotMeta, FieldStats, LogEntry, Operation, TagEntry } from './layout.ts';

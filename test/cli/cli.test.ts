@@ -49,6 +49,9 @@ describe('vczdepot CLI', () => {
     expect(JSON.parse(r.out)).toMatchObject([{ name: 'release-1', version: 3, samples: 100, message: 'all' }]);
     r = await cli('stats', depot, '--json');
     expect(JSON.parse(r.out)).toMatchObject({ samples: 99, entries: 100, tags: 1, variants: 100 });
+    r = await cli('verify', depot, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, issues: [] });
     r = await cli('show', depot, 'HG00096');
     expect(r.code, r.err).toBe(0);
     const lines = r.out.trim().split('\n');
@@ -83,7 +86,7 @@ describe('vczdepot CLI', () => {
   });
 
   it('prints help for every command', async () => {
-    for (const c of ['create', 'append', 'remove', 'tag', 'tags', 'log', 'samples', 'show', 'export', 'stats']) {
+    for (const c of ['create', 'append', 'remove', 'tag', 'tags', 'log', 'samples', 'show', 'export', 'stats', 'verify']) {
       const r = await cli(c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`Usage: vczdepot ${c}`));

@@ -2,7 +2,8 @@
  * Crash test: a child process appending samples is SIGKILLed at random
  * moments (60 kills). After each kill the depot opens, every put whose call
  * had returned is present and intact, and nothing partial is visible: the
- * live samples are exactly S0..Sk in order, each complete.
+ * live samples are exactly S0..Sk in order, each complete, and `verify`
+ * reports no error.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -95,6 +96,9 @@ describe('crash safety', () => {
           expect(diffCalls(syntheticCalls(vs, { seed }), materializeCalls(vs, d.get(id).records)), id).toBeUndefined();
         }
         expect(d.log().length).toBe(d.version() + 1);
+        // verify is clean: at most harmless leftovers of the killed write
+        const report = d.verify();
+        expect(report.issues.filter((i) => i.severity === 'error'), JSON.stringify(report.issues)).toEqual([]);
         next = live.length;
       } finally {
         d.close();

@@ -122,6 +122,38 @@ export function program(): Command {
     });
 
   prog
+    .command('purge')
+    .description('erase samples for good (withdrawn consent): drop them from every version and tag and rewrite their bytes out of the chunk files')
+    .argument('<depot>')
+    .argument('<samples...>')
+    .option('-m, --message <text>', 'log message (the log keeps no sample ids)')
+    .option('--json', 'print the result as JSON')
+    .action((depotPath: string, samples: string[], o: { message?: string; json?: boolean }) => {
+      const depot = Depot.open(depotPath);
+      try {
+        const r = depot.purge(samples, o.message ? { message: o.message } : {});
+        print(!!o.json, r, () => `purged ${samples.length} samples (version ${r.version}; tags changed: ${r.tagsChanged.join(', ') || 'none'}; chunk files ${mib(r.bytesBefore)} → ${mib(r.bytesAfter)})\n`);
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
+    .command('compact')
+    .description('reclaim unreferenced chunks and repack records block-major (readers keep reading)')
+    .argument('<depot>')
+    .option('--json', 'print the result as JSON')
+    .action((depotPath: string, o: { json?: boolean }) => {
+      const depot = Depot.open(depotPath);
+      try {
+        const r = depot.compact();
+        print(!!o.json, r, () => `compacted (version ${r.version}): chunk files ${mib(r.bytesBefore)} → ${mib(r.bytesAfter)}\n`);
+      } finally {
+        depot.close();
+      }
+    });
+
+  prog
     .command('tag')
     .description('name the current head with an immutable tag')
     .argument('<depot>')

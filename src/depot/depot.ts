@@ -17,7 +17,7 @@
  * the commit leaves bytes past the recorded end, which the next writer
  * overwrites; readers never follow an index entry to unsynced bytes.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, existsSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { open as openLmdb, type Database, type RootDatabase } from 'lmdb';
 import {
@@ -28,7 +28,7 @@ import {
   type SampleCalls,
   type VariantSet,
 } from '../codec/index.ts';
-import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, packRecords, scanChunks, type EncodedChunk } from '../schunk/index.ts';
+import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, isSchunkError, packRecords, scanChunks, type EncodedChunk } from '../schunk/index.ts';
 import {
   DepotExistsError,
   DepotIOError,
@@ -457,7 +457,7 @@ export class Depot {
   }
 
   /** Packs and compresses every staged put's records (outside the lock). */
-  private prepareChunks(ops: StagedOp[]): { chunks: EncodedChunk[]; where: Map<EncodedSample, { chunk: number; offset: number; length: number }[]> } {
+  private prepareChunks(ops: StagedOp[]): { chunks: (EncodedChunk & { items: number })[]; where: Map<EncodedSample, { chunk: number; offset: number; length: number }[]> } {
     const samples = ops.flatMap((op) => (op.kind === 'put' ? op.samples : []));
     const records: Uint8Array[] = [];
     const owner: { sample: EncodedSample; block: number }[] = [];
@@ -477,7 +477,7 @@ export class Depot {
         const o = owner[item.index]!;
         where.get(o.sample)![o.block] = { chunk: c, offset: item.offset, length: item.length };
       }
-      return encodeChunk(p.raw, this.meta.level);
+      return { ...encodeChunk(p.raw, this.meta.level), items: p.items.length };
     });
     return { chunks, where };
   }
@@ -550,7 +550,7 @@ export class Depot {
           }
           const { offsets, end } = writer.appendChunks(segmentPath(this.path, seg.file), seg.end, chunks);
           chunks.forEach((c, i) => {
-            this.dbChunks.putSync(chunkIds[i]!, { file: seg.file, offset: offsets[i]!, compressedLength: c.compressedLength, rawLength: c.rawLength });
+            this.dbChunks.putSync(chunkIds[i]!, { file: seg.file, offset: offsets[i]!, compressedLength: c.compressedLength, rawLength: c.rawLength, items: c.items });
           });
           this.dbMeta.putSync('segment', { file: seg.file, end } satisfies SegmentState);
         }
@@ -563,6 +563,240 @@ export class Depot {
     } catch (err) {
       if (isDepotError(err)) throw err;
       throw new DepotIOError(this.path, `commit (${operation})`, { cause: err });
+    }
+  }
+
+  /**
+   * Erases samples (withdrawn consent): in one durable transaction, every
+   * entry of each sample id — live or kept by tags — is dropped, the log
+   * forgets the ids (the purge's own log entry records only how many samples
+   * were erased and which tags changed), and every segment file holding one
+   * of their records is rewritten without it (chunks without purged records
+   * are copied verbatim, chunks with them are repacked) and then deleted.
+   * Other samples and tags are unchanged, byte for byte. Blocks writers for
+   * the duration (it holds the LMDB write lock); readers keep reading (a
+   * read that meets a deleted file retries on the new index).
+   *
+   * @throws UnknownSampleError when an id was never in the depot; nothing changes.
+   */
+  purge(sampleIds: Iterable<string>, options: WriteOptions = {}): CommitInfo & { tagsChanged: string[]; bytesBefore: number; bytesAfter: number } {
+    this.assertWritable('purge');
+    const ids = [...new Set(sampleIds)];
+    let oldFiles: number[] = [];
+    const result = this.writeTxn('purge', () => {
+      const head = this.dbMeta.get('head') as number;
+      const version = head + 1;
+      const drop = new Set<number>();
+      for (const id of ids) {
+        const seqs = [...this.dbById.getRange({ start: [id, 0], end: [id, MAX_SEQ] })].map(({ key }) => (key as [string, number])[1]);
+        if (seqs.length === 0) throw new UnknownSampleError(id, this.path, 'any version');
+        seqs.forEach((q) => drop.add(q));
+      }
+      const entries = this.allEntries();
+      const tagsChanged = [...this.dbTags.getRange({})]
+        .map(({ value }) => value as TagEntry)
+        .filter((t) => [...drop].some((q) => isLive(entries.get(q)!, t.version)))
+        .map((t) => t.name);
+      const affected = new Set<number>();
+      for (const q of drop) for (const c of entries.get(q)!.chunks) affected.add(this.dbChunks.get(c)!.file);
+      const bytesBefore = this.segmentBytes();
+      for (const q of drop) {
+        const e = entries.get(q)!;
+        this.dbEntries.removeSync(q);
+        this.dbById.removeSync([e.sampleId, q]);
+        entries.delete(q);
+      }
+      oldFiles = this.rewriteFiles(entries, affected, false);
+      // The log forgets the ids.
+      const gone = new Set(ids);
+      for (const { key, value } of [...this.dbLog.getRange({})]) {
+        const l = value as LogEntry;
+        if (l.added.some((x) => gone.has(x)) || l.removed.some((x) => gone.has(x))) {
+          this.dbLog.putSync(key as number, { ...l, added: l.added.filter((x) => !gone.has(x)), removed: l.removed.filter((x) => !gone.has(x)) });
+        }
+      }
+      const bytesAfter = this.segmentBytes() - oldFiles.reduce((s, f) => s + statSync(segmentPath(this.path, f)).size, 0);
+      const time = new Date().toISOString();
+      const log: LogEntry = { version, time, operation: 'purge', added: [], removed: [], tags: [], purged: ids.length, tagsChanged, bytesBefore, bytesAfter, ...(options.message !== undefined ? { message: options.message } : {}) };
+      this.dbLog.putSync(version, log);
+      this.dbMeta.putSync('head', version);
+      return { version, time, added: [], removed: [], tags: [], tagsChanged, bytesBefore, bytesAfter };
+    });
+    this.deleteFiles(oldFiles);
+    return result;
+  }
+
+  /**
+   * Rewrites every segment file: drops chunks no entry references (left by
+   * purges or by interrupted writes), and repacks all records block-major
+   * (all samples of a block together, in the order they were added), which
+   * compresses better than many one-sample chunks and lets an export read
+   * each block's records from few chunks. One durable transaction; a new
+   * version with a log entry; the old files are deleted after the commit.
+   * Blocks writers while it runs; readers keep their snapshot (a read that
+   * meets a deleted file retries on the new index). Memory: the records of
+   * all live and tagged samples are held while repacking (their raw size).
+   */
+  compact(options: WriteOptions = {}): CommitInfo & { bytesBefore: number; bytesAfter: number } {
+    this.assertWritable('compact');
+    let oldFiles: number[] = [];
+    const result = this.writeTxn('compact', () => {
+      const version = (this.dbMeta.get('head') as number) + 1;
+      const bytesBefore = this.segmentBytes();
+      const all = new Set(this.segmentFiles());
+      oldFiles = this.rewriteFiles(this.allEntries(), all, true);
+      const bytesAfter = this.segmentBytes() - oldFiles.reduce((s, f) => s + statSync(segmentPath(this.path, f)).size, 0);
+      const time = new Date().toISOString();
+      this.dbLog.putSync(version, { version, time, operation: 'compact', added: [], removed: [], tags: [], bytesBefore, bytesAfter, ...(options.message !== undefined ? { message: options.message } : {}) } satisfies LogEntry);
+      this.dbMeta.putSync('head', version);
+      return { version, time, added: [], removed: [], tags: [], bytesBefore, bytesAfter };
+    });
+    this.deleteFiles(oldFiles);
+    return result;
+  }
+
+  /** Runs `fn` in one LMDB write transaction, wrapping foreign errors. */
+  private writeTxn<T>(operation: string, fn: () => T): T {
+    try {
+      return this.env.transactionSync(fn);
+    } catch (err) {
+      if (isDepotError(err)) throw err;
+      throw new DepotIOError(this.path, operation, { cause: err });
+    }
+  }
+
+  private allEntries(): Map<number, SampleEntry> {
+    const m = new Map<number, SampleEntry>();
+    for (const { key, value } of this.dbEntries.getRange({})) m.set(key as number, value as SampleEntry);
+    return m;
+  }
+
+  private segmentFiles(): number[] {
+    return readdirSync(join(this.path, CHUNK_DIR))
+      .filter((f) => /^\d{6}\.vczc$/.test(f))
+      .map((f) => Number(f.slice(0, 6)))
+      .sort((a, b) => a - b);
+  }
+
+  private segmentBytes(): number {
+    return this.segmentFiles().reduce((s, f) => s + statSync(segmentPath(this.path, f)).size, 0);
+  }
+
+  /**
+   * Inside a write transaction: moves every record of `entries` that lives in
+   * one of `files` into new segment files (numbered after every existing
+   * one), fdatasyncs them, and updates the chunk directory, the entries and
+   * the active segment. With `repackAll` every record is repacked
+   * block-major; otherwise chunks whose records all survive are copied
+   * verbatim and only the others are repacked. Chunks no entry references
+   * are dropped. Returns the old file numbers, to delete after the commit.
+   */
+  private rewriteFiles(entries: Map<number, SampleEntry>, files: Set<number>, repackAll: boolean): number[] {
+    const chunks = new Map<number, ChunkEntry>();
+    for (const { key, value } of this.dbChunks.getRange({})) chunks.set(key as number, value as ChunkEntry);
+    const refs = new Map<number, { seq: number; b: number }[]>();
+    for (const [seq, e] of entries) e.chunks.forEach((c, b) => (refs.get(c) ?? refs.set(c, []).get(c)!).push({ seq, b }));
+    const moving = [...chunks].filter(([, c]) => files.has(c.file)).sort(([, x], [, y]) => x.file - y.file || x.offset - y.offset);
+    // A chunk is copied verbatim unless repacking everything or some of its records are gone.
+    const liveRecords = (id: number) => refs.get(id)?.length ?? 0;
+    const verbatim: number[] = [];
+    const repack: { seq: number; b: number; bytes: Uint8Array }[] = [];
+    const reader = new ChunkReader({ cacheBytes: 0 });
+    const writer = (this.writer ??= new SegmentWriter());
+    try {
+      for (const [id, c] of moving) {
+        const list = refs.get(id);
+        if (!list) continue; // unreferenced: dropped
+        const buf = reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id });
+        if (!repackAll && c.items === liveRecords(id)) {
+          verbatim.push(id);
+          continue;
+        }
+        for (const r of list) {
+          const e = entries.get(r.seq)!;
+          repack.push({ seq: r.seq, b: r.b, bytes: buf.slice(e.offsets[r.b]!, e.offsets[r.b]! + e.lengths[r.b]!) });
+        }
+      }
+      repack.sort((x, y) => x.b - y.b || x.seq - y.seq);
+      const encoded = packRecords(
+        repack.map((r) => r.bytes),
+        this.meta.chunkTargetBytes,
+      ).map((p) => ({ p, chunk: encodeChunk(p.raw, this.meta.level) }));
+      // Lay the new chunks out in new files.
+      let file = Math.max(-1, ...this.segmentFiles()) + 1;
+      let path = segmentPath(this.path, file);
+      rmSync(path, { force: true });
+      let end = writer.create(path);
+      const next = { ...(this.dbMeta.get('next') as Counters) };
+      const put = (bytes: EncodedChunk): { file: number; offset: number } => {
+        if (end + bytes.bytes.length > this.meta.segmentMaxBytes && end > FILE_HEADER_SIZE) {
+          writer.closeFile(path);
+          file++;
+          path = segmentPath(this.path, file);
+          rmSync(path, { force: true });
+          end = writer.create(path);
+        }
+        const r = writer.appendChunks(path, end, [bytes]);
+        end = r.end;
+        return { file, offset: r.offsets[0]! };
+      };
+      const updated = new Map<number, SampleEntry>();
+      const entryOf = (seq: number) => updated.get(seq) ?? updated.set(seq, { ...entries.get(seq)!, chunks: [...entries.get(seq)!.chunks], offsets: [...entries.get(seq)!.offsets], lengths: [...entries.get(seq)!.lengths] }).get(seq)!;
+      for (const id of verbatim) {
+        const c = chunks.get(id)!;
+        const raw = this.readChunkBytes(c);
+        const at = put({ bytes: raw, rawLength: c.rawLength, compressedLength: c.compressedLength, checksum: 0 });
+        const nid = next.chunk++;
+        this.dbChunks.putSync(nid, { file: at.file, offset: at.offset, compressedLength: c.compressedLength, rawLength: c.rawLength, items: c.items });
+        for (const r of refs.get(id)!) entryOf(r.seq).chunks[r.b] = nid;
+      }
+      for (const { p, chunk } of encoded) {
+        const at = put(chunk);
+        const nid = next.chunk++;
+        this.dbChunks.putSync(nid, { file: at.file, offset: at.offset, compressedLength: chunk.compressedLength, rawLength: chunk.rawLength, items: p.items.length });
+        for (const item of p.items) {
+          const r = repack[item.index]!;
+          const e = entryOf(r.seq);
+          e.chunks[r.b] = nid;
+          e.offsets[r.b] = item.offset;
+          e.lengths[r.b] = item.length;
+        }
+      }
+      // Every new file is synced (appendChunks fdatasyncs); now the index.
+      for (const [id] of moving) this.dbChunks.removeSync(id);
+      for (const [seq, e] of updated) this.dbEntries.putSync(seq, e);
+      this.dbMeta.putSync('segment', { file, end } satisfies SegmentState);
+      this.dbMeta.putSync('next', next);
+      return [...files];
+    } finally {
+      reader.close();
+    }
+  }
+
+  /** The on-disk bytes (header + frame) of a chunk, read whole. */
+  private readChunkBytes(c: ChunkEntry): Uint8Array {
+    const fd = openSync(segmentPath(this.path, c.file), 'r');
+    try {
+      const out = new Uint8Array(CHUNK_HEADER_SIZE + c.compressedLength);
+      let got = 0;
+      while (got < out.length) {
+        const n = readSync(fd, out, got, out.length - got, c.offset + got);
+        if (n === 0) throw new DepotIOError(this.path, `reading chunk at byte ${c.offset} of segment ${c.file}`, { cause: new Error('unexpected end of file') });
+        got += n;
+      }
+      return out;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Deletes rewritten segment files after the commit that stopped referencing them. */
+  private deleteFiles(files: number[]): void {
+    for (const f of files) {
+      const path = segmentPath(this.path, f);
+      this.reader.closeFile(path);
+      this.writer?.closeFile(path);
+      rmSync(path, { force: true });
     }
   }
 
@@ -665,23 +899,40 @@ export class Depot {
     for (const b of blocks) {
       if (!Number.isInteger(b) || b < 0 || b >= nBlocks) throw new InvalidArgumentError('block', `${b} is not in 0..${nBlocks - 1}`);
     }
-    const { entries, chunkEntries } = this.snapshot((txn) => {
-      const { version, label } = this.resolveAt(options.at, txn);
-      const entries = sampleIds.map((id) => {
-        const seq = this.liveSeq(id, version, txn);
-        if (seq === undefined) throw new UnknownSampleError(id, this.path, label);
-        return this.dbEntries.get(seq, { transaction: txn } as any)!;
+    let at = options.at;
+    for (let attempt = 0; ; attempt++) {
+      const { entries, chunkEntries, version } = this.snapshot((txn) => {
+        const { version, label } = this.resolveAt(at, txn);
+        const entries = sampleIds.map((id) => {
+          const seq = this.liveSeq(id, version, txn);
+          if (seq === undefined) throw new UnknownSampleError(id, this.path, label);
+          return this.dbEntries.get(seq, { transaction: txn } as any)!;
+        });
+        const ids = new Set<number>();
+        for (const e of entries) for (const b of blocks) ids.add(e.chunks[b]!);
+        const chunkEntries = new Map<number, ChunkEntry>();
+        for (const id of ids) chunkEntries.set(id, this.dbChunks.get(id, { transaction: txn } as any)!);
+        return { entries, chunkEntries, version };
       });
-      const ids = new Set<number>();
-      for (const e of entries) for (const b of blocks) ids.add(e.chunks[b]!);
-      const chunkEntries = new Map<number, ChunkEntry>();
-      for (const id of ids) chunkEntries.set(id, this.dbChunks.get(id, { transaction: txn } as any)!);
-      return { entries, chunkEntries };
-    });
-    const buffers = new Map<number, Uint8Array>();
-    for (const [id, c] of chunkEntries) {
-      buffers.set(id, this.reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id }));
+      const buffers = new Map<number, Uint8Array>();
+      try {
+        for (const [id, c] of chunkEntries) {
+          buffers.set(id, this.reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id }));
+        }
+      } catch (err) {
+        // compact/purge deleted a file after this snapshot: the same version,
+        // read again from the new index, holds the same records.
+        if (attempt < 3 && isSchunkError(err, 'chunk-io') && err.code === 'ENOENT') {
+          at = version;
+          continue;
+        }
+        throw err;
+      }
+      return this.views(entries, blocks, buffers);
     }
+  }
+
+  private views(entries: SampleEntry[], blocks: readonly number[], buffers: Map<number, Uint8Array>): SampleView[] {
     return entries.map((e) => ({
       sampleId: e.sampleId,
       ploidy: e.ploidy,
@@ -774,6 +1025,10 @@ export class Depot {
           }
           checked.segmentFiles++;
           const own = byFile.get(file) ?? [];
+          if (own.length === 0 && file !== seg.file) {
+            warn({ kind: 'orphan-file', file: path, message: `segment file ${path} holds no chunk of the index (left by an interrupted compact or purge): reclaimable by compact` });
+            continue;
+          }
           const end = file === seg.file ? seg.end : own.reduce((m, c) => Math.max(m, c.offset + CHUNK_HEADER_SIZE + c.compressedLength), FILE_HEADER_SIZE);
           const size = statSync(path).size;
           if (size < end) err({ kind: 'truncated-file', file: path, offset: size, message: `${path} has ${size} bytes but chunks are committed up to byte ${end}` });

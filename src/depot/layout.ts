@@ -51,8 +51,8 @@ export interface SegmentState {
 
 /** `meta['next']`: counters for ids. */
 export interface Counters {
-  readonly chunk: number;
-  readonly seq: number;
+  chunk: number;
+  seq: number;
 }
 
 /** Where a chunk lives. */
@@ -64,6 +64,8 @@ export interface ChunkEntry {
   readonly compressedLength: number;
   /** Bytes of the decompressed chunk. */
   readonly rawLength: number;
+  /** Records packed in the chunk (purge copies a chunk verbatim when all are still referenced). */
+  readonly items: number;
 }
 
 /** Per FORMAT field statistics of one sample (for the exporter's dims and dtypes). */
@@ -94,7 +96,7 @@ export interface SampleEntry {
 }
 
 /** The operations a log entry can record. */
-export type Operation = 'create' | 'put' | 'remove' | 'tag' | 'transaction';
+export type Operation = 'create' | 'put' | 'remove' | 'tag' | 'transaction' | 'purge' | 'compact';
 
 /** One committed version. */
 export interface LogEntry {
@@ -109,6 +111,13 @@ export interface LogEntry {
   /** Tags created by this version. */
   readonly tags: string[];
   readonly message?: string;
+  /** purge: how many samples were erased (their ids are not kept). */
+  readonly purged?: number;
+  /** purge: tags whose sample set changed. */
+  readonly tagsChanged?: string[];
+  /** purge, compact: segment bytes before and after the rewrite. */
+  readonly bytesBefore?: number;
+  readonly bytesAfter?: number;
 }
 
 /** A tag: an immutable name for a version. */

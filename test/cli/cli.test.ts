@@ -52,6 +52,9 @@ describe('vczdepot CLI', () => {
     r = await cli('verify', depot, '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, issues: [] });
+    r = await cli('compact', depot, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).bytesAfter).toBeGreaterThan(0);
     r = await cli('show', depot, 'HG00096');
     expect(r.code, r.err).toBe(0);
     const lines = r.out.trim().split('\n');
@@ -86,7 +89,7 @@ describe('vczdepot CLI', () => {
   });
 
   it('prints help for every command', async () => {
-    for (const c of ['create', 'append', 'remove', 'tag', 'tags', 'log', 'samples', 'show', 'export', 'stats', 'verify']) {
+    for (const c of ['create', 'append', 'remove', 'tag', 'tags', 'log', 'samples', 'show', 'export', 'stats', 'verify', 'purge', 'compact']) {
       const r = await cli(c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`Usage: vczdepot ${c}`));

@@ -13,3 +13,5 @@ export {
   zstdBackend,
   _setZstdBackend,
 } from './schunk/index.ts';
+export { VCZDEPOT_VERSION } from './version.ts';
+export * from './vcz/index.ts';

@@ -7,3 +7,14 @@ export { readVcf } from './vcf.ts';
 export { readVcz } from './vcz-read.ts';
 export { exportVcz, type ExportSource, type ExportOptions, type ExportSummary } from './export.ts';
 export * from './errors.ts';
+export * from './vcz-errors.ts';
+export {
+  BloscFrameError,
+  CodecUnavailableError,
+  ExportSourceError,
+  VczWriteError,
+  ZarrSpecError,
+  ZarrStateError,
+  isVczWriteError,
+  type VczWriteErrorTag,
+} from './zarr/errors.ts';

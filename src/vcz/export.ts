@@ -9,6 +9,19 @@
  * column × one variant chunk) at a time from the records of that column;
  * each record block is read once per column and kept only while variant
  * chunks overlap it.
+ *
+ * Known differences from bio2zarr (checked in `test/vcz/export.test.ts`,
+ * which converts VCFs with vcf2zarr and compares every array):
+ * * chunk bytes: Blosc frames use zstd level 7 by default (numcodecs uses
+ *   13 for clevel 7); `bloscZstdLevel: 'c-blosc'` gives numcodecs' frames.
+ *   Decoded chunks are identical either way. All chunks are written (bio2zarr
+ *   skips chunks equal to the fill value; readers treat both alike).
+ * * `call_genotype`'s dtype comes from `fieldStats.get('GT')` when given,
+ *   else from the largest possible allele index (bio2zarr: observed max);
+ *   both give int8 below 128 alleles.
+ * * per-sample records carry exact widths for Number=G (by the sample's
+ *   ploidy): where bio2zarr pads a haploid sample's Float G values to the
+ *   record's maximum with the missing NaN (cyvcf2), the export pads with fill.
  */
 
 import * as fs from 'node:fs';
@@ -57,12 +70,13 @@ export interface ExportOptions {
   /** Level of the plain 'zstd' compressor; default 7. */
   zstdLevel?: number;
   /**
-   * zstd level used inside Blosc frames. Default: c-blosc's own mapping
-   * (clevel 7 → zstd 13, region_index clevel 9 → 22), i.e. what numcodecs
-   * writes; lower is faster (3 is ~8× faster, a few % larger). The metadata
-   * still says clevel 7 / 9 (decoders ignore it).
+   * zstd level used inside Blosc frames; default 7. `'c-blosc'` uses
+   * c-blosc's own mapping from the Blosc clevel (7 → zstd 13, region_index's
+   * 9 → 22), which is what numcodecs writes (byte-identical frames with the
+   * same zstd version) but ~2.5× slower for ~0.3% smaller chunks. The
+   * metadata says clevel 7 / 9 either way; decoders do not use the level.
    */
-  bloscZstdLevel?: number;
+  bloscZstdLevel?: number | 'c-blosc';
   /** Write a `.vcz.zip` (ZIP_STORED) instead of a directory. Default: true when `out` ends in `.zip`. */
   zip?: boolean;
   /** Called after every chunk written, with chunks done and the total. */
@@ -82,6 +96,9 @@ export interface ExportSummary {
   /** Absolute path of the store. */
   path: string;
 }
+
+/** Default zstd level inside Blosc frames (see {@link ExportOptions.bloscZstdLevel}). */
+export const DEFAULT_BLOSC_ZSTD_LEVEL = 7;
 
 /** VCZ version written to the root attribute `vcf_zarr_version` (bio2zarr 0.2.1). */
 export const VCF_ZARR_VERSION = '0.5';
@@ -277,6 +294,8 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
   const format = options.zarrFormat ?? 2;
   if (format !== 2 && format !== 3) throw new RangeError(`zarrFormat must be 2 or 3, got ${String(format)}`);
   const useZstd = options.compressor === 'zstd';
+  const bl = options.bloscZstdLevel;
+  if (bl !== undefined && bl !== 'c-blosc' && (!Number.isInteger(bl) || bl < -131072 || bl > 22)) throw new RangeError(`bloscZstdLevel must be an integer <= 22 or 'c-blosc', got ${String(bl)}`);
   if (options.compressor !== undefined && options.compressor !== 'blosc' && !useZstd) throw new RangeError(`compressor must be 'blosc' or 'zstd', got ${String(options.compressor)}`);
   const zstdLevel = options.zstdLevel ?? 7;
   const comp = (shuffle: BloscShuffle, clevel = 7): ZarrCompressor => (useZstd ? { id: 'zstd', level: zstdLevel } : { id: 'blosc', cname: 'zstd', clevel, shuffle });
@@ -296,7 +315,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
   const writer = ZarrStoreWriter.create(out, {
     zarrFormat: format,
     zip: options.zip ?? /\.zip$/i.test(out),
-    ...(options.bloscZstdLevel !== undefined ? { bloscZstdLevel: options.bloscZstdLevel } : {}),
+    ...(options.bloscZstdLevel === 'c-blosc' ? {} : { bloscZstdLevel: options.bloscZstdLevel ?? DEFAULT_BLOSC_ZSTD_LEVEL }),
   });
   try {
     writer.setRootAttributes({
@@ -307,13 +326,13 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
 
     let total = 0;
     let done = 0;
-    const handles: ZarrArrayHandle[] = [];
+    // Every array is created (and counted) before the first chunk is written, so progress totals are final.
     const create = (spec: ZarrArraySpec): ZarrArrayHandle => {
       const h = writer.createArray(spec);
       total += h.chunkGrid.reduce((a, b) => a * b, 1);
-      handles.push(h);
       return h;
     };
+    const pending: (() => void)[] = [];
     const write = (h: ZarrArrayHandle, coords: number[], data: Parameters<ZarrStoreWriter['writeChunk']>[2]): void => {
       writer.writeChunk(h, coords, data);
       done++;
@@ -336,19 +355,21 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     const dataArray = (name: string, dtype: ZarrDtype, values: string[] | BigInt64Array, dim: string, chunk: number): void => {
       const n = values.length;
       const h = create({ name, dtype, shape: [n], chunks: [chunk], dimensionNames: [dim], fillValue: 'default', compressor: comp(BLOSC_SHUFFLE) });
-      for (let c = 0; c * chunk < n; c++) {
-        const lo = c * chunk;
-        const hi = Math.min(n, lo + chunk);
-        let data: string[] | BigInt64Array;
-        if (Array.isArray(values)) {
-          data = values.slice(lo, hi);
-          while (data.length < chunk) data.push('');
-        } else {
-          data = new BigInt64Array(chunk);
-          data.set(values.subarray(lo, hi));
+      pending.push(() => {
+        for (let c = 0; c * chunk < n; c++) {
+          const lo = c * chunk;
+          const hi = Math.min(n, lo + chunk);
+          let data: string[] | BigInt64Array;
+          if (Array.isArray(values)) {
+            data = values.slice(lo, hi);
+            while (data.length < chunk) data.push('');
+          } else {
+            data = new BigInt64Array(chunk);
+            data.set(values.subarray(lo, hi));
+          }
+          write(h, [c], data);
         }
-        write(h, [c], data);
-      }
+      });
     };
     dataArray('sample_id', 'str', [...sampleIds], 'samples', sChunk);
     const contigIds = vs.contigs.map((c) => c.id);
@@ -461,8 +482,6 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       return numericColumn(h, col.values as IntArray, col.width, width, dtype === 'bool' ? 0 : INT_FILL);
     }
 
-    // region_index rows, gathered while writing variant chunks (§6).
-    const regionRows: number[][] = [];
     const nVChunks = Math.ceil(nV / vChunk);
 
     // ---------------------------------------------------------- call arrays
@@ -497,7 +516,9 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       plans.push({ kind: 'mask', handle: maskH, id: 'GT', type: 'GT', width: ploidy, dtype: 'bool', tile: null });
     }
 
-    // region_index: one chunk, shape known only after the pass below; compute it now.
+    // region_index (§6): per variant chunk, one row per run of equal contig:
+    // [chunk, contig, first POS, last POS, max(POS + length - 1), records]; one chunk.
+    const regionRows: number[][] = [];
     for (let c = 0; c < nVChunks; c++) {
       const v0 = c * vChunk;
       const v1 = Math.min(nV, v0 + vChunk);
@@ -522,6 +543,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     });
 
     // ------------------------------------------------------------- writing
+    for (const w of pending) w();
     for (let c = 0; c < nVChunks; c++) {
       const v0 = c * vChunk;
       const v1 = Math.min(nV, v0 + vChunk);

@@ -77,7 +77,8 @@ function typeOf(dtype: string): InfoType {
   return 'String';
 }
 
-function numberOf(dims: string[], type: InfoType): VcfNumber {
+function numberOf(dims: string[], type: InfoType, declared: string | undefined): VcfNumber {
+  if (declared !== undefined) return /^\d+$/.test(declared) ? Number(declared) : (declared as VcfNumber);
   const last = dims[dims.length - 1]!;
   if (last === 'variants' || last === 'samples') return type === 'Flag' ? 0 : 1;
   if (last === 'alt_alleles') return 'A';
@@ -100,7 +101,7 @@ const MISSING = { Integer: -1, Float: 0x7f800001, String: '.', Character: '.' } 
  * FORMAT field that is missing everywhere for a sample is left out of its
  * calls (the exporter must write it as all missing).
  */
-export function modelFromDump(d: VczDump): { vs: VariantSet; calls: Map<string, SampleCalls>; sampleIds: string[] } {
+export function modelFromDump(d: VczDump, numbers: ReadonlyMap<string, string> = new Map()): { vs: VariantSet; calls: Map<string, SampleCalls>; sampleIds: string[] } {
   const A = d.arrays;
   const nV = A.variant_position!.shape[0]!;
   const allele = A.variant_allele!;
@@ -121,15 +122,14 @@ export function modelFromDump(d: VczDump): { vs: VariantSet; calls: Map<string, 
       else if (type === 'Float') values = floats(a.values);
       else if (type === 'Flag') values = Uint8Array.from(a.values as number[]);
       else values = a.values as string[];
-      info.push({ def: { id: name.slice(8), type, number: numberOf(a.dims, type), description: String(a.attrs.description ?? '') }, width, values });
+      info.push({ def: { id: name.slice(8), type, number: numberOf(a.dims, type, numbers.get(`INFO/${name.slice(8)}`)), description: String(a.attrs.description ?? '') }, width, values });
     } else if (name.startsWith('call_') && !name.startsWith('call_genotype')) {
       const type = typeOf(a.dtype) as VcfType;
-      format.push({ id: name.slice(5), type, number: numberOf(a.dims, type), description: String(a.attrs.description ?? '') });
+      format.push({ id: name.slice(5), type, number: numberOf(a.dims, type, numbers.get(`FORMAT/${name.slice(5)}`)), description: String(a.attrs.description ?? '') });
     }
   }
   const hasGenotype = 'call_genotype' in A;
   const filterIds = A.filter_id!.values as string[];
-  const nF = filterIds.length;
   const vs: VariantSet = {
     contigs: (A.contig_id!.values as string[]).map((id, i) => (A.contig_length ? { id, length: A.contig_length.values[i] as number } : { id })),
     filters: filterIds.map((id, i) => ({ id, description: A.filter_description!.values[i] as string })),
@@ -146,7 +146,6 @@ export function modelFromDump(d: VczDump): { vs: VariantSet; calls: Map<string, 
     hasGenotype,
     metaInformation: (d.attrs.vcf_meta_information as [string, string][]).map(([k, v]) => [k, v] as const),
   };
-  void nF;
   const sampleIds = A.sample_id!.values as string[];
   const nS = sampleIds.length;
   const calls = new Map<string, SampleCalls>();
@@ -190,6 +189,7 @@ export function modelFromDump(d: VczDump): { vs: VariantSet; calls: Map<string, 
       }
       if (allMissing) continue;
       let width = used;
+      if (typeof def.number === 'number') width = Math.max(used, def.number);
       if (def.number === 'A' || def.number === 'R') width = W;
       else if (def.number === 'G' && ploidy > 0) width = binomial(maxA + ploidy - 1, ploidy);
       const flat: (number | string)[] = [];

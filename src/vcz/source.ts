@@ -4,12 +4,20 @@
  */
 import type { At, Depot } from '../depot/index.ts';
 import type { FieldStats } from '../depot/index.ts';
+import { RecordView } from '../codec/index.ts';
 import type { ExportSource } from './export.ts';
+
+/** Samples per getMany call when exporting: bounds the chunk buffers held at once. */
+const READ_BATCH = 64;
 
 /**
  * The samples live at `at` (default: the head *as of now*, pinned to its
  * version number so that a concurrent writer cannot change what is
  * exported), with per-field widths and Integer ranges merged over them.
+ *
+ * Memory: `readBlock` returns copies of the records (the exporter keeps one
+ * samples-chunk column of one variant block: samplesChunkSize × block record
+ * bytes), reading at most 64 samples' chunks at a time.
  *
  * @throws UnknownTagError / UnknownVersionError for a bad `at`.
  */
@@ -40,6 +48,15 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot'): E
     maxPloidy,
     fieldStats,
     source,
-    readBlock: (ids, block) => depot.getMany(ids, { blocks: [block], at: pinned }).map((v) => v.records[0]!),
+    readBlock: (ids, block) => {
+      // Read in small batches and copy each record out of its chunk buffer, so
+      // memory holds one block's records for the column, not every chunk
+      // they came from (one-sample chunks hold all blocks of a sample).
+      const out: RecordView[] = [];
+      for (let i = 0; i < ids.length; i += READ_BATCH) {
+        for (const v of depot.getMany(ids.slice(i, i + READ_BATCH), { blocks: [block], at: pinned })) out.push(new RecordView(v.records[0]!.bytes.slice()));
+      }
+      return out;
+    },
   };
 }

@@ -536,7 +536,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       name: 'region_index',
       dtype: posDtype,
       shape: [regionRows.length, 6],
-      chunks: [Math.max(regionRows.length, 1), 6],
+      chunks: [regionRows.length, 6], // bio2zarr writes [0, 6] for an empty variant set
       dimensionNames: ['region_index_values', 'region_index_fields'],
       fillValue: 'null',
       compressor: comp(BLOSC_NOSHUFFLE, 9),

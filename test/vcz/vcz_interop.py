@@ -218,7 +218,7 @@ def chunk_decoder(meta, fmt):
             return np.array(numcodecs.VLenUTF8().decode(raw), dtype=object)
         return np.frombuffer(raw, dtype=dtype)
 
-    grid = [-(-s // c) for s, c in zip(shape, chunks)]
+    grid = [-(-s // c) if c else 0 for s, c in zip(shape, chunks)]  # chunk 0 only along an empty dim
     return decode, grid, key
 
 

@@ -399,7 +399,8 @@ export class ZarrStoreWriter {
    * every chunk with {@link writeChunk}.
    *
    * @throws ZarrSpecError for an invalid or duplicate name, mismatched ranks,
-   *   a negative shape or a chunk size < 1, a bad compressor
+   *   a negative shape or a chunk size < 1 (0 is allowed along an empty
+   *   dimension, as zarr-python writes it), a bad compressor
    */
   createArray(spec: ZarrArraySpec): ZarrArrayHandle {
     this.checkOpen();
@@ -412,7 +413,8 @@ export class ZarrStoreWriter {
     const rank = spec.shape.length;
     if (spec.chunks.length !== rank || spec.dimensionNames.length !== rank) bad(`shape, chunks and dimensionNames must have the same rank (${rank}, ${spec.chunks.length}, ${spec.dimensionNames.length})`);
     if (!spec.shape.every((s) => Number.isInteger(s) && s >= 0)) bad(`shape ${JSON.stringify(spec.shape)} must be integers >= 0`);
-    if (!spec.chunks.every((s) => Number.isInteger(s) && s >= 1)) bad(`chunks ${JSON.stringify(spec.chunks)} must be integers >= 1`);
+    // A chunk size of 0 only along an empty dimension (zarr-python writes that, e.g. bio2zarr's empty region_index).
+    if (!spec.chunks.every((s, i) => Number.isInteger(s) && (s >= 1 || (s === 0 && spec.shape[i] === 0)))) bad(`chunks ${JSON.stringify(spec.chunks)} must be integers >= 1 (0 only along an empty dimension)`);
     const c = spec.compressor;
     if (c.id === 'blosc') {
       if (c.cname !== 'zstd' || !Number.isInteger(c.clevel) || c.clevel < 0 || c.clevel > 9 || ![0, 1, 2].includes(c.shuffle)) bad(`bad blosc compressor ${JSON.stringify(c)}`);
@@ -422,7 +424,7 @@ export class ZarrStoreWriter {
     } else {
       bad(`unknown compressor ${JSON.stringify(c)}`);
     }
-    const chunkGrid = spec.shape.map((s, i) => Math.ceil(s / spec.chunks[i]!));
+    const chunkGrid = spec.shape.map((s, i) => (s === 0 ? 0 : Math.ceil(s / spec.chunks[i]!)));
     const chunkLength = spec.chunks.reduce((a, b) => a * b, 1);
     const handle: ZarrArrayHandle = { spec, chunkGrid, chunkLength };
     for (const [name, text] of arrayMetadata(spec, this.zarrFormat)) this.writeFile(`${spec.name}/${name}`, text);

@@ -22,6 +22,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { open as openLmdb, type Database, type RootDatabase } from 'lmdb';
 import {
   RecordView,
+  isCodecError,
   validateRecordView,
   blockCount,
   encodeSampleRecords,
@@ -34,6 +35,7 @@ import {
   DepotIOError,
   DepotVersionError,
   DuplicateSampleError,
+  IndexCorruptionError,
   InvalidArgumentError,
   NotADepotError,
   ReadOnlyError,
@@ -46,6 +48,12 @@ import {
 import {
   DBI,
   DEPOT_FORMAT_VERSION,
+  checkChunkEntry,
+  checkDepotMeta,
+  checkLogEntry,
+  checkMetaValue,
+  checkSampleEntry,
+  checkTagEntry,
   deserializeVariantSet,
   serializeVariantSet,
   type ChunkEntry,
@@ -271,11 +279,18 @@ export class Depot {
     this.dbTags = env.openDB({ name: DBI.tags, encoding: 'msgpack' });
     const meta = this.dbMeta.get('format') as DepotMeta | undefined;
     if (!meta) throw new NotADepotError(path, 'its index has no format record');
+    const bad = checkDepotMeta(meta);
+    if (bad) throw new NotADepotError(path, `its format record is damaged (${bad})`);
     if (meta.version !== DEPOT_FORMAT_VERSION) throw new DepotVersionError(path, meta.version, DEPOT_FORMAT_VERSION);
     this.meta = meta;
     const raw = dbVariants.get('set');
     if (!raw) throw new NotADepotError(path, 'its index has no variant set');
-    this.variantSet = deserializeVariantSet(raw);
+    try {
+      this.variantSet = deserializeVariantSet(raw);
+      checkVariantSet(this.variantSet);
+    } catch (err) {
+      throw new NotADepotError(path, `its variant set is damaged (${(err as Error).message})`, { cause: err });
+    }
     this.reader = new ChunkReader(cacheBytes !== undefined ? { cacheBytes } : {});
   }
 
@@ -373,6 +388,7 @@ export class Depot {
    * on disk (chunks fdatasync'ed, LMDB commit synced).
    *
    * @throws RecordValidationError when the calls do not fit the variant set.
+   * @throws InvalidArgumentError when `sampleId` contains a tab, line break, NUL or a lone surrogate, or is over 1024 UTF-8 bytes.
    * @throws DuplicateSampleError when `sampleId` is live in the head.
    * @throws ReadOnlyError, DepotIOError. On any error nothing is written.
    */
@@ -404,7 +420,7 @@ export class Depot {
    * Names the current head state with an immutable tag, in a commit of its
    * own (the tag names that commit's version, whose samples are the head's).
    *
-   * @throws TagExistsError when the name was ever used; InvalidArgumentError for an empty name.
+   * @throws TagExistsError when the name was ever used; InvalidArgumentError for an empty name, one with a tab, line break or NUL, or over 1024 UTF-8 bytes.
    */
   tag(name: string, options: WriteOptions = {}): TagEntry {
     const { commit } = this.transaction((txn) => txn.tag(name, options), { operation: 'tag' });
@@ -432,7 +448,7 @@ export class Depot {
     this.assertWritable('write');
     const ops: StagedOp[] = [];
     const encode = (sampleId: string, calls: SampleCalls): EncodedSample => ({
-      sampleId,
+      sampleId: checkSampleId(sampleId),
       ploidy: calls.ploidy,
       records: encodeSampleRecords(this.variantSet, this.meta.blockSize, sampleId, calls),
       fields: fieldStats(calls),
@@ -447,6 +463,7 @@ export class Depot {
       remove: (ids) => void ops.push({ kind: 'remove', sampleIds: [...ids] }),
       tag: (name, o) => {
         if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('tag name', 'must be a non-empty string');
+        checkName('tag name', name);
         ops.push({ kind: 'tag', name, ...(o?.message !== undefined ? { message: o.message } : {}) });
       },
     };
@@ -588,7 +605,7 @@ export class Depot {
       const version = head + 1;
       const drop = new Set<number>();
       for (const id of ids) {
-        const seqs = [...this.dbById.getRange({ start: [id, 0], end: [id, MAX_SEQ] })].map(({ key }) => (key as [string, number])[1]);
+        const seqs = fitsKey(id) ? [...this.dbById.getRange({ start: [id, 0], end: [id, MAX_SEQ] })].map(({ key }) => (key as [string, number])[1]) : [];
         if (seqs.length === 0) throw new UnknownSampleError(id, this.path, 'any version');
         seqs.forEach((q) => drop.add(q));
       }
@@ -615,7 +632,7 @@ export class Depot {
           this.dbLog.putSync(key as number, { ...l, added: l.added.filter((x) => !gone.has(x)), removed: l.removed.filter((x) => !gone.has(x)) });
         }
       }
-      const bytesAfter = this.segmentBytes() - oldFiles.reduce((s, f) => s + statSync(segmentPath(this.path, f)).size, 0);
+      const bytesAfter = this.segmentBytes() - oldFiles.reduce((s, f) => s + fileSize(segmentPath(this.path, f)), 0);
       const time = new Date().toISOString();
       const log: LogEntry = { version, time, operation: 'purge', added: [], removed: [], tags: [], purged: ids.length, tagsChanged, bytesBefore, bytesAfter, ...(options.message !== undefined ? { message: options.message } : {}) };
       this.dbLog.putSync(version, log);
@@ -645,7 +662,7 @@ export class Depot {
       const bytesBefore = this.segmentBytes();
       const all = new Set(this.segmentFiles());
       oldFiles = this.rewriteFiles(this.allEntries(), all, true);
-      const bytesAfter = this.segmentBytes() - oldFiles.reduce((s, f) => s + statSync(segmentPath(this.path, f)).size, 0);
+      const bytesAfter = this.segmentBytes() - oldFiles.reduce((s, f) => s + fileSize(segmentPath(this.path, f)), 0);
       const time = new Date().toISOString();
       this.dbLog.putSync(version, { version, time, operation: 'compact', added: [], removed: [], tags: [], bytesBefore, bytesAfter, ...(options.message !== undefined ? { message: options.message } : {}) } satisfies LogEntry);
       this.dbMeta.putSync('head', version);
@@ -679,7 +696,7 @@ export class Depot {
   }
 
   private segmentBytes(): number {
-    return this.segmentFiles().reduce((s, f) => s + statSync(segmentPath(this.path, f)).size, 0);
+    return this.segmentFiles().reduce((s, f) => s + fileSize(segmentPath(this.path, f)), 0);
   }
 
   /**
@@ -802,13 +819,14 @@ export class Depot {
 
   /** Seq of the entry of `sampleId` live at `version` (Infinity = head), from the current txn/snapshot. */
   private liveSeq(sampleId: string, version: number, transaction?: unknown): number | undefined {
+    if (!fitsKey(sampleId)) return undefined; // could never have been added
     const opts: any = { start: [sampleId, 0], end: [sampleId, MAX_SEQ], reverse: false };
     if (transaction) opts.transaction = transaction;
     let found: number | undefined;
     for (const { key } of this.dbById.getRange(opts)) {
       const seq = (key as [string, number])[1];
-      const e = transaction ? this.dbEntries.get(seq, { transaction } as any) : this.dbEntries.get(seq);
-      if (e && isLive(e, version)) found = seq;
+      const e = this.checked('entries', seq, transaction ? this.dbEntries.get(seq, { transaction } as any) : this.dbEntries.get(seq));
+      if (isLive(e, version)) found = seq;
     }
     return found;
   }
@@ -817,35 +835,70 @@ export class Depot {
 
   /** Runs `fn` inside one LMDB read transaction (a consistent snapshot). */
   private snapshot<T>(fn: (txn: any) => T): T {
+    // lmdb-js renews its shared read snapshot only when the event loop turns
+    // (setTimeout 0): without this reset a caller reading in a synchronous
+    // loop would never see another process's commits (nor the new index
+    // after a compaction deleted the files of its old snapshot).
+    this.env.resetReadTxn();
     const txn = this.env.useReadTransaction();
     try {
       return fn(txn);
+    } catch (err) {
+      // Values the checks below did not foresee (a damaged index) must still give a typed error.
+      if (isDepotError(err) || isSchunkError(err) || isCodecError(err)) throw err;
+      throw new IndexCorruptionError(this.path, 'reading the index', (err as Error)?.message ?? String(err), { cause: err });
     } finally {
       txn.done();
     }
   }
 
+  /** `value`, read from `dbi` at `key`, if it has the shape the depot wrote; else an IndexCorruptionError. */
+  private checked(dbi: 'entries', key: number, value: unknown): SampleEntry;
+  private checked(dbi: 'chunks', key: number, value: unknown): ChunkEntry;
+  private checked(dbi: 'tags', key: string, value: unknown): TagEntry;
+  private checked(dbi: 'log', key: number, value: unknown): LogEntry;
+  private checked(dbi: 'meta', key: 'head' | 'segment' | 'next', value: unknown): any;
+  private checked(dbi: string, key: any, value: unknown): any {
+    const reason =
+      value === undefined
+        ? 'missing'
+        : dbi === 'entries'
+          ? checkSampleEntry(value, blockCount(this.variantSet.numVariants, this.meta.blockSize))
+          : dbi === 'chunks'
+            ? checkChunkEntry(value)
+            : dbi === 'tags'
+              ? checkTagEntry(value, key)
+              : dbi === 'log'
+                ? checkLogEntry(value, key)
+                : checkMetaValue(key, value);
+    if (reason) throw new IndexCorruptionError(this.path, `${dbi}[${JSON.stringify(key)}]`, reason);
+    return value;
+  }
+
   private resolveAt(at: At | undefined, txn: any): { version: number; label: string } {
-    const head = this.dbMeta.get('head', { transaction: txn } as any) as number;
+    const head = this.checked('meta', 'head', this.dbMeta.get('head', { transaction: txn } as any)) as number;
     if (at === undefined) return { version: head, label: `the head (version ${head})` };
     if (typeof at === 'number') {
       if (!Number.isInteger(at) || at < 0 || at > head) throw new UnknownVersionError(at, head, this.path);
       return { version: at, label: `version ${at}` };
     }
-    const t = this.dbTags.get(at, { transaction: txn } as any);
-    if (!t) throw new UnknownTagError(at, this.path, this.tagsIn(txn).map((x) => x.name));
+    const raw = fitsKey(at) ? this.dbTags.get(at, { transaction: txn } as any) : undefined;
+    if (!raw) throw new UnknownTagError(at, this.path, this.tagsIn(txn).map((x) => x.name));
+    const t = this.checked('tags', at, raw);
+    if (t.version > head) throw new IndexCorruptionError(this.path, `tags[${JSON.stringify(at)}]`, `names version ${t.version}, past the head ${head}`);
     return { version: t.version, label: `tag '${at}' (version ${t.version})` };
   }
 
   private tagsIn(txn: any): TagEntry[] {
-    return [...this.dbTags.getRange({ transaction: txn } as any)].map(({ value }) => value as TagEntry).sort((a, b) => a.version - b.version || a.name.localeCompare(b.name));
+    return [...this.dbTags.getRange({ transaction: txn } as any)].map(({ key, value }) => this.checked('tags', key as string, value)).sort((a, b) => a.version - b.version || a.name.localeCompare(b.name));
   }
 
   /** Entries live at `version`, in the order samples were added. */
   private liveEntries(version: number, txn: any): { seq: number; entry: SampleEntry }[] {
     const out: { seq: number; entry: SampleEntry }[] = [];
     for (const { key, value } of this.dbEntries.getRange({ transaction: txn } as any)) {
-      if (isLive(value, version)) out.push({ seq: key as number, entry: value });
+      const entry = this.checked('entries', key as number, value);
+      if (isLive(entry, version)) out.push({ seq: key as number, entry });
     }
     return out;
   }
@@ -853,7 +906,7 @@ export class Depot {
   /** The current head version. */
   version(): number {
     this.assertOpen();
-    return this.dbMeta.get('head') as number;
+    return this.snapshot((txn) => this.checked('meta', 'head', this.dbMeta.get('head', { transaction: txn } as any)) as number);
   }
 
   /**
@@ -906,12 +959,12 @@ export class Depot {
         const entries = sampleIds.map((id) => {
           const seq = this.liveSeq(id, version, txn);
           if (seq === undefined) throw new UnknownSampleError(id, this.path, label);
-          return this.dbEntries.get(seq, { transaction: txn } as any)!;
+          return this.checked('entries', seq, this.dbEntries.get(seq, { transaction: txn } as any));
         });
         const ids = new Set<number>();
         for (const e of entries) for (const b of blocks) ids.add(e.chunks[b]!);
         const chunkEntries = new Map<number, ChunkEntry>();
-        for (const id of ids) chunkEntries.set(id, this.dbChunks.get(id, { transaction: txn } as any)!);
+        for (const id of ids) chunkEntries.set(id, this.checked('chunks', id, this.dbChunks.get(id, { transaction: txn } as any)));
         return { entries, chunkEntries, version };
       });
       const buffers = new Map<number, Uint8Array>();
@@ -939,7 +992,15 @@ export class Depot {
       blocks,
       records: blocks.map((b) => {
         const buf = buffers.get(e.chunks[b]!)!;
-        return new RecordView(buf.subarray(e.offsets[b]!, e.offsets[b]! + e.lengths[b]!));
+        const off = e.offsets[b]!;
+        const end = off + e.lengths[b]!;
+        const where = `sample '${e.sampleId}' block ${b} (chunk ${e.chunks[b]})`;
+        if (off % 8 !== 0 || end > buf.length) throw new IndexCorruptionError(this.path, where, `record [${off}, ${end}) is not inside the chunk's ${buf.length} bytes at an 8-byte aligned offset`);
+        const view = new RecordView(buf.subarray(off, end));
+        // A damaged index must not hand out another sample's record.
+        if (view.sampleId !== e.sampleId || view.block !== b) throw new IndexCorruptionError(this.path, where, `points at the record of sample '${view.sampleId}' block ${view.block}`);
+        if (view.ploidy !== e.ploidy) throw new IndexCorruptionError(this.path, where, `the record has ploidy ${view.ploidy}, the index ${e.ploidy}`);
+        return view;
       }),
     }));
   }
@@ -953,7 +1014,7 @@ export class Depot {
   /** The log: one entry per version, oldest first. */
   log(): LogEntry[] {
     this.assertOpen();
-    return this.snapshot((txn) => [...this.dbLog.getRange({ transaction: txn } as any)].map(({ value }) => value as LogEntry));
+    return this.snapshot((txn) => [...this.dbLog.getRange({ transaction: txn } as any)].map(({ key, value }) => this.checked('log', key as number, value)));
   }
 
   /** Size figures (reads the whole index; cheap for thousands of samples). */
@@ -968,7 +1029,7 @@ export class Depot {
       }
       const head = this.dbMeta.get('head', { transaction: txn } as any) as number;
       const files = readdirSync(join(this.path, CHUNK_DIR)).filter((f) => f.endsWith('.vczc'));
-      const chunkBytes = files.reduce((s, f) => s + statSync(join(this.path, CHUNK_DIR, f)).size, 0);
+      const chunkBytes = files.reduce((s, f) => s + fileSize(join(this.path, CHUNK_DIR, f)), 0);
       return {
         head,
         samples: this.liveEntries(head, txn).length,
@@ -999,6 +1060,24 @@ export class Depot {
   verify(): VerifyReport {
     this.assertOpen();
     const t0 = performance.now();
+    // A compact or purge committed by another process deletes the files of
+    // the snapshot being checked: when the head moved during a check that
+    // found errors, check again from the new head (a few times at most).
+    for (let attempt = 0; ; attempt++) {
+      const { report, head } = this.verifyOnce(t0);
+      if (report.ok || attempt === 2) return report;
+      let now: number;
+      try {
+        now = this.version();
+      } catch {
+        return report; // a damaged head: reported already
+      }
+      if (now === head) return report;
+    }
+  }
+
+  private verifyOnce(t0: number): { report: VerifyReport; head: number } {
+    let snapHead = -1;
     const issues: VerifyIssue[] = [];
     const err = (i: Omit<VerifyIssue, 'severity'>) => void issues.push({ severity: 'error', ...i });
     const warn = (i: Omit<VerifyIssue, 'severity'>) => void issues.push({ severity: 'warning', ...i });
@@ -1007,11 +1086,19 @@ export class Depot {
     try {
       this.snapshot((txn) => {
         const T = { transaction: txn } as any;
+        // Values of the wrong shape (a damaged index) are reported and skipped.
+        const shape = (dbi: string, key: unknown, reason: string | undefined): boolean => {
+          if (reason) err({ kind: 'index', message: `${dbi}[${JSON.stringify(key)}] is damaged: ${reason}` });
+          return !reason;
+        };
+        const metaOk = (['head', 'segment', 'next'] as const).map((k) => shape('meta', k, checkMetaValue(k, this.dbMeta.get(k, T)))).every(Boolean);
+        if (!metaOk) return;
         const head = this.dbMeta.get('head', T) as number;
+        snapHead = head;
         const seg = this.dbMeta.get('segment', T) as SegmentState;
         const next = this.dbMeta.get('next', T) as Counters;
         const chunks = new Map<number, ChunkEntry>();
-        for (const { key, value } of this.dbChunks.getRange(T)) chunks.set(key as number, value as ChunkEntry);
+        for (const { key, value } of this.dbChunks.getRange(T)) if (shape('chunks', key, checkChunkEntry(value))) chunks.set(key as number, value as ChunkEntry);
         // ---- segment files: headers, every chunk, leftovers
         const byFile = new Map<number, ChunkEntry[]>();
         for (const c of chunks.values()) (byFile.get(c.file) ?? byFile.set(c.file, []).get(c.file)!).push(c);
@@ -1030,7 +1117,11 @@ export class Depot {
             continue;
           }
           const end = file === seg.file ? seg.end : own.reduce((m, c) => Math.max(m, c.offset + CHUNK_HEADER_SIZE + c.compressedLength), FILE_HEADER_SIZE);
-          const size = statSync(path).size;
+          const size = statSync(path, { throwIfNoEntry: false })?.size;
+          if (size === undefined) {
+            err({ kind: 'missing-file', file: path, message: `segment file ${path} disappeared while being checked` });
+            continue;
+          }
           if (size < end) err({ kind: 'truncated-file', file: path, offset: size, message: `${path} has ${size} bytes but chunks are committed up to byte ${end}` });
           else if (size > end) warn({ kind: 'bytes-past-end', file: path, offset: end, message: `${size - end} bytes past the committed end of ${path} (byte ${end}): left by an interrupted write, harmless` });
           try {
@@ -1062,6 +1153,7 @@ export class Depot {
         for (const { key, value } of this.dbEntries.getRange(T)) {
           const seq = key as number;
           const e = value as SampleEntry;
+          if (!shape('entries', key, checkSampleEntry(value, nBlocks))) continue;
           entries.set(seq, e);
           checked.entries++;
           if (seq >= next.seq) err({ kind: 'index', sampleId: e.sampleId, message: `entry ${seq} is not below the next seq ${next.seq}` });
@@ -1105,6 +1197,7 @@ export class Depot {
             try {
               const view = new RecordView(buf.subarray(off, off + len));
               if (view.sampleId !== r.e.sampleId || view.block !== r.b) throw new Error(`holds sample '${view.sampleId}' block ${view.block}`);
+              if (view.ploidy !== r.e.ploidy) throw new Error(`has ploidy ${view.ploidy}; the index says ${r.e.ploidy}`);
               validateRecordView(this.variantSet, this.meta.blockSize, view);
             } catch (e) {
               err({ kind: 'bad-record', ...where, message: `sample '${r.e.sampleId}' block ${r.b} (chunk ${id}): ${(e as Error).message}` });
@@ -1116,7 +1209,7 @@ export class Depot {
         }
         // ---- log, versions and tags
         const log = new Map<number, LogEntry>();
-        for (const { key, value } of this.dbLog.getRange(T)) log.set(key as number, value as LogEntry);
+        for (const { key, value } of this.dbLog.getRange(T)) if (shape('log', key, checkLogEntry(value, key as number))) log.set(key as number, value as LogEntry);
         for (let v = 0; v <= head; v++) {
           checked.versions++;
           const l = log.get(v);
@@ -1126,7 +1219,8 @@ export class Depot {
         // Replaying the log must rebuild each version's sample set from the entries.
         const replay = new Set<string>();
         const tagsByVersion = new Map<number, string[]>();
-        for (const { value } of this.dbTags.getRange(T)) {
+        for (const { key, value } of this.dbTags.getRange(T)) {
+          if (!shape('tags', key, checkTagEntry(value, key as string))) continue;
           const t = value as TagEntry;
           checked.tags++;
           if (t.version > head || !log.get(t.version)?.tags.includes(t.name)) err({ kind: 'tag', tag: t.name, version: t.version, message: `tag '${t.name}' names version ${t.version}, which the log does not record as tagged '${t.name}'` });
@@ -1145,17 +1239,47 @@ export class Depot {
             if (!same) err({ kind: 'log', version: v, message: `the samples live at version ${v} (${got.size}) differ from the log's replay (${replay.size})` });
           }
         }
+        // Every version, not only tagged ones: each entry's addedAt / removedAt is
+        // exactly where the log names it added / removed, and nothing else is named.
+        const key = (v: number, id: string) => `${v}\u0000${id}`;
+        const entryAdds = new Set<string>();
+        const entryRemoves = new Set<string>();
+        for (const e of entries.values()) {
+          entryAdds.add(key(e.addedAt, e.sampleId));
+          if (e.removedAt !== undefined) entryRemoves.add(key(e.removedAt, e.sampleId));
+        }
+        const logAdds = new Set<string>();
+        const logRemoves = new Set<string>();
+        for (const [v, l] of log) {
+          for (const id of l.added) logAdds.add(key(v, id));
+          for (const id of l.removed) logRemoves.add(key(v, id));
+        }
+        const mismatch = (a: Set<string>, b: Set<string>, what: string) => {
+          for (const k of a) {
+            if (b.has(k)) continue;
+            const [v, id] = k.split('\u0000') as [string, string];
+            err({ kind: 'log', version: Number(v), sampleId: id, message: `sample '${id}' ${what} at version ${v}` });
+          }
+        };
+        mismatch(entryAdds, logAdds, 'is added by an entry but not by the log');
+        mismatch(logAdds, entryAdds, 'is added by the log but by no entry');
+        mismatch(entryRemoves, logRemoves, 'is removed by an entry but not by the log');
+        mismatch(logRemoves, entryRemoves, 'is removed by the log but by no entry');
       });
+    } catch (e) {
+      // Never throw for damage: whatever stopped the check is an error of the report.
+      err({ kind: 'index', message: `verify could not finish: ${(e as Error)?.message ?? String(e)}` });
     } finally {
       reader.close();
     }
-    return {
+    const report: VerifyReport = {
       ok: !issues.some((i) => i.severity === 'error'),
       depot: this.path,
       issues,
       checked,
       seconds: (performance.now() - t0) / 1000,
     };
+    return { report, head: snapHead };
   }
 
   /** Closes the env and files. The depot object is unusable afterwards. */
@@ -1175,6 +1299,41 @@ export class Depot {
     this.assertOpen();
     if (this.readOnly) throw new ReadOnlyError(this.path, operation);
   }
+}
+
+/** Longest sample id or tag name, UTF-8 bytes: both are LMDB keys (at most 1978 bytes with their encoding). */
+const MAX_NAME_BYTES = 1024;
+
+function fitsKey(name: string): boolean {
+  return Buffer.byteLength(name, 'utf8') <= MAX_NAME_BYTES;
+}
+
+/**
+ * A sample id (or tag name) VCF and line-based output can carry: the
+ * tab-separated `#CHROM` line and `vczdepot samples` / `tags` cannot hold a
+ * tab, a line break or a NUL; a lone UTF-16 surrogate has no UTF-8 form (it
+ * would be stored as U+FFFD, another id); the index keys it, so at most
+ * {@link MAX_NAME_BYTES} UTF-8 bytes. Anything else (non-ASCII, spaces,
+ * punctuation) is accepted; the codec rejects "".
+ */
+function checkName(what: 'sample id' | 'tag name', name: string): string {
+  if (typeof name !== 'string') return name;
+  const shown = name.length > 60 ? `${JSON.stringify(name.slice(0, 60))}…` : JSON.stringify(name);
+  if (/[\t\n\r\0]/.test(name)) throw new InvalidArgumentError(what, `${shown} contains a tab, line break or NUL, which VCF and line-based output cannot carry`);
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) {
+    throw new InvalidArgumentError(what, `${shown} is not well-formed Unicode (a lone surrogate)`);
+  }
+  if (!fitsKey(name)) throw new InvalidArgumentError(what, `${shown} is ${Buffer.byteLength(name, 'utf8')} bytes in UTF-8; at most ${MAX_NAME_BYTES}`);
+  return name;
+}
+
+function checkSampleId(sampleId: string): string {
+  return checkName('sample id', sampleId);
+}
+
+/** Size of a file, 0 when it is gone (deleted meanwhile by a compact or purge in another process). */
+function fileSize(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }
 
 function isLive(e: SampleEntry, version: number): boolean {

@@ -15,6 +15,7 @@ export type DepotErrorTag =
   | 'depot-version'
   | 'read-only'
   | 'depot-io'
+  | 'index-corrupt'
   | 'invalid-argument';
 
 /** Base class of every depot error. */
@@ -119,6 +120,20 @@ export class DepotIOError extends DepotError {
   }
 }
 
+/**
+ * The LMDB index holds a value that is not what the depot wrote (damaged or
+ * edited): a sample entry, chunk entry, tag, log entry or counter of the
+ * wrong shape, or an entry pointing at a record of another sample. Nothing
+ * is returned from it; run `vczdepot verify` for the full list.
+ */
+export class IndexCorruptionError extends DepotError {
+  readonly tag = 'index-corrupt' as const;
+  constructor(readonly path: string, readonly what: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(`depot ${path}: the index is damaged: ${what}: ${reason}; run \`vczdepot verify\` and restore the depot from a backup`, options);
+    this.name = 'IndexCorruptionError';
+  }
+}
+
 /** A bad argument to a depot method (e.g. a block index out of range). */
 export class InvalidArgumentError extends DepotError {
   readonly tag = 'invalid-argument' as const;
@@ -139,6 +154,7 @@ type DepotErrors =
   | DepotVersionError
   | ReadOnlyError
   | DepotIOError
+  | IndexCorruptionError
   | InvalidArgumentError;
 
 /** True when `err` is a depot error (with the given tag, if one is given). */

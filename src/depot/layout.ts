@@ -129,6 +129,70 @@ export interface TagEntry {
   readonly message?: string;
 }
 
+// ------------------------------------------------------ value validation
+// Values read back from LMDB are checked before use: a damaged or edited
+// index must give a typed error (or a verify issue), never a crash or data
+// read through a pointer of the wrong shape. Each returns a reason or undefined.
+
+const isUint = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const uintArray = (x: unknown, n: number): boolean => Array.isArray(x) && x.length === n && x.every(isUint);
+
+/** A SampleEntry of `nBlocks` blocks. */
+export function checkSampleEntry(v: unknown, nBlocks: number): string | undefined {
+  if (!isObject(v)) return 'not an object';
+  if (typeof v.sampleId !== 'string') return 'no sampleId';
+  if (!isUint(v.addedAt)) return 'addedAt is not a version';
+  if (v.removedAt !== undefined && !isUint(v.removedAt)) return 'removedAt is not a version';
+  if (!isUint(v.ploidy)) return 'ploidy is not a count';
+  if (!uintArray(v.chunks, nBlocks) || !uintArray(v.offsets, nBlocks) || !uintArray(v.lengths, nBlocks)) return `chunks/offsets/lengths are not ${nBlocks} block positions`;
+  if (!isObject(v.fields)) return 'fields is not an object';
+  for (const st of Object.values(v.fields)) if (!isObject(st) || !isUint(st.width)) return 'a field has no width';
+  return undefined;
+}
+
+export function checkChunkEntry(v: unknown): string | undefined {
+  if (!isObject(v)) return 'not an object';
+  if (!isUint(v.file) || !isUint(v.offset) || !isUint(v.compressedLength) || !isUint(v.rawLength)) return 'file/offset/lengths are not byte counts';
+  if (v.items !== undefined && !isUint(v.items)) return 'items is not a count';
+  return undefined;
+}
+
+export function checkTagEntry(v: unknown, name?: string): string | undefined {
+  if (!isObject(v)) return 'not an object';
+  if (typeof v.name !== 'string' || (name !== undefined && v.name !== name)) return 'its name does not match its key';
+  if (!isUint(v.version)) return 'version is not a version';
+  return undefined;
+}
+
+export function checkLogEntry(v: unknown, version?: number): string | undefined {
+  if (!isObject(v)) return 'not an object';
+  if (!isUint(v.version) || (version !== undefined && v.version !== version)) return 'its version does not match its key';
+  if (typeof v.operation !== 'string') return 'no operation';
+  for (const k of ['added', 'removed', 'tags'] as const) {
+    const a = v[k];
+    if (!Array.isArray(a) || !a.every((x) => typeof x === 'string')) return `${k} is not a list of names`;
+  }
+  return undefined;
+}
+
+/** meta: 'head', 'segment', 'next'. */
+export function checkMetaValue(key: 'head' | 'segment' | 'next', v: unknown): string | undefined {
+  if (key === 'head') return isUint(v) ? undefined : 'not a version';
+  if (!isObject(v)) return 'not an object';
+  if (key === 'segment') return isUint(v.file) && isUint(v.end) ? undefined : 'file/end are not byte counts';
+  return isUint(v.chunk) && isUint(v.seq) ? undefined : 'chunk/seq are not counters';
+}
+
+/** meta 'format'. */
+export function checkDepotMeta(v: unknown): string | undefined {
+  if (!isObject(v)) return 'not an object';
+  if (!isUint(v.version)) return 'no format version';
+  if (!isUint(v.blockSize) || v.blockSize < 1) return 'blockSize is not a positive integer';
+  if (!isUint(v.level) || !isUint(v.chunkTargetBytes) || !isUint(v.segmentMaxBytes)) return 'level/chunkTargetBytes/segmentMaxBytes are not integers';
+  return undefined;
+}
+
 // ------------------------------------------------------------ variant set
 
 type Dtype = 'i8' | 'i16' | 'i32' | 'f32' | 'u8';

@@ -1,0 +1,44 @@
+/**
+ * Child process of the disk-full and export-safety tests: runs one
+ * operation that the parent limits (`ulimit -f`) or kills, and reports the
+ * outcome as a JSON line.
+ *
+ * argv: mode, depot, data file, out
+ *   append           putMany of 80 synthetic samples
+ *   export           exportVcz(depotExportSource(depot), out)
+ *   guarded-export   the same through guardedExport (src/vcz/export-guard.ts)
+ * stdout: `start`, then `result {"ok": true}` or `result {"ok": false, "name", "tag", "code", "message"}`.
+ */
+import { Depot } from '../../src/depot/index.ts';
+import { depotExportSource, exportVcz } from '../../src/vcz/index.ts';
+import { guardedExport } from '../../src/vcz/export-guard.ts';
+import { SampleData, loadChr22 } from './data.ts';
+
+const [mode, path, dataFile, out] = process.argv.slice(2);
+const report = (r: unknown) => process.stdout.write(`result ${JSON.stringify(r)}\n`);
+try {
+  if (mode === 'append') {
+    const data = new SampleData(loadChr22(dataFile!), 30);
+    const d = Depot.open(path!);
+    process.stdout.write('start\n');
+    try {
+      d.putMany(Array.from({ length: 80 }, (_, i) => ({ sampleId: `syn${500 + i}#full`, calls: data.calls(`syn${500 + i}`) })));
+    } finally {
+      d.close();
+    }
+  } else {
+    const d = Depot.open(path!, { readOnly: true });
+    process.stdout.write('start\n');
+    try {
+      const source = depotExportSource(d, undefined, 'vczdepot-trust');
+      if (mode === 'export') await exportVcz(source, out!);
+      else await guardedExport(out!, {}, (p) => exportVcz(source, p));
+    } finally {
+      d.close();
+    }
+  }
+  report({ ok: true });
+} catch (err) {
+  const e = err as Error & { tag?: string; code?: string; cause?: { code?: string } };
+  report({ ok: false, name: e.name, tag: e.tag, code: e.code ?? e.cause?.code ?? (e.cause as any)?.cause?.code, message: e.message });
+}

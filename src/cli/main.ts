@@ -7,8 +7,7 @@ import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   Depot,
-  depotExportSource,
-  exportVcz,
+  exportDepot,
   readInput,
   addSamplesFromFiles,
   formatSampleVcf,
@@ -253,28 +252,30 @@ export function program(): Command {
     .option('--samples-chunk-size <n>', 'samples per chunk (default min(samples, 10000))', positiveInt('--samples-chunk-size'))
     .addOption(new Option('--compressor <name>', 'chunk codec').choices(['blosc', 'zstd']).default('blosc'))
     .option('--zip', 'write a .vcz.zip instead of a directory')
+    .option('--force', 'replace OUT even if it is not a store vczdepot made')
     .option('--json', 'print the result as JSON')
     .action(
       async (
         depotPath: string,
         out: string,
-        o: { at?: string; zarrFormat: string; variantsChunkSize?: number; samplesChunkSize?: number; compressor: 'blosc' | 'zstd'; zip?: boolean; json?: boolean },
+        o: { at?: string; zarrFormat: string; variantsChunkSize?: number; samplesChunkSize?: number; compressor: 'blosc' | 'zstd'; zip?: boolean; force?: boolean; json?: boolean },
       ) => {
         const depot = Depot.open(depotPath, { readOnly: true });
         try {
-          const source = depotExportSource(depot, parseAt(o.at), `vczdepot-${VCZDEPOT_VERSION}`);
           const bar = progress('writing chunks', !o.json);
-          const summary = await exportVcz(source, out, {
+          const at = parseAt(o.at);
+          const result = await exportDepot(depot, out, {
+            ...(at !== undefined ? { at } : {}),
             zarrFormat: Number(o.zarrFormat) as 2 | 3,
             ...(o.variantsChunkSize ? { variantsChunkSize: o.variantsChunkSize } : {}),
             ...(o.samplesChunkSize ? { samplesChunkSize: o.samplesChunkSize } : {}),
             compressor: o.compressor,
             zip: !!o.zip,
+            force: !!o.force,
             onProgress: bar.update,
           });
           bar.stop();
-          const result = { ...summary, version: source.version, samples: source.sampleIds.length, variants: source.variantSet.numVariants };
-          print(!!o.json, result, () => `exported version ${result.version}: ${result.samples} samples × ${result.variants} variants → ${summary.path} (${mib(summary.bytes)}, ${summary.seconds.toFixed(2)} s)\n`);
+          print(!!o.json, result, () => `exported version ${result.version}: ${result.samples} samples × ${result.variants} variants → ${result.path} (${mib(result.bytes)}, ${result.seconds.toFixed(2)} s)\n`);
         } finally {
           depot.close();
         }

@@ -18,3 +18,5 @@ export {
   isVczWriteError,
   type VczWriteErrorTag,
 } from './zarr/errors.ts';
+export { exportDepot, type ExportDepotOptions } from './export-depot.ts';
+export { ExportTargetError, ExportWriteError, guardedExport, isExportGuardError, isVczdepotStore, prepareExportTarget, type ExportTarget } from './export-guard.ts';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -102,5 +102,24 @@ describe('vczdepot CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ samples: 100, variants: 100, version: 3 });
     expect(readdirSync(join(dir, 'r1.vcz'))).toContain('call_genotype');
+    // exporting again over a store vczdepot made replaces it
+    expect((await cli('export', depot, join(dir, 'r1.vcz'), '--at', 'release-1')).code).toBe(0);
+  });
+
+  it('refuses to export into a non-empty directory it did not make, unless --force', async () => {
+    const depot = join(dir, 'chr22.depot');
+    const out = join(dir, 'precious');
+    mkdirSync(out);
+    writeFileSync(join(out, 'notes.txt'), 'keep me');
+    let r = await cli('export', depot, out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/not a VCZ store made by vczdepot.*--force/);
+    expect(readdirSync(out)).toEqual(['notes.txt']);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+    r = await cli('export', depot, out, '--force', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).path).toBe(out);
+    expect(readdirSync(out)).toContain('sample_id');
+    expect(readdirSync(out)).not.toContain('notes.txt');
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * Exporting a depot (at a version or tag) to a VCF Zarr store, safely: the
+ * one call the CLI and most library users need.
+ */
+import { resolve } from 'node:path';
+import type { At, Depot } from '../depot/index.ts';
+import { VCZDEPOT_VERSION } from '../version.ts';
+import { exportVcz, type ExportOptions, type ExportSummary } from './export.ts';
+import { guardedExport } from './export-guard.ts';
+import { depotExportSource } from './source.ts';
+
+/** Options of {@link exportDepot}: the exporter's, plus `at` and `force`. */
+export interface ExportDepotOptions extends ExportOptions {
+  /** A version or tag name; default the head when the export starts. */
+  readonly at?: At;
+  /** Replace `out` even when it is a non-empty directory or a file vczdepot did not make. */
+  readonly force?: boolean;
+}
+
+/**
+ * Writes the samples live at `at` as a VCF Zarr store at `out` (a directory,
+ * or a `.vcz.zip` with `zip`). The store is built under a temporary sibling
+ * name and renamed into place at the end, so `out` never holds a half-written
+ * store; `out` may be absent, an empty directory or a store vczdepot made,
+ * anything else needs `force`.
+ *
+ * @returns the exporter's summary with `path` = `out` (absolute), the version
+ *   exported and the sample count.
+ * @throws ExportTargetError (out is something else and no force),
+ *   ExportWriteError (disk full, file-size limit: nothing left behind),
+ *   UnknownTagError / UnknownVersionError, ChunkCorruptionError.
+ */
+export async function exportDepot(depot: Depot, out: string, options: ExportDepotOptions = {}): Promise<ExportSummary & { version: number; samples: number; variants: number }> {
+  const { at, force, ...exportOptions } = options;
+  const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`);
+  const summary = await guardedExport(out, { force: !!force }, (path) => exportVcz(source, path, exportOptions));
+  return { ...summary, path: resolve(out), version: source.version, samples: source.sampleIds.length, variants: source.variantSet.numVariants };
+}

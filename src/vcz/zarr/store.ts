@@ -366,7 +366,12 @@ export class ZarrStoreWriter {
     if (!fs.existsSync(parent)) throw new ZarrStateError(w.path, `the parent directory ${parent} does not exist`);
     fs.mkdirSync(w.tmpPath);
     w.dirs.add(w.tmpPath);
-    w.setRootAttributes({});
+    try {
+      w.setRootAttributes({});
+    } catch (err) {
+      w.abort(); // e.g. ENOSPC on the first write: leave no temporary directory
+      throw err;
+    }
     return w;
   }
 

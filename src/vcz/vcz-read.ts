@@ -20,8 +20,17 @@
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { FileSystemStore, ZipFileStore } from '@zarrita/storage';
-import * as zarr from 'zarrita';
+import type * as ZarrStorage from '@zarrita/storage';
+import type * as Zarr from 'zarrita';
+
+// zarrita and @zarrita/storage are loaded on first use (readVcz), so that
+// commands that read no VCZ start faster.
+let zarr: typeof Zarr;
+let storage: typeof ZarrStorage;
+async function loadZarrita(): Promise<void> {
+  zarr ??= await import('zarrita');
+  storage ??= await import('@zarrita/storage');
+}
 import type { FieldValues, FormatFieldDef, InfoColumn, InfoFieldDef, InfoType, IntArray, SampleCalls, VariantSet, VcfNumber, VcfType } from '../codec/types.ts';
 import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, STRING_MISSING } from '../codec/sentinels.ts';
 import type { VcfData } from './vcf.ts';
@@ -87,7 +96,7 @@ function registerCodecs(): void {
   if (codecRegistered) return;
   codecRegistered = true;
   // zarrita's registry entries are structurally typed loaders of codec classes.
-  const entry = (() => Promise.resolve(VlenUtf8Decoder)) as unknown as Parameters<typeof zarr.registry.set>[1];
+  const entry = (() => Promise.resolve(VlenUtf8Decoder)) as unknown as Parameters<typeof Zarr.registry.set>[1];
   zarr.registry.set('vlen-utf8', entry);
   zarr.registry.set('numcodecs.vlen-utf8', entry);
 }
@@ -133,7 +142,7 @@ function unsafeEntryReason(name: string): string | undefined {
 }
 
 /** A readable store that can also tell whether a key exists (both @zarrita/storage stores can). */
-type Store = zarr.Readable & { has(key: zarr.AbsolutePath): Promise<boolean> };
+type Store = Zarr.Readable & { has(key: Zarr.AbsolutePath): Promise<boolean> };
 
 interface OpenedStore {
   readonly store: Store;
@@ -150,7 +159,7 @@ async function openStore(path: string): Promise<OpenedStore> {
     throw new VczNotAStoreError(path, [], `cannot open: ${errorText(err)}`, { cause: err });
   }
   if (stat.isDirectory()) {
-    const store = new FileSystemStore(path);
+    const store = new storage.FileSystemStore(path);
     const names: string[] = [];
     for (const ent of await fs.promises.readdir(path, { withFileTypes: true })) {
       if (!ent.isDirectory()) continue;
@@ -164,7 +173,7 @@ async function openStore(path: string): Promise<OpenedStore> {
   let keys: string[] = [];
   let unsafe: VczUnsafeZipEntryError | undefined;
   const blob = await fs.openAsBlob(path);
-  const store = ZipFileStore.fromBlob(blob, {
+  const store = storage.ZipFileStore.fromBlob(blob, {
     transformEntries(entries) {
       // Runs on the central directory only, before any entry is read.
       for (const [key, entry] of Object.entries(entries)) {
@@ -194,8 +203,8 @@ async function openStore(path: string): Promise<OpenedStore> {
   return { store, arrayNames: [...names].sort() };
 }
 
-async function getJson(store: zarr.Readable, key: string): Promise<unknown> {
-  const bytes = await store.get(`/${key}` as zarr.AbsolutePath);
+async function getJson(store: Zarr.Readable, key: string): Promise<unknown> {
+  const bytes = await store.get(`/${key}` as Zarr.AbsolutePath);
   if (bytes === undefined) return undefined;
   return JSON.parse(utf8.decode(bytes)) as unknown;
 }
@@ -296,7 +305,7 @@ interface RawArrayMeta {
   readonly sharded: boolean;
 }
 
-async function rawArrayMeta(store: zarr.Readable, format: 2 | 3, name: string): Promise<RawArrayMeta> {
+async function rawArrayMeta(store: Zarr.Readable, format: 2 | 3, name: string): Promise<RawArrayMeta> {
   if (format === 2) {
     const meta = await getJson(store, `${name}/.zarray`);
     if (!isRecord(meta)) throw new Error('.zarray is not a JSON object');
@@ -429,7 +438,7 @@ async function readDenseUnchecked(path: string, store: Store, format: 2 | 3, nam
   for (const coords of all) {
     tasks.push(async () => {
       if (!raw.sharded) {
-        const key = `${loc.path.replace(/\/$/, '')}/${raw.chunkKey(coords)}` as zarr.AbsolutePath;
+        const key = `${loc.path.replace(/\/$/, '')}/${raw.chunkKey(coords)}` as Zarr.AbsolutePath;
         if (!(await store.has(key))) return; // absent chunk: already filled
       }
       const chunk = await arr.getChunk(coords);
@@ -663,6 +672,7 @@ const isMaskOrFill = (name: string): boolean => name.endsWith('_mask') || name.e
  * beyond Int32, contig index out of range, malformed root attributes).
  */
 export async function readVcz(path: string): Promise<VczData> {
+  await loadZarrita();
   registerCodecs();
   const { store, arrayNames } = await openStore(path);
 
@@ -670,7 +680,7 @@ export async function readVcz(path: string): Promise<VczData> {
   let zarrFormat: 2 | 3 | undefined;
   let rootAttrs: Record<string, unknown> = {};
   try {
-    if (await store.has('/.zgroup' as zarr.AbsolutePath)) {
+    if (await store.has('/.zgroup' as Zarr.AbsolutePath)) {
       zarrFormat = 2;
       const attrs = await getJson(store, '.zattrs');
       if (attrs !== undefined) {

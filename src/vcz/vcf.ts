@@ -256,9 +256,8 @@ class NumColumn {
   get fill(): number {
     return this.float ? FLOAT32_FILL_BITS : INT_FILL;
   }
-  get intBytes(): 1 | 2 | 4 {
-    return this.data instanceof Int8Array ? 1 : this.data instanceof Int16Array ? 2 : 4;
-  }
+  /** Bytes per value of the int store (kept in step with `data`; 1 for float columns). */
+  intBytes: 1 | 2 | 4 = 1;
   /**
    * Makes room for variant `v` with `count` values per cell and (ints) values
    * in [min, max]; returns the offset of cell (v, s).
@@ -270,11 +269,14 @@ class NumColumn {
     }
     if (v >= this.cap || count > this.width) this.grow(v, count);
     if (!this.float && count > 0) {
-      const need = bytesFor(min, max);
-      if (need > this.intBytes) {
+      // Common case first: the values fit the current dtype (no call).
+      const ib = this.intBytes;
+      if (ib !== 4 && !(ib === 1 ? min >= INT8_MIN && max <= INT8_MAX : min >= INT16_MIN && max <= INT16_MAX)) {
+        const need = bytesFor(min, max);
         const wider = intStore(need, this.data.length);
         wider.set(this.data as IntStore);
         this.data = wider;
+        this.intBytes = need;
       }
     }
     return (v * this.samples + s) * this.width;
@@ -457,6 +459,38 @@ function parseIntBytes(buf: Buffer, a: number, b: number): number {
   return neg ? -x : x;
 }
 
+/** True when buf[a, b) are all ASCII digits (and a < b). */
+function allDigits(buf: Buffer, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const c = buf[i]!;
+    if (c < ZERO || c > NINE) return false;
+  }
+  return a < b;
+}
+
+/** True when buf[a, b) holds exactly the bytes of `x`. */
+function bytesEqual(buf: Buffer, a: number, b: number, x: Uint8Array): boolean {
+  if (b - a !== x.length) return false;
+  for (let i = 0; i < x.length; i++) if (buf[a + i] !== x[i]) return false;
+  return true;
+}
+
+/** One-character strings of the ASCII bytes (REF/ALT bases, `.`), made once. */
+const ASCII_CHARS: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+
+/** buf[a, b) as UTF-8 text; single ASCII bytes without a call into the Buffer code. */
+function bytesText(buf: Buffer, a: number, b: number): string {
+  if (b - a === 1) {
+    const c = buf[a]!;
+    if (c < 128) return ASCII_CHARS[c]!;
+  }
+  return buf.toString('utf8', a, b);
+}
+
+/** Shared FILTER rows (read only): `.` and PASS. */
+const NO_FILTERS: number[] = [];
+const PASS_ONLY: number[] = [0];
+
 /** Float32 bit pattern of the decimal in `s`; NaN input → the missing pattern; undefined if not a number. */
 function floatBits(s: string): number | undefined {
   if (!FLOAT_RE.test(s)) return undefined;
@@ -550,6 +584,14 @@ class VcfBuilder {
 
   private layouts = new Map<string, FormatLayout>();
   private infoSeen: Int32Array = new Int32Array(0);
+
+  // scratch: column boundaries of the current line; the last CHROM and FORMAT seen
+  private colStart = new Int32Array(9);
+  private colEnd = new Int32Array(9);
+  private lastChrom: Buffer = Buffer.alloc(0);
+  private lastChromIndex = -1;
+  private lastFormat: Buffer | undefined;
+  private lastLayout: FormatLayout | undefined;
 
   // scratch: the values of one cell (ints, or float32 bit patterns)
   private vals = new Float64Array(64);
@@ -684,57 +726,79 @@ class VcfBuilder {
 
   private record(buf: Buffer, start: number, end: number, lineNo: number): void {
     const file = this.file;
-    // Column boundaries of the first 9 columns.
-    const colStart: number[] = [];
-    const colEnd: number[] = [];
+    // Column boundaries of the first 9 columns (reused arrays: no allocation per line).
+    const colStart = this.colStart;
+    const colEnd = this.colEnd;
+    let nCols = 0;
     let p = start;
     for (let c = 0; c < 9 && p <= end; c++) {
       let t = buf.indexOf(TAB, p);
       if (t < 0 || t > end) t = end;
-      colStart.push(p);
-      colEnd.push(t);
+      colStart[c] = p;
+      colEnd[c] = t;
+      nCols++;
       p = t + 1;
     }
-    if (colStart.length < 8) {
-      throw new VcfSyntaxError(file, lineNo, `${colStart.length} tab-separated column(s); a data line needs at least 8 (CHROM POS ID REF ALT QUAL FILTER INFO)`);
+    if (nCols < 8) {
+      throw new VcfSyntaxError(file, lineNo, `${nCols} tab-separated column(s); a data line needs at least 8 (CHROM POS ID REF ALT QUAL FILTER INFO)`);
     }
-    const text = (c: number): string => buf.toString('utf8', colStart[c]!, colEnd[c]!);
     const v = this.numVariants;
 
-    // CHROM
-    const chrom = text(0);
-    let ci = this.contigIndex.get(chrom);
-    if (ci === undefined) {
-      ci = this.contigs.length;
-      this.contigIndex.set(chrom, ci);
-      this.contigs.push({ id: chrom });
+    // CHROM (records of one contig come in runs: compare with the last one's bytes first)
+    let ci: number;
+    if (this.lastChromIndex >= 0 && bytesEqual(buf, colStart[0]!, colEnd[0]!, this.lastChrom)) ci = this.lastChromIndex;
+    else {
+      const chrom = bytesText(buf, colStart[0]!, colEnd[0]!);
+      let found = this.contigIndex.get(chrom);
+      if (found === undefined) {
+        found = this.contigs.length;
+        this.contigIndex.set(chrom, found);
+        this.contigs.push({ id: chrom });
+      }
+      ci = found;
+      this.lastChrom = Buffer.from(buf.subarray(colStart[0]!, colEnd[0]!));
+      this.lastChromIndex = ci;
     }
     // POS
     const pos = parseIntBytes(buf, colStart[1]!, colEnd[1]!);
     if (!Number.isFinite(pos) || pos < 0 || pos > INT32_HIGH) {
-      throw new VcfSyntaxError(file, lineNo, `POS '${text(1)}' is not a non-negative integer`);
+      throw new VcfSyntaxError(file, lineNo, `POS '${bytesText(buf, colStart[1]!, colEnd[1]!)}' is not a non-negative integer`);
     }
     // ID, REF, ALT
-    const id = colEnd[2]! > colStart[2]! ? text(2) : STRING_MISSING;
-    const ref = text(3);
-    const altText = text(4);
-    const alleles = altText === '.' || altText === '' ? [ref] : [ref, ...altText.split(',')];
+    const id = colEnd[2]! > colStart[2]! ? bytesText(buf, colStart[2]!, colEnd[2]!) : STRING_MISSING;
+    const ref = bytesText(buf, colStart[3]!, colEnd[3]!);
+    let alleles: string[];
+    const altStart = colStart[4]!;
+    const altEnd = colEnd[4]!;
+    if (altEnd === altStart || (altEnd === altStart + 1 && buf[altStart] === DOT)) alleles = [ref];
+    else if (altEnd === altStart + 1) alleles = [ref, bytesText(buf, altStart, altEnd)];
+    else alleles = [ref, ...bytesText(buf, altStart, altEnd).split(',')];
     if (alleles.length > this.maxAllelesSeen) this.maxAllelesSeen = alleles.length;
     // QUAL
     let qualBits: number;
-    if (colEnd[5] === colStart[5]! + 1 && buf[colStart[5]!] === DOT) qualBits = FLOAT32_MISSING_BITS;
-    else {
-      const q = text(5);
+    const qStart = colStart[5]!;
+    const qEnd = colEnd[5]!;
+    if (qEnd === qStart + 1 && buf[qStart] === DOT) qualBits = FLOAT32_MISSING_BITS;
+    else if (qEnd > qStart && qEnd - qStart <= 9 && allDigits(buf, qStart, qEnd)) {
+      // Fast path, same bits as floatBits(): a plain integer is exact in a double.
+      f32[0] = parseIntBytes(buf, qStart, qEnd);
+      qualBits = u32[0]!;
+    } else {
+      const q = bytesText(buf, qStart, qEnd);
       const bits = floatBits(q);
       if (bits === undefined) throw new VcfValueError(file, lineNo, 'QUAL', q, 'a number or .');
       // An explicit NaN QUAL reaches vcf2zarr as a plain NaN (not the missing pattern).
       qualBits = /nan$/i.test(q) ? 0x7fc00000 : bits;
     }
-    // FILTER
-    const filterText = text(6);
-    const filterRow: number[] = [];
-    if (filterText !== '.' && filterText !== '') {
-      for (const f of filterText.split(';')) {
+    // FILTER (rows are only read later, so PASS and `.` share one array each)
+    let filterRow: number[];
+    const fStart = colStart[6]!;
+    const fEnd = colEnd[6]!;
+    if (fEnd === fStart || (fEnd === fStart + 1 && buf[fStart] === DOT)) filterRow = NO_FILTERS;
+    else if (fEnd === fStart + 4 && buf[fStart] === 80 && buf[fStart + 1] === 65 && buf[fStart + 2] === 83 && buf[fStart + 3] === 83) filterRow = PASS_ONLY;
+    else {
+      filterRow = [];
+      for (const f of bytesText(buf, fStart, fEnd).split(';')) {
         const fi = this.filterIndex.get(f);
         if (fi === undefined) throw new VcfUndeclaredError(file, lineNo, 'FILTER', f);
         if (!filterRow.includes(fi)) filterRow.push(fi);
@@ -742,8 +806,10 @@ class VcfBuilder {
     }
     // INFO
     let length = ref.length;
-    const infoText = text(7);
-    if (infoText !== '.' && infoText !== '') {
+    const iStart = colStart[7]!;
+    const iEnd = colEnd[7]!;
+    if (iEnd > iStart && !(iEnd === iStart + 1 && buf[iStart] === DOT)) {
+      const infoText = bytesText(buf, iStart, iEnd);
       for (const item of infoText.split(';')) {
         if (item === '') continue;
         const eq = item.indexOf('=');
@@ -766,7 +832,6 @@ class VcfBuilder {
     }
 
     // FORMAT and samples
-    const nCols = colStart.length;
     if (this.nSamples > 0) {
       if (nCols < 9) {
         throw new VcfSampleCountError(file, lineNo, this.nSamples, 0);
@@ -884,7 +949,13 @@ class VcfBuilder {
     numAlleles: number,
     lineNo: number,
   ): void {
-    const layout = this.layout(buf.toString('latin1', fmtStart, fmtEnd), lineNo);
+    let layout: FormatLayout;
+    if (this.lastFormat !== undefined && bytesEqual(buf, fmtStart, fmtEnd, this.lastFormat)) layout = this.lastLayout!;
+    else {
+      layout = this.layout(buf.toString('latin1', fmtStart, fmtEnd), lineNo);
+      this.lastFormat = Buffer.from(buf.subarray(fmtStart, fmtEnd));
+      this.lastLayout = layout;
+    }
     const S = this.nSamples;
     const slots = layout.slots;
     const nKeys = slots.length;
@@ -930,7 +1001,9 @@ class VcfBuilder {
           const ploidy = this.genotype(buf, q, fe, v, s, numAlleles, lineNo);
           if (ploidy > recPloidy) recPloidy = ploidy;
         } else {
-          this.formatValue(this.formatAccs[slot]!, buf, q, fe, v, s, lineNo);
+          const acc = this.formatAccs[slot]!;
+          if (acc.type === 'Integer' && fe > q) this.formatInteger(acc, buf, q, fe, v, s, lineNo);
+          else this.formatValue(acc, buf, q, fe, v, s, lineNo);
         }
         j++;
         if (fe >= colEnd) break;
@@ -1044,6 +1117,10 @@ class VcfBuilder {
     dropped = false,
   ): void {
     const type = acc.type;
+    if (type === 'Integer' && !dropped && a < b) {
+      this.formatInteger(acc, buf, a, b, v, s, lineNo);
+      return;
+    }
     if (type === 'Integer' || type === 'Float') {
       const col = acc.num!;
       this.nVals = 0;
@@ -1102,6 +1179,73 @@ class VcfBuilder {
     const d = col.data;
     for (let j = 0; j < n; j++) d[o + j] = acc.interner.get(strs[j]!);
     for (let j = n; j < col.width; j++) d[o + j] = STRING_FILL;
+  }
+
+  /**
+   * formatValue for a present Integer value buf[a, b) (a < b), in one pass
+   * over the bytes: the same values, dtypes and errors as the general path.
+   */
+  private formatInteger(acc: FieldAcc, buf: Buffer, a: number, b: number, v: number, s: number, lineNo: number): void {
+    let vals = this.vals;
+    let n = 0;
+    let min = 0;
+    let max = 0;
+    let q = a;
+    for (;;) {
+      let i = q;
+      let c = i < b ? buf[i]! : 0;
+      let neg = false;
+      if (c === MINUS || c === PLUS) {
+        neg = c === MINUS;
+        i++;
+      }
+      const d0 = i;
+      let x = 0;
+      while (i < b) {
+        c = buf[i]!;
+        if (c < ZERO || c > NINE) break;
+        x = x * 10 + (c - ZERO);
+        i++;
+      }
+      if (i < b && buf[i] !== COMMA) {
+        // Not a plain integer: `.` is missing, anything else an error.
+        let e = i;
+        while (e < b && buf[e] !== COMMA) e++;
+        if (e - q === 1 && buf[q] === DOT) {
+          x = INT_MISSING;
+          i = e;
+        } else {
+          throw new VcfValueError(this.file, lineNo, `FORMAT/${acc.id}`, buf.toString('utf8', q, e), 'an Integer (int32)', this.sampleIds[s]);
+        }
+      } else if (i === d0) {
+        // An empty item is missing; a lone sign is an error.
+        if (i !== q) throw new VcfValueError(this.file, lineNo, `FORMAT/${acc.id}`, buf.toString('utf8', q, i), 'an Integer (int32)', this.sampleIds[s]);
+        x = INT_MISSING;
+      } else {
+        if (neg) x = -x;
+        if (!(x >= INT32_LOW && x <= INT32_HIGH)) {
+          throw new VcfValueError(this.file, lineNo, `FORMAT/${acc.id}`, buf.toString('utf8', q, i), 'an Integer (int32)', this.sampleIds[s]);
+        }
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+      if (n === vals.length) {
+        const next = new Float64Array(vals.length * 2);
+        next.set(vals);
+        this.vals = vals = next;
+      }
+      vals[n++] = x;
+      if (i >= b) break;
+      q = i + 1;
+    }
+    this.nVals = n;
+    if (n > acc.recMax) acc.recMax = n;
+    const col = acc.num!;
+    const o = col.prepare(v, s, n, min, max, lineNo);
+    const d = col.data;
+    for (let j = 0; j < n; j++) d[o + j] = vals[j]!;
+    const w = col.width;
+    for (let j = n; j < w; j++) d[o + j] = INT_FILL;
   }
 
   // ---- finish ----------------------------------------------------------------
@@ -1221,18 +1365,24 @@ class VcfBuilder {
       const genotype = intStore(gtCol.intBytes, V * P);
       const phased = new Uint8Array(V);
       const d = gtCol.data;
+      // ByteVec contents read directly (ByteVec.get: 0 past the end).
+      const absent = gtAbsent.data;
+      const nAbsent = absent.length;
+      const plo = recordPloidy.data;
+      const nPlo = plo.length;
+      const cap = gtCol.cap;
+      const n = Math.min(stored, P);
       for (let v = 0; v < V; v++) {
         const o = v * P;
-        if (gtAbsent.get(v) || v >= gtCol.cap) {
+        if ((v < nAbsent && absent[v] !== 0) || v >= cap) {
           genotype.fill(INT_MISSING, o, o + P);
           phased[v] = P === 1 ? 1 : 0;
           continue;
         }
         const src = (v * S + i) * stored;
-        const n = Math.min(stored, P);
         for (let j = 0; j < n; j++) genotype[o + j] = d[src + j]!;
         for (let j = n; j < P; j++) genotype[o + j] = INT_FILL;
-        phased[v] = P === 1 ? 1 : recordPloidy.get(v) >= 2 ? phaseBits[v * S + i]! : 0;
+        phased[v] = P === 1 ? 1 : v < nPlo && plo[v]! >= 2 ? phaseBits[v * S + i]! : 0;
       }
       return { ploidy: P, genotype, phased, fields };
     };
@@ -1293,13 +1443,17 @@ function gather(acc: FieldAcc, s: number, V: number, width: number): IntArray | 
     result = out = intStore(col.intBytes, V * width);
   }
   const d = col.data;
+  const absent = acc.absent.data;
+  const nAbsent = absent.length;
+  const cap = col.cap;
+  const S = col.samples;
   for (let v = 0; v < V; v++) {
     const o = v * width;
-    if (acc.absent.get(v) || v >= col.cap) {
+    if ((v < nAbsent && absent[v] !== 0) || v >= cap) {
       out.fill(missing, o, o + width);
       continue;
     }
-    const src = (v * col.samples + s) * W;
+    const src = (v * S + s) * W;
     for (let j = 0; j < n; j++) out[o + j] = d[src + j]!;
     for (let j = n; j < width; j++) out[o + j] = fill;
   }

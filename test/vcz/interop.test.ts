@@ -89,6 +89,21 @@ describe('vcztools reads our export like bcftools reads the source', () => {
   }
 });
 
+/**
+ * vcf2zarr reads `call_genotype_phased` through cyvcf2, which reads past its
+ * buffer for the last sample of a record whose calls are all haploid, so its
+ * value there is random (one run in six here; docs/vcz-export.md). In
+ * mixed_ploidy those are records 2 (`0 1 0`) and 4 (`. . .`), sample 3: flat
+ * indices 1 × 3 + 2 = 5 and 3 × 3 + 2 = 11. Differences there, and only
+ * there, are vcf2zarr's noise, not ours.
+ */
+function cyvcf2PhasedNoise(fixture: string, problem: unknown): boolean {
+  const p = problem as { what?: string; ours?: unknown[]; theirs?: unknown[] };
+  if (fixture !== 'mixed_ploidy' || !p.what?.startsWith('chunk call_genotype_phased/') || !p.ours || !p.theirs) return false;
+  const differing = p.ours.map((x, i) => (x === p.theirs![i] ? -1 : i)).filter((i) => i >= 0);
+  return differing.length > 0 && differing.every((i) => i === 5 || i === 11);
+}
+
 describe('our export holds the arrays vcf2zarr convert writes for the same VCF', () => {
   for (const name of FIXTURES) {
     it(name, async () => {
@@ -109,7 +124,7 @@ describe('our export holds the arrays vcf2zarr convert writes for the same VCF',
             stats: { arrays: number };
             problems: unknown[];
           };
-          expect(report.problems, `${name} v${fmt}`).toEqual([]);
+          expect(report.problems.filter((p) => !cyvcf2PhasedNoise(name, p)), `${name} v${fmt}`).toEqual([]);
           expect(report.stats.arrays).toBeGreaterThan(5);
         }
       } finally {

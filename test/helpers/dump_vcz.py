@@ -61,17 +61,21 @@ def dump_array(arr):
     }
 
 
-def main():
-    if len(sys.argv) < 2:
-        print(__doc__, file=sys.stderr)
-        sys.exit(2)
-    path = sys.argv[1]
-    wanted = set(sys.argv[2:])
+def open_root(path):
+    """The root group of a store: a .zip (ZipStore) or a directory."""
     if path.endswith(".zip"):
         store = zarr.storage.ZipStore(path, mode="r")
     else:
         store = zarr.storage.LocalStore(path, read_only=True)
-    root = zarr.open_group(store, mode="r")
+    return zarr.open_group(store, mode="r")
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    wanted = set(sys.argv[2:])
+    root = open_root(sys.argv[1])
     out = {"attrs": dict(root.attrs), "arrays": {}}
     for name, arr in sorted(root.arrays()):
         if wanted and name not in wanted:

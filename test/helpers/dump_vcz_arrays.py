@@ -12,8 +12,6 @@ import json
 import os
 import sys
 
-import zarr
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dump_vcz  # noqa: E402
 
@@ -22,13 +20,8 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    path = sys.argv[1]
     wanted = set(sys.argv[2:])
-    if path.endswith(".zip"):
-        store = zarr.storage.ZipStore(path, mode="r")
-    else:
-        store = zarr.storage.LocalStore(path, read_only=True)
-    root = zarr.open_group(store, mode="r")
+    root = dump_vcz.open_root(sys.argv[1])
     out = {"format": root.metadata.zarr_format, "attrs": dict(root.attrs), "arrays": {}}
     for name, arr in sorted(root.arrays()):
         if wanted and name not in wanted:

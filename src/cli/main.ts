@@ -1,20 +1,21 @@
 /**
- * The `vczdepot` command line. It only calls the library (src/index.ts).
- * Exit codes: 0 success, 1 a failed operation (one-line reason on stderr),
- * 2 a usage error.
+ * The `vczdepot` command line. It only calls the library's public layers
+ * (what src/index.ts exports). Exit codes: 0 success, 1 a failed operation
+ * (one-line reason on stderr), 2 a usage error.
+ *
+ * Start-up time matters for one-shot commands (remove, tag, samples): the
+ * VCF/VCZ layer (@gmod/vcf, zarrita, the VCZ writer) is imported only by
+ * the commands that read or write files, so the others load the depot layer
+ * alone.
  */
 import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import {
-  Depot,
-  exportDepot,
-  readInput,
-  addSamplesFromFiles,
-  formatSampleVcf,
-  VCZDEPOT_VERSION,
-  type At,
-} from '../index.ts';
+import { Depot, type At } from '../depot/index.ts';
+import { VCZDEPOT_VERSION } from '../version.ts';
 import { progress } from './progress.ts';
+
+/** The VCF/VCZ layer (src/vcz), loaded on first use. */
+const vcz = () => import('../vcz/index.ts');
 
 /** `verify` found errors: exit 1 after printing the report. */
 class VerifyFailed extends Error {
@@ -64,6 +65,7 @@ export function program(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, o: { from: string; samples: boolean; blockSize: number; level: number; json?: boolean }) => {
       const t0 = performance.now();
+      const { readInput, addSamplesFromFiles } = await vcz();
       const data = await readInput(o.from);
       const depot = Depot.create(depotPath, data.variantSet, { blockSize: o.blockSize, level: o.level });
       let added: readonly string[] = [];
@@ -91,6 +93,7 @@ export function program(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, files: string[], o: { message?: string; json?: boolean }) => {
       const t0 = performance.now();
+      const { readInput, addSamplesFromFiles } = await vcz();
       const depot = Depot.open(depotPath);
       try {
         const inputs = [];
@@ -230,7 +233,8 @@ export function program(): Command {
     .argument('<depot>')
     .argument('<sample>')
     .option('--at <tag|version>', 'a tag name or version number (default: the head)')
-    .action((depotPath: string, sample: string, o: { at?: string }) => {
+    .action(async (depotPath: string, sample: string, o: { at?: string }) => {
+      const { formatSampleVcf } = await vcz();
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
         const at = parseAt(o.at);
@@ -260,6 +264,7 @@ export function program(): Command {
         out: string,
         o: { at?: string; zarrFormat: string; variantsChunkSize?: number; samplesChunkSize?: number; compressor: 'blosc' | 'zstd'; zip?: boolean; force?: boolean; json?: boolean },
       ) => {
+        const { exportDepot } = await vcz();
         const depot = Depot.open(depotPath, { readOnly: true });
         try {
           const bar = progress('writing chunks', !o.json);
@@ -316,15 +321,14 @@ export function program(): Command {
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
         const s = depot.stats();
-        const vs = depot.variantSet;
-        const calls = s.samples * vs.numVariants;
-        const result = { ...s, variants: vs.numVariants, blockSize: depot.meta.blockSize, bytesPerCall: calls ? s.chunkBytes / calls : 0 };
+        const calls = s.samples * depot.numVariants;
+        const result = { ...s, variants: depot.numVariants, blockSize: depot.meta.blockSize, bytesPerCall: calls ? s.chunkBytes / calls : 0 };
         print(!!o.json, result, () =>
           [
             `depot        ${depot.path}`,
             `version      ${s.head}`,
             `samples      ${s.samples} live (${s.entries} ever added)`,
-            `variants     ${vs.numVariants} in blocks of ${depot.meta.blockSize}`,
+            `variants     ${depot.numVariants} in blocks of ${depot.meta.blockSize}`,
             `tags         ${s.tags}`,
             `chunks       ${s.chunks} in ${s.segmentFiles} segment files, ${mib(s.chunkBytes)} on disk, ${mib(s.rawBytes)} raw`,
             `index        ${mib(s.indexBytes)}`,

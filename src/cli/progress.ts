@@ -2,7 +2,11 @@
  * Progress bars on stderr (cli-progress). Shown only when stderr is a TTY
  * and the output is for a person (not --json); otherwise silent.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
+
+// Loaded when a bar is first drawn, so commands that never show one do not pay for it.
+const require = createRequire(import.meta.url);
 
 export interface Progress {
   /** Reports `done` of `total` units. */
@@ -12,10 +16,11 @@ export interface Progress {
 
 export function progress(label: string, enabled: boolean): Progress {
   if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   return {
     update(done, total) {
       if (!bar) {
+        const cliProgress = require('cli-progress') as typeof CliProgress;
         bar = new cliProgress.SingleBar(
           { stream: process.stderr, format: `${label} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}`, hideCursor: true, clearOnComplete: false },
           cliProgress.Presets.shades_classic,

@@ -3,7 +3,7 @@
  * per variant block) and reading them back zero-copy. The schema is
  * `schemas/record.fbs`; `docs/record-format.md` describes the layout.
  */
-import { Builder, ByteBuffer } from 'flatbuffers';
+import { Builder, ByteBuffer, Encoding } from 'flatbuffers';
 import { FormatField, NumberClass, SampleRecord, VcfType as FbVcfType } from './generated/record.ts';
 import { RecordFormatError, RecordValidationError } from './errors.ts';
 import { INT_FILL, INT_MISSING } from './sentinels.ts';
@@ -284,6 +284,13 @@ export interface FieldView {
 }
 
 const textDecoder = new TextDecoder();
+/** String accessors given this return the UTF-8 bytes, not a decoded string. */
+const UTF8_BYTES = Encoding.UTF8_BYTES;
+
+function wrapDecodeError(err: unknown): RecordFormatError {
+  if (err instanceof RecordFormatError) return err;
+  return new RecordFormatError(`FlatBuffers decoding failed: ${(err as Error).message}`, { cause: err });
+}
 
 class FieldViewImpl implements FieldView {
   readonly id: string;
@@ -333,7 +340,6 @@ class FieldViewImpl implements FieldView {
 export class RecordView {
   /** The record's bytes (a view into the chunk buffer). */
   readonly bytes: Uint8Array;
-  readonly sampleId: string;
   /** 0-based block index. */
   readonly block: number;
   /** 0-based index of the block's first variant in the variant set. */
@@ -342,16 +348,23 @@ export class RecordView {
   readonly variantCount: number;
   /** Genotype entries per variant; 0 when the sample has no GT. */
   readonly ploidy: number;
-  /** `call_genotype` [variantCount, ploidy] view (Int8Array, or Int16Array when an index > 127); null without GT. */
-  readonly genotype: Int8Array | Int16Array | null;
-  /** `call_genotype_phased` [variantCount] 0/1 view; null without GT. */
-  readonly phased: Uint8Array | null;
-  /** FORMAT fields present in the record, variant set order. Absent fields are all missing. */
-  readonly fields: readonly FieldView[];
+  readonly #r: SampleRecord;
+  #sampleId: string | undefined;
+  #genotype: Int8Array | Int16Array | null | undefined;
+  #phased: Uint8Array | null | undefined;
+  #fields: readonly FieldView[] | undefined;
 
   /**
+   * Checks the header of the record (identifier, sample id, block, ploidy
+   * and the genotype vectors' lengths) without decoding its vectors. The
+   * typed-array views (`genotype`, `phased`, `fields`) are built, and each
+   * field checked, on first access: reading many records and touching few
+   * of their fields allocates little.
+   *
    * @throws RecordFormatError when `bytes` is not a version-1 record or its
-   *   vectors are inconsistent (wrong lengths, misaligned start).
+   *   header is inconsistent (misaligned start, missing sample id, genotype
+   *   or phased vectors of the wrong length). The getters throw it when a
+   *   FORMAT field is malformed.
    */
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -362,32 +375,72 @@ export class RecordView {
       const id = String.fromCharCode(...bytes.subarray(4, 8));
       throw new RecordFormatError(`file identifier is '${id}', expected '${RECORD_IDENTIFIER}' (a newer or foreign format?)`);
     }
+    let gtLength: number;
+    let phasedLength: number;
     try {
       const r = SampleRecord.getRootAsSampleRecord(bb);
-      this.sampleId = r.sampleId()!;
+      this.#r = r;
+      if (r.sampleId(UTF8_BYTES) === null) throw new RecordFormatError('record has no sample_id');
       this.block = r.block();
       this.variantStart = r.variantStart();
       this.variantCount = r.variantCount();
       this.ploidy = r.ploidy();
-      this.genotype = r.genotypeInt8Array() ?? r.genotypeInt16Array();
-      this.phased = r.genotypePhasedArray();
-      const fields: FieldView[] = [];
-      const nf = r.fieldsLength();
-      for (let i = 0; i < nf; i++) fields.push(new FieldViewImpl(r.fields(i)!, this.variantCount));
-      this.fields = fields;
+      gtLength = r.genotypeInt8Length() || r.genotypeInt16Length();
+      phasedLength = r.genotypePhasedLength();
     } catch (err) {
-      if (err instanceof RecordFormatError) throw err;
-      throw new RecordFormatError(`FlatBuffers decoding failed: ${(err as Error).message}`, { cause: err });
+      throw wrapDecodeError(err);
     }
-    if (typeof this.sampleId !== 'string') throw new RecordFormatError('record has no sample_id');
     if (this.ploidy > 0) {
-      if (!this.genotype || this.genotype.length !== this.variantCount * this.ploidy) {
-        throw new RecordFormatError(`sample '${this.sampleId}' block ${this.block}: expected ${this.variantCount * this.ploidy} genotype values, found ${this.genotype?.length ?? 0}`);
+      if (gtLength !== this.variantCount * this.ploidy) {
+        throw new RecordFormatError(`sample '${this.sampleId}' block ${this.block}: expected ${this.variantCount * this.ploidy} genotype values, found ${gtLength}`);
       }
-      if (!this.phased || this.phased.length !== this.variantCount) {
+      if (phasedLength !== this.variantCount) {
         throw new RecordFormatError(`sample '${this.sampleId}' block ${this.block}: expected ${this.variantCount} phased flags`);
       }
     }
+  }
+
+  /** The sample id (decoded from UTF-8 on first access). */
+  get sampleId(): string {
+    return (this.#sampleId ??= this.#r.sampleId()!);
+  }
+
+  /** The sample id's UTF-8 bytes, a view into the record (no string is made). */
+  sampleIdBytes(): Uint8Array {
+    return this.#r.sampleId(UTF8_BYTES) as Uint8Array;
+  }
+
+  /** `call_genotype` [variantCount, ploidy] view (Int8Array, or Int16Array when an index > 127); null without GT. */
+  get genotype(): Int8Array | Int16Array | null {
+    if (this.#genotype === undefined) this.#genotype = this.ploidy > 0 ? (this.#r.genotypeInt8Array() ?? this.#r.genotypeInt16Array()) : null;
+    return this.#genotype;
+  }
+
+  /** `call_genotype_phased` [variantCount] 0/1 view; null without GT. */
+  get phased(): Uint8Array | null {
+    if (this.#phased === undefined) this.#phased = this.ploidy > 0 ? this.#r.genotypePhasedArray() : null;
+    return this.#phased;
+  }
+
+  /**
+   * FORMAT fields present in the record, variant set order. Absent fields
+   * are all missing.
+   *
+   * @throws RecordFormatError (on first access) when a field is malformed.
+   */
+  get fields(): readonly FieldView[] {
+    if (this.#fields === undefined) {
+      const r = this.#r;
+      const fields: FieldView[] = [];
+      try {
+        const nf = r.fieldsLength();
+        for (let i = 0; i < nf; i++) fields.push(new FieldViewImpl(r.fields(i)!, this.variantCount));
+      } catch (err) {
+        throw wrapDecodeError(err);
+      }
+      this.#fields = fields;
+    }
+    return this.#fields;
   }
 
   /** The field with FORMAT ID `id`, or undefined when absent (= all missing). */

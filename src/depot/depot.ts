@@ -213,6 +213,54 @@ interface EncodedSample {
 }
 
 const INDEX_FILE = 'index.mdb';
+const utf8 = new TextEncoder();
+
+/** Largest arena {@link ChunkArena} allocates, bytes. */
+const ARENA_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Output memory for the chunks one read decompresses: a few large buffers
+ * carved into exact slices, instead of one allocation per chunk. V8 counts
+ * every ArrayBuffer as external memory and collects garbage each time that
+ * grows by some tens of MB; one allocation per chunk made a getMany of a
+ * whole cohort (hundreds of 4 MiB chunks) run a dozen collections. A slice
+ * keeps its whole arena alive, so arenas are capped at 256 MiB.
+ */
+class ChunkArena {
+  #buf: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+  #used = 0;
+  #left: number;
+
+  constructor(chunks: Map<number, ChunkEntry>) {
+    let total = 0;
+    for (const c of chunks.values()) total += align8(c.rawLength);
+    this.#left = total;
+  }
+
+  /** A slice of `n` bytes (uninitialised), starting 8-byte aligned as records need. */
+  take(n: number): Uint8Array<ArrayBuffer> {
+    const span = align8(n);
+    if (this.#used + span > this.#buf.length) {
+      const size = Math.max(span, Math.min(this.#left, ARENA_MAX_BYTES));
+      this.#buf = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size) as Uint8Array<ArrayBuffer>;
+      this.#used = 0;
+    }
+    const out = this.#buf.subarray(this.#used, this.#used + n);
+    this.#used += span;
+    this.#left -= span;
+    return out;
+  }
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 const CHUNK_DIR = 'chunks';
 const MAX_SEQ = 2 ** 52;
 const MiB = 1024 * 1024;
@@ -251,8 +299,11 @@ export class Depot {
   /** Absolute path of the depot directory. */
   readonly path: string;
   readonly readOnly: boolean;
-  /** The variants every sample is stored against. */
-  readonly variantSet: VariantSet;
+  /**
+   * Number of variants in the variant set (read from the index without
+   * decoding the set).
+   */
+  readonly numVariants: number;
   /** Settings fixed at creation. */
   readonly meta: DepotMeta;
   private readonly env: RootDatabase;
@@ -262,6 +313,8 @@ export class Depot {
   private readonly dbChunks: Database<ChunkEntry, number>;
   private readonly dbLog: Database<LogEntry, number>;
   private readonly dbTags: Database<TagEntry, string>;
+  private readonly dbVariants: Database<any, string>;
+  private decodedVariantSet: VariantSet | undefined;
   private readonly reader: ChunkReader;
   private writer: SegmentWriter | undefined;
   private closed = false;
@@ -271,7 +324,7 @@ export class Depot {
     this.env = env;
     this.readOnly = readOnly;
     this.dbMeta = env.openDB({ name: DBI.meta, encoding: 'msgpack' });
-    const dbVariants = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
+    this.dbVariants = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
     this.dbEntries = env.openDB({ name: DBI.entries, encoding: 'msgpack' });
     this.dbById = env.openDB({ name: DBI.byId, encoding: 'msgpack' });
     this.dbChunks = env.openDB({ name: DBI.chunks, encoding: 'msgpack' });
@@ -283,15 +336,37 @@ export class Depot {
     if (bad) throw new NotADepotError(path, `its format record is damaged (${bad})`);
     if (meta.version !== DEPOT_FORMAT_VERSION) throw new DepotVersionError(path, meta.version, DEPOT_FORMAT_VERSION);
     this.meta = meta;
-    const raw = dbVariants.get('set');
-    if (!raw) throw new NotADepotError(path, 'its index has no variant set');
-    try {
-      this.variantSet = deserializeVariantSet(raw);
-      checkVariantSet(this.variantSet);
-    } catch (err) {
-      throw new NotADepotError(path, `its variant set is damaged (${(err as Error).message})`, { cause: err });
-    }
+    if (!this.dbVariants.doesExist('set')) throw new NotADepotError(path, 'its index has no variant set');
+    // The set itself (tens of MB for large cohorts' sites) is decoded on first
+    // use; commands such as remove, tag and samples never need it.
+    const count = this.dbVariants.get('count');
+    this.numVariants = Number.isSafeInteger(count) && count >= 0 ? (count as number) : this.variantSet.numVariants;
     this.reader = new ChunkReader(cacheBytes !== undefined ? { cacheBytes } : {});
+  }
+
+  /**
+   * The variants every sample is stored against. Decoded from the index on
+   * first access and kept.
+   *
+   * @throws NotADepotError when the stored set is damaged.
+   */
+  get variantSet(): VariantSet {
+    if (this.decodedVariantSet) return this.decodedVariantSet;
+    let vs: VariantSet;
+    try {
+      const raw = this.dbVariants.get('set');
+      if (!raw) throw new Error('it is missing');
+      vs = deserializeVariantSet(raw);
+      checkVariantSet(vs);
+    } catch (err) {
+      throw new NotADepotError(this.path, `its variant set is damaged (${(err as Error).message})`, { cause: err });
+    }
+    const count = this.dbVariants.get('count');
+    if (count !== undefined && count !== vs.numVariants) {
+      throw new NotADepotError(this.path, `its variant set is damaged (it holds ${vs.numVariants} variants, the index records ${String(count)})`);
+    }
+    this.decodedVariantSet = vs;
+    return vs;
   }
 
   private static openEnv(path: string, readOnly: boolean): RootDatabase {
@@ -343,7 +418,9 @@ export class Depot {
         m.putSync('head', 0);
         m.putSync('segment', { file: 0, end } satisfies SegmentState);
         m.putSync('next', { chunk: 0, seq: 0 } satisfies Counters);
-        env.openDB({ name: DBI.variants, encoding: 'msgpack' }).putSync('set', serializeVariantSet(variantSet));
+        const v = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
+        v.putSync('set', serializeVariantSet(variantSet));
+        v.putSync('count', variantSet.numVariants);
         const log: LogEntry = { version: 0, time, operation: 'create', added: [], removed: [], tags: [] };
         env.openDB({ name: DBI.log, encoding: 'msgpack' }).putSync(0, log);
       });
@@ -478,7 +555,7 @@ export class Depot {
     const samples = ops.flatMap((op) => (op.kind === 'put' ? op.samples : []));
     const records: Uint8Array[] = [];
     const owner: { sample: EncodedSample; block: number }[] = [];
-    const nBlocks = blockCount(this.variantSet.numVariants, this.meta.blockSize);
+    const nBlocks = blockCount(this.numVariants, this.meta.blockSize);
     // Block-major: all samples of block 0, then block 1, ...
     for (let b = 0; b < nBlocks; b++) {
       for (const s of samples) {
@@ -863,7 +940,7 @@ export class Depot {
       value === undefined
         ? 'missing'
         : dbi === 'entries'
-          ? checkSampleEntry(value, blockCount(this.variantSet.numVariants, this.meta.blockSize))
+          ? checkSampleEntry(value, blockCount(this.numVariants, this.meta.blockSize))
           : dbi === 'chunks'
             ? checkChunkEntry(value)
             : dbi === 'tags'
@@ -947,7 +1024,7 @@ export class Depot {
    */
   getMany(sampleIds: readonly string[], options: GetOptions = {}): SampleView[] {
     this.assertOpen();
-    const nBlocks = blockCount(this.variantSet.numVariants, this.meta.blockSize);
+    const nBlocks = blockCount(this.numVariants, this.meta.blockSize);
     const blocks = options.blocks ?? Array.from({ length: nBlocks }, (_, i) => i);
     for (const b of blocks) {
       if (!Number.isInteger(b) || b < 0 || b >= nBlocks) throw new InvalidArgumentError('block', `${b} is not in 0..${nBlocks - 1}`);
@@ -968,9 +1045,10 @@ export class Depot {
         return { entries, chunkEntries, version };
       });
       const buffers = new Map<number, Uint8Array>();
+      const arena = new ChunkArena(chunkEntries);
       try {
         for (const [id, c] of chunkEntries) {
-          buffers.set(id, this.reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id }));
+          buffers.set(id, this.reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id, into: arena.take(c.rawLength) }));
         }
       } catch (err) {
         // compact/purge deleted a file after this snapshot: the same version,
@@ -986,23 +1064,26 @@ export class Depot {
   }
 
   private views(entries: SampleEntry[], blocks: readonly number[], buffers: Map<number, Uint8Array>): SampleView[] {
-    return entries.map((e) => ({
-      sampleId: e.sampleId,
-      ploidy: e.ploidy,
-      blocks,
-      records: blocks.map((b) => {
-        const buf = buffers.get(e.chunks[b]!)!;
-        const off = e.offsets[b]!;
-        const end = off + e.lengths[b]!;
-        const where = `sample '${e.sampleId}' block ${b} (chunk ${e.chunks[b]})`;
-        if (off % 8 !== 0 || end > buf.length) throw new IndexCorruptionError(this.path, where, `record [${off}, ${end}) is not inside the chunk's ${buf.length} bytes at an 8-byte aligned offset`);
-        const view = new RecordView(buf.subarray(off, end));
-        // A damaged index must not hand out another sample's record.
-        if (view.sampleId !== e.sampleId || view.block !== b) throw new IndexCorruptionError(this.path, where, `points at the record of sample '${view.sampleId}' block ${view.block}`);
-        if (view.ploidy !== e.ploidy) throw new IndexCorruptionError(this.path, where, `the record has ploidy ${view.ploidy}, the index ${e.ploidy}`);
-        return view;
-      }),
-    }));
+    return entries.map((e) => {
+      const idBytes = utf8.encode(e.sampleId);
+      return {
+        sampleId: e.sampleId,
+        ploidy: e.ploidy,
+        blocks,
+        records: blocks.map((b) => {
+          const buf = buffers.get(e.chunks[b]!)!;
+          const off = e.offsets[b]!;
+          const end = off + e.lengths[b]!;
+          const where = () => `sample '${e.sampleId}' block ${b} (chunk ${e.chunks[b]})`;
+          if (off % 8 !== 0 || end > buf.length) throw new IndexCorruptionError(this.path, where(), `record [${off}, ${end}) is not inside the chunk's ${buf.length} bytes at an 8-byte aligned offset`);
+          const view = new RecordView(buf.subarray(off, end));
+          // A damaged index must not hand out another sample's record.
+          if (!sameBytes(view.sampleIdBytes(), idBytes) || view.block !== b) throw new IndexCorruptionError(this.path, where(), `points at the record of sample '${view.sampleId}' block ${view.block}`);
+          if (view.ploidy !== e.ploidy) throw new IndexCorruptionError(this.path, where(), `the record has ploidy ${view.ploidy}, the index ${e.ploidy}`);
+          return view;
+        }),
+      };
+    });
   }
 
   /** Tags, oldest version first. */
@@ -1147,7 +1228,7 @@ export class Depot {
           }
         }
         // ---- entries: every record decodes against the variant set
-        const nBlocks = blockCount(this.variantSet.numVariants, this.meta.blockSize);
+        const nBlocks = blockCount(this.numVariants, this.meta.blockSize);
         const refs = new Map<number, { seq: number; e: SampleEntry; b: number }[]>();
         const entries = new Map<number, SampleEntry>();
         for (const { key, value } of this.dbEntries.getRange(T)) {

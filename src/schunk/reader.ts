@@ -24,6 +24,11 @@ export interface ChunkExpectation {
   readonly compressedLength?: number;
   /** Chunk id, used only in error messages. */
   readonly chunk?: ChunkRef;
+  /**
+   * On a cache miss, decompress into this buffer (exactly the raw length)
+   * instead of a fresh one; the returned view is then a view of it.
+   */
+  readonly into?: Uint8Array<ArrayBuffer>;
 }
 
 /** Options of {@link ChunkReader}. */
@@ -132,7 +137,7 @@ function readChunkFd(
       `stored 0x${header.checksum.toString(16)}, computed 0x${sum.toString(16)} over ${len} payload bytes`,
     );
   }
-  const raw = decompress(payload, header.rawLength, where);
+  const raw = decompress(payload, header.rawLength, where, expect?.into);
   return { header, raw, scratch };
 }
 

@@ -168,7 +168,9 @@ function declaredContentSize(frame: Uint8Array): number {
  * @param frame - one complete zstd frame (the chunk payload)
  * @param rawLength - expected decompressed length in bytes, from the chunk header
  * @param where - file, offset and chunk for error messages
- * @returns a fresh ArrayBuffer-backed Uint8Array, byteOffset 0, length `rawLength`
+ * @param into - where to decompress to (exactly `rawLength` bytes, e.g. a
+ *   slice of a larger arena); default a fresh buffer
+ * @returns `into`, or a fresh ArrayBuffer-backed Uint8Array, byteOffset 0, length `rawLength`
  * @throws {@link ChunkCorruptionError} with reason 'raw length too large' (over {@link MAX_RAW_LENGTH}),
  *   'bad zstd frame', 'frame content size mismatch' (the frame declares another size, or none)
  *   or 'raw length mismatch' (the frame decodes to another size)
@@ -177,7 +179,11 @@ export function decompress(
   frame: Uint8Array,
   rawLength: number,
   where: ChunkLocation = IN_MEMORY,
+  into?: Uint8Array<ArrayBuffer>,
 ): Uint8Array<ArrayBuffer> {
+  if (into !== undefined && into.length !== rawLength) {
+    throw new RangeError(`output buffer of ${into.length} bytes given for a ${rawLength}-byte chunk`);
+  }
   if (!Number.isInteger(rawLength) || rawLength < 0 || rawLength > MAX_RAW_LENGTH) {
     throw new ChunkCorruptionError(where, 'raw length too large', `${rawLength} bytes, limit ${MAX_RAW_LENGTH}`);
   }
@@ -195,7 +201,7 @@ export function decompress(
   const n = activeNative();
   if (n) {
     // Every byte is overwritten (checked below), so skip zero-filling.
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(rawLength).buffer, 0, rawLength) as Uint8Array<ArrayBuffer>;
+    const out = into ?? (new Uint8Array(Buffer.allocUnsafeSlow(rawLength).buffer, 0, rawLength) as Uint8Array<ArrayBuffer>);
     let got: number;
     try {
       got = n.dctx.decompress(out, frame);
@@ -208,7 +214,7 @@ export function decompress(
     return out;
   }
   fzstd ??= require('fzstd') as Fzstd;
-  const out = new Uint8Array(rawLength);
+  const out = into ?? new Uint8Array(rawLength);
   let res: Uint8Array;
   try {
     res = fzstd.decompress(frame, out);

@@ -48,14 +48,31 @@ function side(vs: VariantSet, v: number): VariantSide | undefined {
  */
 export function checkSameVariants(depot: VariantSet, incoming: VariantSet, file: string): void {
   const n = Math.min(depot.numVariants, incoming.numVariants);
+  // Contig ids are compared once per contig index pair, not per variant.
+  const sameContig = new Map<number, boolean>();
+  const contigsEqual = (a: number, b: number): boolean => {
+    const key = a * 0x10000 + b;
+    let r = sameContig.get(key);
+    if (r === undefined) sameContig.set(key, (r = depot.contigs[a]?.id === incoming.contigs[b]?.id && depot.contigs[a] !== undefined));
+    return r;
+  };
+  const dc = depot.contig;
+  const ic = incoming.contig;
+  const dp = depot.position;
+  const ip = incoming.position;
+  const da = depot.alleles;
+  const ia = incoming.alleles;
   for (let v = 0; v < n; v++) {
-    const a = side(depot, v)!;
-    const b = side(incoming, v)!;
-    const same = a.contig === b.contig && a.position === b.position && a.alleles.length === b.alleles.length && a.alleles.every((x, i) => x === b.alleles[i]);
-    if (!same) {
-      const what = a.contig !== b.contig ? 'the contig differs' : a.position !== b.position ? 'the position differs' : 'the alleles differ';
-      throw new VariantSetMismatchError(file, what, v, a, b);
+    let what: string | undefined;
+    if (!contigsEqual(dc[v]!, ic[v]!)) what = 'the contig differs';
+    else if (dp[v] !== ip[v]) what = 'the position differs';
+    else {
+      const a = da[v]!;
+      const b = ia[v]!;
+      if (a.length !== b.length) what = 'the alleles differ';
+      else for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) what = 'the alleles differ';
     }
+    if (what) throw new VariantSetMismatchError(file, what, v, side(depot, v), side(incoming, v));
   }
   if (depot.numVariants !== incoming.numVariants) {
     throw new VariantSetMismatchError(

@@ -9,6 +9,8 @@ import {
   blockCount,
   type SampleCalls,
 } from '../../src/index.ts';
+import { ByteBuffer } from 'flatbuffers';
+import { SampleRecord } from '../../src/codec/generated/record.ts';
 import { diffCalls, syntheticCalls, syntheticVariantSet, ALL_FORMAT } from '../helpers/synthetic.ts';
 
 /** Places records at 8-aligned offsets in one buffer, as a chunk does. */
@@ -150,6 +152,36 @@ describe('validation', () => {
     const recs = encodeSampleRecords(vs, 4, 's', good());
     const view = asChunk(recs)[2]!;
     expect(() => validateRecordView(vs, 5, view)).toThrow(/covers variants/);
+  });
+
+  it('checks the header at construction and each FORMAT field on first access', () => {
+    const recs = encodeSampleRecords(vs, 4, 'sämple-1', good());
+    const bad = recs[0]!.slice();
+    // Patch the first field's width (vtable slot 12 of FormatField) so its values no longer fit.
+    const bb = new ByteBuffer(bad);
+    const field = SampleRecord.getRootAsSampleRecord(bb).fields(0)!;
+    const at = field.bb_pos + bb.__offset(field.bb_pos, 12);
+    bb.writeUint32(at, field.width() + 1);
+    const view = new RecordView(bad); // header intact: no error yet
+    expect(view.sampleId).toBe('sämple-1');
+    expect(new TextDecoder().decode(view.sampleIdBytes())).toBe('sämple-1');
+    expect(view.genotype).not.toBeNull();
+    let thrown: unknown;
+    try {
+      void view.fields;
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isCodecError(thrown, 'record-malformed')).toBe(true);
+    expect((thrown as Error).message).toMatch(/expected \d+ values/);
+    // A record whose genotype vector does not match its ploidy fails at construction.
+    const shortGt = encodeSampleRecords(vs, 4, 's', good())[0]!.slice();
+    const bb2 = new ByteBuffer(shortGt);
+    const r = SampleRecord.getRootAsSampleRecord(bb2);
+    const ploidyAt = r.bb_pos + bb2.__offset(r.bb_pos, 12);
+    expect(bb2.readUint8(ploidyAt)).toBe(r.ploidy());
+    bb2.writeUint8(ploidyAt, r.ploidy() + 1);
+    expect(() => new RecordView(shortGt)).toThrow(/genotype values/);
   });
 
   it('rejects bytes that are not a record', () => {

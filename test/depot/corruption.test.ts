@@ -124,6 +124,61 @@ describe('corruption', () => {
     }
   });
 
+  it('the variant set is decoded on first use: a damaged set fails there with NotADepotError, not at open', () => {
+    const path = makeDepot();
+    const env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
+    const variants = env.openDB({ name: 'variants', encoding: 'msgpack' });
+    expect(variants.get('count')).toBe(vs.numVariants);
+    variants.putSync('set', { ...variants.get('set'), position: 'not an array' });
+    void env.close();
+    const d = Depot.open(path);
+    try {
+      // Operations that do not need the variants still work.
+      expect(d.numVariants).toBe(vs.numVariants);
+      expect(d.samples()).toEqual(['S1', 'S2']);
+      d.remove(['S1']);
+      expect(d.samples()).toEqual(['S2']);
+      for (let i = 0; i < 2; i++) {
+        try {
+          void d.variantSet;
+          expect.fail('should throw');
+        } catch (err) {
+          expect(isDepotError(err, 'not-a-depot')).toBe(true);
+          expect((err as Error).message).toMatch(/variant set is damaged/);
+        }
+      }
+    } finally {
+      d.close();
+    }
+  });
+
+  it('a variant count that disagrees with the stored set is NotADepotError; a depot without the count opens from the set', () => {
+    const path = makeDepot();
+    let env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
+    let variants = env.openDB({ name: 'variants', encoding: 'msgpack' });
+    variants.putSync('count', vs.numVariants + 1);
+    void env.close();
+    let d = Depot.open(path, { readOnly: true });
+    try {
+      expect(() => d.variantSet).toThrow(/holds 400 variants, the index records 401/);
+    } finally {
+      d.close();
+    }
+    // Depots made before the count was kept: numVariants comes from the set.
+    env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
+    variants = env.openDB({ name: 'variants', encoding: 'msgpack' });
+    variants.removeSync('count');
+    void env.close();
+    d = Depot.open(path, { readOnly: true });
+    try {
+      expect(d.numVariants).toBe(vs.numVariants);
+      expect(d.variantSet.numVariants).toBe(vs.numVariants);
+      expect(readAll(path)).toBeUndefined();
+    } finally {
+      d.close();
+    }
+  });
+
   it('the fzstd fallback decodes what the native codec wrote', () => {
     const path = makeDepot();
     _setZstdBackend('fzstd');

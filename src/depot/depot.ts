@@ -215,7 +215,8 @@ interface EncodedSample {
 const INDEX_FILE = 'index.mdb';
 const utf8 = new TextEncoder();
 
-/** Largest arena {@link ChunkArena} allocates, bytes. */
+/** Sizes of the arenas {@link ChunkArena} allocates: the first, and the cap (bytes). */
+const ARENA_FIRST_BYTES = 16 * 1024 * 1024;
 const ARENA_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -223,12 +224,20 @@ const ARENA_MAX_BYTES = 256 * 1024 * 1024;
  * carved into exact slices, instead of one allocation per chunk. V8 counts
  * every ArrayBuffer as external memory and collects garbage each time that
  * grows by some tens of MB; one allocation per chunk made a getMany of a
- * whole cohort (hundreds of 4 MiB chunks) run a dozen collections. A slice
- * keeps its whole arena alive, so arenas are capped at 256 MiB.
+ * whole cohort (hundreds of 4 MiB chunks) run a dozen collections.
+ *
+ * Slices are taken only for chunks whose header and checksum were verified,
+ * and arenas grow geometrically (16 MiB, then as much again as was
+ * allocated so far, capped at 256 MiB and at what the read still needs),
+ * so a damaged
+ * index cannot make it allocate much more than the verified data. A slice
+ * keeps its whole arena alive.
  */
 class ChunkArena {
   #buf: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   #used = 0;
+  #allocated = 0;
+  /** Bytes the read still expects, from the index (an upper bound for the next arena, not trusted beyond that). */
   #left: number;
 
   constructor(chunks: Map<number, ChunkEntry>) {
@@ -238,18 +247,20 @@ class ChunkArena {
   }
 
   /** A slice of `n` bytes (uninitialised), starting 8-byte aligned as records need. */
-  take(n: number): Uint8Array<ArrayBuffer> {
+  readonly take = (n: number): Uint8Array<ArrayBuffer> => {
     const span = align8(n);
     if (this.#used + span > this.#buf.length) {
-      const size = Math.max(span, Math.min(this.#left, ARENA_MAX_BYTES));
+      const grow = Math.min(ARENA_MAX_BYTES, Math.max(ARENA_FIRST_BYTES, this.#allocated));
+      const size = Math.max(span, Math.min(this.#left, grow));
       this.#buf = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size) as Uint8Array<ArrayBuffer>;
       this.#used = 0;
+      this.#allocated += size;
     }
     const out = this.#buf.subarray(this.#used, this.#used + n);
     this.#used += span;
     this.#left -= span;
     return out;
-  }
+  };
 }
 
 function align8(n: number): number {
@@ -340,7 +351,8 @@ export class Depot {
     // The set itself (tens of MB for large cohorts' sites) is decoded on first
     // use; commands such as remove, tag and samples never need it.
     const count = this.dbVariants.get('count');
-    this.numVariants = Number.isSafeInteger(count) && count >= 0 ? (count as number) : this.variantSet.numVariants;
+    if (!Number.isSafeInteger(count) || count < 0) throw new NotADepotError(path, `its variant count is ${count === undefined ? 'missing' : 'damaged'}`);
+    this.numVariants = count as number;
     this.reader = new ChunkReader(cacheBytes !== undefined ? { cacheBytes } : {});
   }
 
@@ -361,8 +373,8 @@ export class Depot {
     } catch (err) {
       throw new NotADepotError(this.path, `its variant set is damaged (${(err as Error).message})`, { cause: err });
     }
-    const count = this.dbVariants.get('count');
-    if (count !== undefined && count !== vs.numVariants) {
+    const count = this.numVariants;
+    if (count !== vs.numVariants) {
       throw new NotADepotError(this.path, `its variant set is damaged (it holds ${vs.numVariants} variants, the index records ${String(count)})`);
     }
     this.decodedVariantSet = vs;
@@ -1048,7 +1060,7 @@ export class Depot {
       const arena = new ChunkArena(chunkEntries);
       try {
         for (const [id, c] of chunkEntries) {
-          buffers.set(id, this.reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id, into: arena.take(c.rawLength) }));
+          buffers.set(id, this.reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id, into: arena.take }));
         }
       } catch (err) {
         // compact/purge deleted a file after this snapshot: the same version,
@@ -1165,6 +1177,13 @@ export class Depot {
     const checked = { segmentFiles: 0, chunks: 0, records: 0, entries: 0, versions: 0, tags: 0 };
     const reader = new ChunkReader({ cacheBytes: 0 });
     try {
+      // The variant set is decoded lazily; a damaged one is reported here (records are then checked without it).
+      let vs: VariantSet | undefined;
+      try {
+        vs = this.variantSet;
+      } catch (e) {
+        err({ kind: 'index', message: (e as Error).message });
+      }
       this.snapshot((txn) => {
         const T = { transaction: txn } as any;
         // Values of the wrong shape (a damaged index) are reported and skipped.
@@ -1279,7 +1298,8 @@ export class Depot {
               const view = new RecordView(buf.subarray(off, off + len));
               if (view.sampleId !== r.e.sampleId || view.block !== r.b) throw new Error(`holds sample '${view.sampleId}' block ${view.block}`);
               if (view.ploidy !== r.e.ploidy) throw new Error(`has ploidy ${view.ploidy}; the index says ${r.e.ploidy}`);
-              validateRecordView(this.variantSet, this.meta.blockSize, view);
+              if (vs) validateRecordView(vs, this.meta.blockSize, view);
+              else void view.fields; // still check each field's structure
             } catch (e) {
               err({ kind: 'bad-record', ...where, message: `sample '${r.e.sampleId}' block ${r.b} (chunk ${id}): ${(e as Error).message}` });
             }

@@ -12,7 +12,7 @@ export const DEPOT_FORMAT_VERSION = 1;
 export const DBI = {
   /** 'format' → DepotMeta; 'head' → head version; 'segment' → SegmentState; 'next' → Counters. */
   meta: 'meta',
-  /** 'set' → the serialised variant set; 'count' → its number of variants (read at open without decoding the set; absent in depots made before it, then taken from the set). */
+  /** 'set' → the serialised variant set; 'count' → its number of variants (read at open without decoding the set). */
   variants: 'variants',
   /** seq (uint) → SampleEntry: one sample as added; seq orders samples. */
   entries: 'entries',

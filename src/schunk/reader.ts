@@ -25,10 +25,12 @@ export interface ChunkExpectation {
   /** Chunk id, used only in error messages. */
   readonly chunk?: ChunkRef;
   /**
-   * On a cache miss, decompress into this buffer (exactly the raw length)
-   * instead of a fresh one; the returned view is then a view of it.
+   * On a cache miss, where to decompress: called with the raw length once
+   * the chunk header and payload checksum are verified (so sizes claimed by
+   * a damaged index or header are never allocated); must return a buffer of
+   * exactly that length. Default: a fresh buffer.
    */
-  readonly into?: Uint8Array<ArrayBuffer>;
+  readonly into?: (rawLength: number) => Uint8Array<ArrayBuffer>;
 }
 
 /** Options of {@link ChunkReader}. */
@@ -137,7 +139,7 @@ function readChunkFd(
       `stored 0x${header.checksum.toString(16)}, computed 0x${sum.toString(16)} over ${len} payload bytes`,
     );
   }
-  const raw = decompress(payload, header.rawLength, where, expect?.into);
+  const raw = decompress(payload, header.rawLength, where, expect?.into?.(header.rawLength));
   return { header, raw, scratch };
 }
 

@@ -29,7 +29,7 @@ import {
   type SampleCalls,
   type VariantSet,
 } from '../codec/index.ts';
-import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, isSchunkError, packRecords, scanChunks, type EncodedChunk } from '../schunk/index.ts';
+import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, isSchunkError, packRecords, packRecordsIncrementally, scanChunks, type EncodedChunk } from '../schunk/index.ts';
 import {
   DepotExistsError,
   DepotIOError,
@@ -213,6 +213,8 @@ interface EncodedSample {
 }
 
 const INDEX_FILE = 'index.mdb';
+/** Stands in for a staged record once it has been packed into a chunk. */
+const RELEASED = new Uint8Array(0);
 const utf8 = new TextEncoder();
 
 /** Sizes of the arenas {@link ChunkArena} allocates: the first, and the cap (bytes). */
@@ -575,16 +577,22 @@ export class Depot {
         owner.push({ sample: s, block: b });
       }
     }
-    const packed = packRecords(records, this.meta.chunkTargetBytes);
     const where = new Map<EncodedSample, { chunk: number; offset: number; length: number }[]>();
     for (const s of samples) where.set(s, new Array(nBlocks));
-    const chunks = packed.map((p, c) => {
+    // One chunk packed and compressed at a time, its records released as soon as
+    // they are in it: a large putMany holds the records plus the compressed
+    // chunks, not also every packed raw chunk.
+    const chunks: (EncodedChunk & { items: number })[] = [];
+    for (const p of packRecordsIncrementally(records, this.meta.chunkTargetBytes)) {
+      const c = chunks.length;
       for (const item of p.items) {
         const o = owner[item.index]!;
         where.get(o.sample)![o.block] = { chunk: c, offset: item.offset, length: item.length };
+        o.sample.records[o.block] = RELEASED;
+        records[item.index] = RELEASED;
       }
-      return { ...encodeChunk(p.raw, this.meta.level), items: p.items.length };
-    });
+      chunks.push({ ...encodeChunk(p.raw, this.meta.level), items: p.items.length });
+    }
     return { chunks, where };
   }
 

@@ -38,7 +38,7 @@ export {
   RECORD_ALIGNMENT,
 } from './format.ts';
 export type { ChunkHeader, FileHeader } from './format.ts';
-export { DEFAULT_CHUNK_TARGET_BYTES, packRecords } from './pack.ts';
+export { DEFAULT_CHUNK_TARGET_BYTES, packRecords, packRecordsIncrementally } from './pack.ts';
 export type { Packed, PackedItem } from './pack.ts';
 export { ChunkReader, scanChunks } from './reader.ts';
 export type { ChunkExpectation, ChunkReaderOptions, ChunkReaderStats, ScannedChunk } from './reader.ts';

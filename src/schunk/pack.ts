@@ -39,29 +39,40 @@ const align = (n: number): number => (n + (RECORD_ALIGNMENT - 1)) & ~(RECORD_ALI
  * @throws RangeError when `targetBytes` is not a positive integer
  */
 export function packRecords(records: readonly Uint8Array[], targetBytes: number = DEFAULT_CHUNK_TARGET_BYTES): Packed[] {
+  return [...packRecordsIncrementally(records, targetBytes)];
+}
+
+/**
+ * {@link packRecords}, one chunk at a time: each chunk is built when the
+ * consumer asks for it, so a caller that compresses it and drops the raw
+ * bytes (and the records it holds) before asking for the next keeps about
+ * one chunk of packed bytes alive instead of all of them.
+ *
+ * @throws RangeError when `targetBytes` is not a positive integer (on the first `next()`)
+ */
+export function* packRecordsIncrementally(records: readonly Uint8Array[], targetBytes: number = DEFAULT_CHUNK_TARGET_BYTES): Generator<Packed, void, void> {
   if (!Number.isSafeInteger(targetBytes) || targetBytes <= 0) {
     throw new RangeError(`targetBytes must be a positive integer, got ${targetBytes}`);
   }
-  const out: Packed[] = [];
   let items: PackedItem[] = [];
   let used = 0; // bytes used in the current chunk (end of its last record)
-  const flush = (): void => {
+  const build = (): Packed => {
     const raw = new Uint8Array(used);
     for (const it of items) raw.set(records[it.index]!, it.offset);
-    out.push({ raw, items });
+    const packed = { raw, items };
     items = [];
     used = 0;
+    return packed;
   };
   for (let index = 0; index < records.length; index++) {
     const length = records[index]!.length;
     let offset = align(used);
     if (items.length > 0 && offset + length > targetBytes) {
-      flush();
+      yield build();
       offset = 0;
     }
     items.push({ index, offset, length });
     used = offset + length;
   }
-  if (items.length > 0) flush();
-  return out;
+  if (items.length > 0) yield build();
 }

@@ -6,6 +6,7 @@ import {
   encodeChunk,
   FILE_HEADER_SIZE,
   packRecords,
+  packRecordsIncrementally,
   SegmentWriter,
 } from '../../src/schunk/index.ts';
 import { bytes, sameBytes, tempDir, writeSegment } from './helpers.ts';
@@ -38,6 +39,23 @@ describe('packRecords', () => {
     expect(packed).toHaveLength(3);
     expect(packed[1]!.items).toEqual([{ index: 1, offset: 0, length: 5000 }]);
     expect(packed[1]!.raw.every((b) => b === 7)).toBe(true);
+  });
+
+  it('incrementally: the same chunks, each built only when asked for, so earlier records can be released', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 30 }), fc.integer({ min: 1, max: 1000 }), (records, target) => {
+        const want = packRecords(records, target);
+        const recs = records.map((r) => r.slice());
+        const got = [];
+        for (const p of packRecordsIncrementally(recs, target)) {
+          got.push({ raw: p.raw.slice(), items: p.items });
+          // What the depot does: drop (here: scribble over) the records already packed.
+          for (const it of p.items) recs[it.index]!.fill(0xee);
+        }
+        expect(got).toEqual(want.map((p) => ({ raw: p.raw, items: p.items })));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('returns no chunks for no records and rejects a bad target', () => {

@@ -265,6 +265,68 @@ class ChunkArena {
   };
 }
 
+/** {@link ChunkStager} packs a group once its records reach this many chunk targets (64 MiB with the default 4 MiB chunks). */
+const STAGE_GROUP_CHUNKS = 16;
+
+type RecordLocation = { chunk: number; offset: number; length: number };
+
+/**
+ * Turns the records of the samples a transaction stages into compressed
+ * chunks as they arrive (outside the write lock): samples are collected
+ * until their records reach 16 chunk targets (64 MiB by default), then packed block-major (block 0 of
+ * every sample in the group, then block 1, ...) one chunk at a time,
+ * compressed, and their records released. A putMany of a whole cohort so
+ * holds at most one group of records plus the compressed chunks; chunks
+ * still hold one block of many samples, which is what exports read together.
+ */
+class ChunkStager {
+  /** Compressed chunks, in order; `where` indexes into it. */
+  readonly chunks: (EncodedChunk & { items: number })[] = [];
+  /** For each staged sample, where each block's record is: [blocks]. */
+  readonly where = new Map<EncodedSample, RecordLocation[]>();
+  #pending: EncodedSample[] = [];
+  #pendingBytes = 0;
+
+  constructor(
+    private readonly nBlocks: number,
+    private readonly chunkTargetBytes: number,
+    private readonly level: number,
+  ) {}
+
+  add(s: EncodedSample): void {
+    this.#pending.push(s);
+    for (const r of s.records) this.#pendingBytes += r.length;
+    if (this.#pendingBytes >= STAGE_GROUP_CHUNKS * this.chunkTargetBytes) this.flush();
+  }
+
+  /** Packs and compresses the pending group, one chunk at a time, releasing each record once it is in a chunk. */
+  flush(): void {
+    const samples = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (samples.length === 0) return;
+    const records: Uint8Array[] = [];
+    const owner: { sample: EncodedSample; block: number }[] = [];
+    for (let b = 0; b < this.nBlocks; b++) {
+      for (const s of samples) {
+        records.push(s.records[b]!);
+        owner.push({ sample: s, block: b });
+      }
+    }
+    for (const s of samples) this.where.set(s, new Array(this.nBlocks));
+    for (const p of packRecordsIncrementally(records, this.chunkTargetBytes)) {
+      const c = this.chunks.length;
+      for (const item of p.items) {
+        const o = owner[item.index]!;
+        this.where.get(o.sample)![o.block] = { chunk: c, offset: item.offset, length: item.length };
+        o.sample.records[o.block] = RELEASED;
+        records[item.index] = RELEASED;
+      }
+      this.chunks.push({ ...encodeChunk(p.raw, this.level), items: p.items.length });
+    }
+  }
+}
+
 function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
@@ -538,12 +600,17 @@ export class Depot {
   ): { result: T; commit: CommitInfo } {
     this.assertWritable('write');
     const ops: StagedOp[] = [];
-    const encode = (sampleId: string, calls: SampleCalls): EncodedSample => ({
-      sampleId: checkSampleId(sampleId),
-      ploidy: calls.ploidy,
-      records: encodeSampleRecords(this.variantSet, this.meta.blockSize, sampleId, calls),
-      fields: fieldStats(calls),
-    });
+    const stager = new ChunkStager(blockCount(this.numVariants, this.meta.blockSize), this.meta.chunkTargetBytes, this.meta.level);
+    const encode = (sampleId: string, calls: SampleCalls): EncodedSample => {
+      const s: EncodedSample = {
+        sampleId: checkSampleId(sampleId),
+        ploidy: calls.ploidy,
+        records: encodeSampleRecords(this.variantSet, this.meta.blockSize, sampleId, calls),
+        fields: fieldStats(calls),
+      };
+      stager.add(s);
+      return s;
+    };
     const txn: DepotTransaction = {
       put: (sampleId, calls) => void ops.push({ kind: 'put', samples: [encode(sampleId, calls)] }),
       putMany: (entries) => {
@@ -560,44 +627,13 @@ export class Depot {
     };
     const result = fn(txn);
     const operation = options.operation ?? (ops.length === 1 ? (ops[0]!.kind as Operation) : 'transaction');
-    const commit = this.commit(ops, operation, options.message);
+    const commit = this.commit(ops, stager, operation, options.message);
     return { result, commit };
   }
 
-  /** Packs and compresses every staged put's records (outside the lock). */
-  private prepareChunks(ops: StagedOp[]): { chunks: (EncodedChunk & { items: number })[]; where: Map<EncodedSample, { chunk: number; offset: number; length: number }[]> } {
-    const samples = ops.flatMap((op) => (op.kind === 'put' ? op.samples : []));
-    const records: Uint8Array[] = [];
-    const owner: { sample: EncodedSample; block: number }[] = [];
-    const nBlocks = blockCount(this.numVariants, this.meta.blockSize);
-    // Block-major: all samples of block 0, then block 1, ...
-    for (let b = 0; b < nBlocks; b++) {
-      for (const s of samples) {
-        records.push(s.records[b]!);
-        owner.push({ sample: s, block: b });
-      }
-    }
-    const where = new Map<EncodedSample, { chunk: number; offset: number; length: number }[]>();
-    for (const s of samples) where.set(s, new Array(nBlocks));
-    // One chunk packed and compressed at a time, its records released as soon as
-    // they are in it: a large putMany holds the records plus the compressed
-    // chunks, not also every packed raw chunk.
-    const chunks: (EncodedChunk & { items: number })[] = [];
-    for (const p of packRecordsIncrementally(records, this.meta.chunkTargetBytes)) {
-      const c = chunks.length;
-      for (const item of p.items) {
-        const o = owner[item.index]!;
-        where.get(o.sample)![o.block] = { chunk: c, offset: item.offset, length: item.length };
-        o.sample.records[o.block] = RELEASED;
-        records[item.index] = RELEASED;
-      }
-      chunks.push({ ...encodeChunk(p.raw, this.meta.level), items: p.items.length });
-    }
-    return { chunks, where };
-  }
-
-  private commit(ops: StagedOp[], operation: Operation, message: string | undefined): CommitInfo {
-    const { chunks, where } = this.prepareChunks(ops);
+  private commit(ops: StagedOp[], stager: ChunkStager, operation: Operation, message: string | undefined): CommitInfo {
+    stager.flush();
+    const { chunks, where } = stager;
     const writer = (this.writer ??= new SegmentWriter());
     const time = new Date().toISOString();
     try {

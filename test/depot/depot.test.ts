@@ -161,6 +161,18 @@ describe('Depot', () => {
     d.close();
   });
 
+  it('a large putMany is packed in groups of samples (several groups here) and reads back exactly', () => {
+    // chunkTargetBytes 1024: a group closes at 16 KiB of records, so 60 samples make several groups.
+    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 50, chunkTargetBytes: 1024 });
+    const ids = Array.from({ length: 60 }, (_, i) => `G${i}`);
+    d.putMany(ids.map((sampleId, i) => ({ sampleId, calls: calls(100 + i) })));
+    const views = d.getMany(ids);
+    views.forEach((v, i) => expect(diffCalls(calls(100 + i), materializeCalls(vs, v.records)), v.sampleId).toBeUndefined());
+    expect(d.verify().ok).toBe(true);
+    expect(d.stats().chunks).toBeGreaterThan(6);
+    d.close();
+  });
+
   it('rolls segment files over and reads across them', () => {
     const d = Depot.create(join(dir, 'd'), vs, { blockSize: 50, chunkTargetBytes: 4096, segmentMaxBytes: 20_000 });
     for (let i = 0; i < 12; i++) d.put(`S${i}`, calls(i));

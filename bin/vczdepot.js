@@ -18,6 +18,15 @@ function newestSource(dir) {
   return newest;
 }
 
+// A reader that stops early (`vczdepot show D S | head`) closes the pipe: stop
+// quietly with success, as Unix tools do, instead of a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 let main;
 if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(join(root, 'src'))) {
   ({ main } = await import(bundle));

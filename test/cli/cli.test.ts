@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, existsSync, readdirSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { main } from '../../src/cli/main.ts';
 
 const data = join(import.meta.dirname, '..', 'data', 'vcf');
@@ -86,6 +87,19 @@ describe('vczdepot CLI', () => {
     r = await cli('create', join(dir, 'bad.depot'), '--from', join(dir, 'missing.vcf'));
     expect(r.code).toBe(1);
     expect(existsSync(join(dir, 'bad.depot'))).toBe(false);
+  });
+
+  it('stops quietly with exit 0 when the reader closes the pipe early (show | head)', async () => {
+    const depot = join(dir, 'pipe.depot');
+    expect((await cli('create', depot, '--from', join(data, 'chr22-part1.vcf.gz'))).code).toBe(0);
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'vczdepot.js');
+    // `true` exits at once without reading, so every write of ours meets a closed pipe.
+    let r = spawnSync('bash', ['-o', 'pipefail', '-c', `node '${bin}' show '${depot}' HG00096 | true`], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.status).toBe(0);
+    r = spawnSync('bash', ['-o', 'pipefail', '-c', `node '${bin}' show '${depot}' HG00096 | head -n 2`], { encoding: 'utf8' });
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(r.status).toBe(0);
   });
 
   it('prints help for every command', async () => {

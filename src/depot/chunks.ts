@@ -99,30 +99,43 @@ export class ChunkStager {
     if (this.#pendingBytes >= STAGE_GROUP_CHUNKS * this.chunkTargetBytes) this.flush();
   }
 
-  /** Packs and compresses the pending group, one chunk at a time, releasing each record once it is in a chunk. */
+  /**
+   * Packs and compresses the pending group, one chunk at a time, releasing
+   * each record once it is in a chunk. When a block's records in the group
+   * fill at least 1/16 of a chunk, every block starts a new chunk: a chunk
+   * then holds one block of the group's samples, so a reader going through
+   * the cohort block by block (the VCZ export) decompresses each chunk once
+   * however many groups there are. Smaller groups (a single put) are packed
+   * straight through, blocks sharing chunks.
+   */
   flush(): void {
     const samples = this.#pending;
+    const bytes = this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
     if (samples.length === 0) return;
-    const records: Uint8Array[] = [];
-    const owner: { sample: EncodedSample; block: number }[] = [];
-    for (let b = 0; b < this.nBlocks; b++) {
-      for (const s of samples) {
-        records.push(s.records[b]!);
-        owner.push({ sample: s, block: b });
-      }
-    }
     for (const s of samples) this.where.set(s, new Array(this.nBlocks));
-    for (const p of packRecordsIncrementally(records, this.chunkTargetBytes)) {
-      const c = this.chunks.length;
-      for (const item of p.items) {
-        const o = owner[item.index]!;
-        this.where.get(o.sample)![o.block] = { chunk: c, offset: item.offset, length: item.length };
-        o.sample.records[o.block] = RELEASED;
-        records[item.index] = RELEASED;
+    const alignBlocks = this.nBlocks > 0 && bytes / this.nBlocks >= this.chunkTargetBytes / 16;
+    const runs: number[][] = alignBlocks ? Array.from({ length: this.nBlocks }, (_, b) => [b]) : [Array.from({ length: this.nBlocks }, (_, b) => b)];
+    for (const blocks of runs) {
+      const records: Uint8Array[] = [];
+      const owner: { sample: EncodedSample; block: number }[] = [];
+      for (const b of blocks) {
+        for (const s of samples) {
+          records.push(s.records[b]!);
+          owner.push({ sample: s, block: b });
+        }
       }
-      this.chunks.push({ ...encodeChunk(p.raw, this.level), items: p.items.length });
+      for (const p of packRecordsIncrementally(records, this.chunkTargetBytes)) {
+        const c = this.chunks.length;
+        for (const item of p.items) {
+          const o = owner[item.index]!;
+          this.where.get(o.sample)![o.block] = { chunk: c, offset: item.offset, length: item.length };
+          o.sample.records[o.block] = RELEASED;
+          records[item.index] = RELEASED;
+        }
+        this.chunks.push({ ...encodeChunk(p.raw, this.level), items: p.items.length });
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open as openLmdb } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Depot, isDepotError, materializeCalls, isCodecError, type DepotErrorTag } from '../../src/index.ts';
 import { diffCalls, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
@@ -161,9 +162,10 @@ describe('Depot', () => {
     d.close();
   });
 
-  it('a large putMany is packed in groups of samples (several groups here) and reads back exactly', () => {
-    // chunkTargetBytes 1024: a group closes at 16 KiB of records, so 60 samples make several groups.
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 50, chunkTargetBytes: 1024 });
+  it('a large putMany is packed in groups of samples, each block of a group in its own chunks, and reads back exactly', () => {
+    // Records are ~5.6 KB; chunkTargetBytes 20,000 holds 3 of them and a group closes at 320 kB (10
+    // samples), so 60 samples make 6 groups whose 10 records per block do not divide into chunks of 3.
+    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 50, chunkTargetBytes: 20_000 });
     const ids = Array.from({ length: 60 }, (_, i) => `G${i}`);
     d.putMany(ids.map((sampleId, i) => ({ sampleId, calls: calls(100 + i) })));
     const views = d.getMany(ids);
@@ -171,6 +173,29 @@ describe('Depot', () => {
     expect(d.verify().ok).toBe(true);
     expect(d.stats().chunks).toBeGreaterThan(6);
     d.close();
+    // A single put whose blocks are small next to the chunk target (here 1 MiB): packed straight through.
+    const d2 = Depot.create(join(dir, 'd2'), vs, { blockSize: 50, chunkTargetBytes: 1 << 20 });
+    d2.put('single', calls(999));
+    d2.close();
+    // Which blocks each chunk holds, from the index: a group's chunks hold one block each (an export
+    // reading block by block decompresses each once); a single put's records share chunks across blocks.
+    const env = openLmdb({ path: join(dir, 'd', 'index.mdb'), maxDbs: 16, readOnly: true });
+    const entries = env.openDB({ name: 'entries', encoding: 'msgpack' });
+    const blocksOf = (ids: (id: string) => boolean): number[] => {
+      const m = new Map<number, Set<number>>();
+      for (const { value } of entries.getRange({})) {
+        const e = value as { sampleId: string; chunks: number[] };
+        if (ids(e.sampleId)) e.chunks.forEach((c, b) => (m.get(c) ?? m.set(c, new Set()).get(c)!).add(b));
+      }
+      return [...m.values()].map((s) => s.size);
+    };
+    expect(blocksOf((id) => id.startsWith('G')).every((n) => n === 1)).toBe(true);
+    void env.close();
+    const env2 = openLmdb({ path: join(dir, 'd2', 'index.mdb'), maxDbs: 16, readOnly: true });
+    const e2 = env2.openDB({ name: 'entries', encoding: 'msgpack' });
+    const single = [...e2.getRange({})].map(({ value }) => value as { chunks: number[] })[0]!;
+    expect(new Set(single.chunks).size).toBeLessThan(single.chunks.length);
+    void env2.close();
   });
 
   it('rolls segment files over and reads across them', () => {

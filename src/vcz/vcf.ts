@@ -1348,22 +1348,33 @@ class VcfBuilder {
     const recordPloidy = this.recordPloidy;
     const phaseBits = this.phaseBits;
     const formatAccs = this.formatAccs;
-    const calls = (i: number): SampleCalls => {
-      if (!Number.isInteger(i) || i < 0 || i >= S) {
-        throw new RangeError(`sample index ${i} is outside [0, ${S})`);
+    // Samples are gathered out of the [variants, samples, width] columns in
+    // batches of consecutive samples: one pass over the rows serves the whole
+    // batch (each row's cells for the batch are adjacent), instead of one
+    // cache-missing pass per sample. A batch is built when samples are asked
+    // for in order (what imports do); any other index is gathered alone.
+    const bytesPerSample = Math.max(1, V * ((gtCol ? ploidy + 1 : 0) + formatWidths.reduce((t, w) => t + w, 0)));
+    const batchSize = Math.max(1, Math.min(64, Math.floor((64 * 2 ** 20) / bytesPerSample)));
+    let pending = new Map<number, SampleCalls>();
+    let last = -1;
+    const build = (i0: number, i1: number): Map<number, SampleCalls> => {
+      const B = i1 - i0;
+      const perField = formatAccs.map((acc, k) => gatherSamples(acc, i0, i1, V, formatWidths[k]!));
+      const out = new Map<number, SampleCalls>();
+      for (let b = 0; b < B; b++) {
+        const fields: FieldValues[] = formatAccs.map((acc, k) => {
+          const width = formatWidths[k]!;
+          const values = perField[k]![b]!;
+          return Array.isArray(values)
+            ? { id: acc.id, width, values }
+            : { id: acc.id, width, values: values as IntArray | Float32Array };
+        });
+        if (!gtCol) out.set(i0 + b, { ploidy: 0, fields });
+        else out.set(i0 + b, { ploidy, genotype: intStore(gtCol.intBytes, V * ploidy), phased: new Uint8Array(V), fields });
       }
-      const fields: FieldValues[] = formatAccs.map((acc, k) => {
-        const width = formatWidths[k]!;
-        const values = gather(acc, i, V, width);
-        return Array.isArray(values)
-          ? { id: acc.id, width, values }
-          : { id: acc.id, width, values: values as IntArray | Float32Array };
-      });
-      if (!gtCol) return { ploidy: 0, fields };
+      if (!gtCol) return out;
       const P = ploidy;
       const stored = gtCol.width;
-      const genotype = intStore(gtCol.intBytes, V * P);
-      const phased = new Uint8Array(V);
       const d = gtCol.data;
       // ByteVec contents read directly (ByteVec.get: 0 past the end).
       const absent = gtAbsent.data;
@@ -1372,19 +1383,42 @@ class VcfBuilder {
       const nPlo = plo.length;
       const cap = gtCol.cap;
       const n = Math.min(stored, P);
+      const gts = [...out.values()].map((c) => c.genotype as IntStore);
+      const phs = [...out.values()].map((c) => c.phased!);
       for (let v = 0; v < V; v++) {
         const o = v * P;
         if ((v < nAbsent && absent[v] !== 0) || v >= cap) {
-          genotype.fill(INT_MISSING, o, o + P);
-          phased[v] = P === 1 ? 1 : 0;
+          for (let b = 0; b < B; b++) {
+            gts[b]!.fill(INT_MISSING, o, o + P);
+            phs[b]![v] = P === 1 ? 1 : 0;
+          }
           continue;
         }
-        const src = (v * S + i) * stored;
-        for (let j = 0; j < n; j++) genotype[o + j] = d[src + j]!;
-        for (let j = n; j < P; j++) genotype[o + j] = INT_FILL;
-        phased[v] = P === 1 ? 1 : v < nPlo && plo[v]! >= 2 ? phaseBits[v * S + i]! : 0;
+        const row = v * S;
+        const phasedRow = P !== 1 && v < nPlo && plo[v]! >= 2;
+        for (let b = 0; b < B; b++) {
+          const genotype = gts[b]!;
+          const src = (row + i0 + b) * stored;
+          for (let j = 0; j < n; j++) genotype[o + j] = d[src + j]!;
+          for (let j = n; j < P; j++) genotype[o + j] = INT_FILL;
+          phs[b]![v] = P === 1 ? 1 : phasedRow ? phaseBits[row + i0 + b]! : 0;
+        }
       }
-      return { ploidy: P, genotype, phased, fields };
+      return out;
+    };
+    const calls = (i: number): SampleCalls => {
+      if (!Number.isInteger(i) || i < 0 || i >= S) {
+        throw new RangeError(`sample index ${i} is outside [0, ${S})`);
+      }
+      let c = pending.get(i);
+      if (!c) {
+        pending = i === last + 1 ? build(i, Math.min(S, i + batchSize)) : build(i, i + 1);
+        c = pending.get(i)!;
+      }
+      // Handed out once: the caller owns the arrays; asking again gathers afresh.
+      pending.delete(i);
+      last = i;
+      return c;
     };
 
     return { variantSet, sampleIds: this.sampleIds, calls, source: this.source };
@@ -1411,6 +1445,73 @@ function binomial(n: number, k: number): number {
  * (padded with fill past the stored width), all missing where the record
  * lacks the field.
  */
+/**
+ * {@link gather} for the consecutive samples [s0, s1) at once, in one pass
+ * over the rows: element b of the result is exactly `gather(acc, s0 + b, V, width)`.
+ */
+function gatherSamples(acc: FieldAcc, s0: number, s1: number, V: number, width: number): (IntArray | Float32Array | string[])[] {
+  const B = s1 - s0;
+  if (acc.str) {
+    const col = acc.str;
+    const outs = Array.from({ length: B }, () => new Array<string>(V * width));
+    const W = col.width;
+    const n = Math.min(W, width);
+    const S = col.samples;
+    for (let v = 0; v < V; v++) {
+      const o = v * width;
+      if (acc.absent.get(v) || v >= col.cap) {
+        for (const out of outs) out.fill(STRING_MISSING, o, o + width);
+        continue;
+      }
+      for (let b = 0; b < B; b++) {
+        const out = outs[b]!;
+        const src = (v * S + s0 + b) * W;
+        for (let j = 0; j < n; j++) out[o + j] = col.data[src + j]!;
+        for (let j = n; j < width; j++) out[o + j] = STRING_FILL;
+      }
+    }
+    return outs;
+  }
+  const col = acc.num!;
+  const W = col.width;
+  const n = Math.min(W, width);
+  const missing = col.float ? FLOAT32_MISSING_BITS : INT_MISSING;
+  const fill = col.fill;
+  const results: (IntArray | Float32Array)[] = [];
+  const outs: (IntStore | Uint32Array)[] = [];
+  for (let b = 0; b < B; b++) {
+    if (col.float) {
+      const f = new Float32Array(V * width);
+      results.push(f);
+      outs.push(new Uint32Array(f.buffer));
+    } else {
+      const x = intStore(col.intBytes, V * width);
+      results.push(x);
+      outs.push(x);
+    }
+  }
+  const d = col.data;
+  const absent = acc.absent.data;
+  const nAbsent = absent.length;
+  const cap = col.cap;
+  const S = col.samples;
+  for (let v = 0; v < V; v++) {
+    const o = v * width;
+    if ((v < nAbsent && absent[v] !== 0) || v >= cap) {
+      for (const out of outs) out.fill(missing, o, o + width);
+      continue;
+    }
+    const row = (v * S + s0) * W;
+    for (let b = 0; b < B; b++) {
+      const out = outs[b]!;
+      const src = row + b * W;
+      for (let j = 0; j < n; j++) out[o + j] = d[src + j]!;
+      for (let j = n; j < width; j++) out[o + j] = fill;
+    }
+  }
+  return results;
+}
+
 function gather(acc: FieldAcc, s: number, V: number, width: number): IntArray | Float32Array | string[] {
   if (acc.str) {
     const col = acc.str;

@@ -410,6 +410,23 @@ export class RecordView {
     return this.#r.sampleId(UTF8_BYTES) as Uint8Array;
   }
 
+  /** Whether the sample id's UTF-8 bytes are exactly `utf8`, compared in place (no string or view is made). */
+  sampleIdEquals(utf8: Uint8Array): boolean {
+    const bytes = this.bytes;
+    const bb = this.#r.bb!;
+    const pos = this.#r.bb_pos;
+    // FlatBuffers string: the field holds an offset to [uint32 length][bytes].
+    const field = bb.__offset(pos, 4);
+    if (field === 0) return false;
+    let at = pos + field;
+    at += bb.readInt32(at);
+    const length = bb.readInt32(at);
+    if (length !== utf8.length) return false;
+    at += 4;
+    for (let i = 0; i < length; i++) if (bytes[at + i] !== utf8[i]) return false;
+    return true;
+  }
+
   /** `call_genotype` [variantCount, ploidy] view (Int8Array, or Int16Array when an index > 127); null without GT. */
   get genotype(): Int8Array | Int16Array | null {
     if (this.#genotype === undefined) this.#genotype = this.ploidy > 0 ? (this.#r.genotypeInt8Array() ?? this.#r.genotypeInt16Array()) : null;

@@ -210,10 +210,9 @@ type StagedOp =
 const INDEX_FILE = 'index.mdb';
 const utf8 = new TextEncoder();
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** Names a record in an IndexCorruptionError. */
+function recordWhere(e: SampleEntry, b: number): string {
+  return `sample '${e.sampleId}' block ${b} (chunk ${e.chunks[b]})`;
 }
 const CHUNK_DIR = 'chunks';
 const MAX_SEQ = 2 ** 52;
@@ -1009,12 +1008,11 @@ export class Depot {
           const buf = buffers.get(e.chunks[b]!)!;
           const off = e.offsets[b]!;
           const end = off + e.lengths[b]!;
-          const where = () => `sample '${e.sampleId}' block ${b} (chunk ${e.chunks[b]})`;
-          if (off % 8 !== 0 || end > buf.length) throw new IndexCorruptionError(this.path, where(), `record [${off}, ${end}) is not inside the chunk's ${buf.length} bytes at an 8-byte aligned offset`);
+          if (off % 8 !== 0 || end > buf.length) throw new IndexCorruptionError(this.path, recordWhere(e, b), `record [${off}, ${end}) is not inside the chunk's ${buf.length} bytes at an 8-byte aligned offset`);
           const view = new RecordView(buf.subarray(off, end));
           // A damaged index must not hand out another sample's record.
-          if (!sameBytes(view.sampleIdBytes(), idBytes) || view.block !== b) throw new IndexCorruptionError(this.path, where(), `points at the record of sample '${view.sampleId}' block ${view.block}`);
-          if (view.ploidy !== e.ploidy) throw new IndexCorruptionError(this.path, where(), `the record has ploidy ${view.ploidy}, the index ${e.ploidy}`);
+          if (!view.sampleIdEquals(idBytes) || view.block !== b) throw new IndexCorruptionError(this.path, recordWhere(e, b), `points at the record of sample '${view.sampleId}' block ${view.block}`);
+          if (view.ploidy !== e.ploidy) throw new IndexCorruptionError(this.path, recordWhere(e, b), `the record has ploidy ${view.ploidy}, the index ${e.ploidy}`);
           return view;
         }),
       };

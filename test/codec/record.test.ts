@@ -165,6 +165,9 @@ describe('validation', () => {
     const view = new RecordView(bad); // header intact: no error yet
     expect(view.sampleId).toBe('sämple-1');
     expect(new TextDecoder().decode(view.sampleIdBytes())).toBe('sämple-1');
+    const utf8 = (x: string) => new TextEncoder().encode(x);
+    expect(view.sampleIdEquals(utf8('sämple-1'))).toBe(true);
+    for (const other of ['sämple-2', 'sämple-', 'sämple-10', '', 'sample-1']) expect(view.sampleIdEquals(utf8(other)), other).toBe(false);
     expect(view.genotype).not.toBeNull();
     let thrown: unknown;
     try {

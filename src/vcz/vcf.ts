@@ -1315,7 +1315,7 @@ class VcfBuilder {
         for (let v = 0; v < V; v++) values[v] = acc.absent.get(v) || v >= col.cap ? 0 : col.data[v]! ? 1 : 0;
         return { def, width: 1, values };
       }
-      return { def, width, values: gather(acc, 0, V, width) };
+      return { def, width, values: gatherSamples(acc, 0, 1, V, width)[0]! };
     });
     const format: FormatFieldDef[] = this.formatAccs.map((acc) => ({
       id: acc.id,
@@ -1446,8 +1446,11 @@ function binomial(n: number, k: number): number {
  * lacks the field.
  */
 /**
- * {@link gather} for the consecutive samples [s0, s1) at once, in one pass
- * over the rows: element b of the result is exactly `gather(acc, s0 + b, V, width)`.
+ * Copies the cells of the consecutive samples [s0, s1) out of a [variants,
+ * samples, width] column, in one pass over the rows: element b is sample
+ * s0 + b's [variants, width] values at `width` (narrower cells padded with
+ * fill; a variant without the field, or past the column, all missing).
+ * INFO columns are one "sample" wide.
  */
 function gatherSamples(acc: FieldAcc, s0: number, s1: number, V: number, width: number): (IntArray | Float32Array | string[])[] {
   const B = s1 - s0;
@@ -1512,51 +1515,3 @@ function gatherSamples(acc: FieldAcc, s0: number, s1: number, V: number, width: 
   return results;
 }
 
-function gather(acc: FieldAcc, s: number, V: number, width: number): IntArray | Float32Array | string[] {
-  if (acc.str) {
-    const col = acc.str;
-    const out = new Array<string>(V * width);
-    const W = col.width;
-    const n = Math.min(W, width);
-    for (let v = 0; v < V; v++) {
-      const o = v * width;
-      if (acc.absent.get(v) || v >= col.cap) {
-        out.fill(STRING_MISSING, o, o + width);
-        continue;
-      }
-      const src = (v * col.samples + s) * W;
-      for (let j = 0; j < n; j++) out[o + j] = col.data[src + j]!;
-      for (let j = n; j < width; j++) out[o + j] = STRING_FILL;
-    }
-    return out;
-  }
-  const col = acc.num!;
-  const W = col.width;
-  const n = Math.min(W, width);
-  const missing = col.float ? FLOAT32_MISSING_BITS : INT_MISSING;
-  const fill = col.fill;
-  let result: IntArray | Float32Array;
-  let out: IntStore | Uint32Array;
-  if (col.float) {
-    result = new Float32Array(V * width);
-    out = new Uint32Array(result.buffer);
-  } else {
-    result = out = intStore(col.intBytes, V * width);
-  }
-  const d = col.data;
-  const absent = acc.absent.data;
-  const nAbsent = absent.length;
-  const cap = col.cap;
-  const S = col.samples;
-  for (let v = 0; v < V; v++) {
-    const o = v * width;
-    if ((v < nAbsent && absent[v] !== 0) || v >= cap) {
-      out.fill(missing, o, o + width);
-      continue;
-    }
-    const src = (v * S + s) * W;
-    for (let j = 0; j < n; j++) out[o + j] = d[src + j]!;
-    for (let j = n; j < width; j++) out[o + j] = fill;
-  }
-  return result;
-}

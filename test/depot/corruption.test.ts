@@ -5,7 +5,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open as openLmdb } from 'lmdb';
+import { open as openLmdb, type Database } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Depot, _setZstdBackend, isDepotError, isSchunkError, materializeCalls, zstdBackend } from '../../src/index.ts';
 import { diffCalls, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
@@ -40,6 +40,16 @@ function patchByte(file: string, offset: number, f: (b: number) => number) {
   b[0] = f(b[0]!);
   writeSync(fd, b, 0, 1, offset);
   closeSync(fd);
+}
+
+/** Runs `fn` on one dbi of the depot's LMDB index, outside the depot (to damage it). */
+function editDbi(path: string, name: string, fn: (db: Database<any, string>) => void): void {
+  const env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
+  try {
+    fn(env.openDB({ name, encoding: 'msgpack' }));
+  } finally {
+    void env.close();
+  }
 }
 
 /** Reads every sample; returns the error thrown, or undefined when all data came back intact. */
@@ -111,10 +121,7 @@ describe('corruption', () => {
 
   it('a changed depot format version is a DepotVersionError', () => {
     const path = makeDepot();
-    const env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
-    const meta = env.openDB({ name: 'meta', encoding: 'msgpack' });
-    meta.putSync('format', { ...meta.get('format'), version: 2 });
-    void env.close();
+    editDbi(path, 'meta', (meta) => meta.putSync('format', { ...meta.get('format'), version: 2 }));
     try {
       Depot.open(path);
       expect.fail('should throw');
@@ -126,11 +133,10 @@ describe('corruption', () => {
 
   it('the variant set is decoded on first use: a damaged set fails there with NotADepotError, not at open', () => {
     const path = makeDepot();
-    const env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
-    const variants = env.openDB({ name: 'variants', encoding: 'msgpack' });
-    expect(variants.get('count')).toBe(vs.numVariants);
-    variants.putSync('set', { ...variants.get('set'), position: 'not an array' });
-    void env.close();
+    editDbi(path, 'variants', (variants) => {
+      expect(variants.get('count')).toBe(vs.numVariants);
+      variants.putSync('set', { ...variants.get('set'), position: 'not an array' });
+    });
     const d = Depot.open(path);
     try {
       // Operations that do not need the variants still work.
@@ -154,10 +160,7 @@ describe('corruption', () => {
 
   it('a variant count that disagrees with the stored set, or none, is NotADepotError; verify reports a damaged set', () => {
     const path = makeDepot();
-    let env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
-    let variants = env.openDB({ name: 'variants', encoding: 'msgpack' });
-    variants.putSync('count', vs.numVariants + 1);
-    void env.close();
+    editDbi(path, 'variants', (variants) => variants.putSync('count', vs.numVariants + 1));
     const d = Depot.open(path, { readOnly: true });
     try {
       expect(() => d.variantSet).toThrow(/holds 400 variants, the index records 401/);
@@ -167,10 +170,7 @@ describe('corruption', () => {
     } finally {
       d.close();
     }
-    env = openLmdb({ path: join(path, 'index.mdb'), maxDbs: 16, overlappingSync: false });
-    variants = env.openDB({ name: 'variants', encoding: 'msgpack' });
-    variants.removeSync('count');
-    void env.close();
+    editDbi(path, 'variants', (variants) => variants.removeSync('count'));
     try {
       Depot.open(path);
       expect.fail('should throw');

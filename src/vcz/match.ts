@@ -51,7 +51,7 @@ export function checkSameVariants(depot: VariantSet, incoming: VariantSet, file:
   // Contig ids are compared once per contig index pair, not per variant.
   const sameContig = new Map<number, boolean>();
   const contigsEqual = (a: number, b: number): boolean => {
-    const key = a * 0x10000 + b;
+    const key = a * 2 ** 32 + b; // contig indices are int32: no two pairs share a key
     let r = sameContig.get(key);
     if (r === undefined) sameContig.set(key, (r = depot.contigs[a]?.id === incoming.contigs[b]?.id && depot.contigs[a] !== undefined));
     return r;

@@ -6,6 +6,7 @@ export {
   RECORD_FORMAT_VERSION,
   RECORD_IDENTIFIER,
   RecordView,
+  encodeBlockRecord,
   encodeSampleRecords,
   validateRecordView,
   validateSampleCalls,

@@ -60,6 +60,9 @@ function classToNumber(cls: NumberClass, number: number): VcfNumber {
 
 /**
  * Checks that `calls` fit the variant set before anything is encoded.
+ * With `range` ([start, end), 0-based, half-open), `calls` cover only those
+ * variants of the set (vectors of `end - start` variants, as a block's
+ * calls); errors still name the variant by its index in the whole set.
  *
  * @throws RecordValidationError naming the sample, the field (`GT` or the
  *   FORMAT ID) and the first offending variant: genotype or values vector of
@@ -67,10 +70,15 @@ function classToNumber(cls: NumberClass, number: number): VcfNumber {
  *   below -2), an unknown FORMAT field, a field given twice, values of the
  *   wrong VCF type, or a width that does not fit the field's Number.
  */
-export function validateSampleCalls(vs: VariantSet, sampleId: string, calls: SampleCalls): void {
-  const n = vs.numVariants;
+export function validateSampleCalls(vs: VariantSet, sampleId: string, calls: SampleCalls, range?: readonly [start: number, end: number]): void {
+  const v0 = range ? range[0] : 0;
+  const n = range ? range[1] - range[0] : vs.numVariants;
+  if (!(Number.isSafeInteger(v0) && v0 >= 0 && n >= 0 && v0 + n <= vs.numVariants)) {
+    throw new RangeError(`variant range [${range?.[0]}, ${range?.[1]}) is not inside [0, ${vs.numVariants})`);
+  }
+  // `v` below is relative to the range; errors name the variant set's index.
   const bad = (field: string | undefined, v: number | undefined, reason: string): never => {
-    throw new RecordValidationError(sampleId, field, v, reason, v !== undefined ? variantLabel(vs, v) : undefined);
+    throw new RecordValidationError(sampleId, field, v !== undefined ? v0 + v : undefined, reason, v !== undefined ? variantLabel(vs, v0 + v) : undefined);
   };
   if (typeof sampleId !== 'string' || sampleId.length === 0) bad(undefined, undefined, 'sample id must be a non-empty string');
   const ploidy = calls.ploidy;
@@ -84,7 +92,7 @@ export function validateSampleCalls(vs: VariantSet, sampleId: string, calls: Sam
     const counts = alleleCounts(vs);
     const fill = INT_FILL; // a local: module bindings are getters under some loaders
     for (let v = 0, i = 0; v < n; v++) {
-      const limit = counts[v]!;
+      const limit = counts[v0 + v]!;
       for (let p = 0; p < ploidy; p++, i++) {
         const a = gt[i]!;
         if (a >= limit || a < fill) {
@@ -211,9 +219,61 @@ function encodeField(b: Builder, def: FormatFieldDef, f: FieldValues, vStart: nu
 }
 
 /**
+ * Builds one record into `b` (cleared first) from `calls`, whose vectors
+ * start at variant `callsStart` of the set, for the block's variants
+ * [vStart, vEnd). `fields` are in variant set order. Returns a fresh copy.
+ */
+function encodeRecord(
+  b: Builder,
+  index: Map<string, { def: FormatFieldDef; index: number }>,
+  fields: readonly FieldValues[],
+  sampleId: string,
+  calls: SampleCalls,
+  callsStart: number,
+  block: number,
+  vStart: number,
+  vEnd: number,
+): Uint8Array {
+  b.clear();
+  const lo = vStart - callsStart;
+  const hi = vEnd - callsStart;
+  const fieldOffsets = fields.map((f) => encodeField(b, index.get(f.id)!.def, f, lo, hi));
+  const fieldsVec = fieldOffsets.length ? SampleRecord.createFieldsVector(b, fieldOffsets) : 0;
+  let gt8 = 0;
+  let gt16 = 0;
+  let phased = 0;
+  if (calls.ploidy > 0) {
+    // Like the FORMAT integers, the narrowest type that holds the block's alleles.
+    const gt = calls.genotype!.subarray(lo * calls.ploidy, hi * calls.ploidy);
+    if (narrowestInt(gt) > 1) gt16 = bulkVector(b, gt instanceof Int16Array ? gt : new Int16Array(gt), 2);
+    else gt8 = bulkVector(b, gt instanceof Int8Array ? gt : new Int8Array(gt), 1);
+    phased = bulkVector(b, calls.phased ? calls.phased.subarray(lo, hi) : new Uint8Array(hi - lo), 1);
+  }
+  const sid = b.createString(sampleId);
+  SampleRecord.startSampleRecord(b);
+  SampleRecord.addSampleId(b, sid);
+  SampleRecord.addBlock(b, block);
+  SampleRecord.addVariantStart(b, vStart);
+  SampleRecord.addVariantCount(b, vEnd - vStart);
+  SampleRecord.addPloidy(b, calls.ploidy);
+  if (gt8) SampleRecord.addGenotypeInt8(b, gt8);
+  if (gt16) SampleRecord.addGenotypeInt16(b, gt16);
+  if (phased) SampleRecord.addGenotypePhased(b, phased);
+  if (fieldsVec) SampleRecord.addFields(b, fieldsVec);
+  SampleRecord.finishSampleRecordBuffer(b, SampleRecord.endSampleRecord(b));
+  return b.asUint8Array().slice();
+}
+
+function sortedFields(index: Map<string, { def: FormatFieldDef; index: number }>, calls: SampleCalls): FieldValues[] {
+  return [...calls.fields].sort((a, b) => index.get(a.id)!.index - index.get(b.id)!.index);
+}
+
+/**
  * Encodes one sample's calls as one FlatBuffers record per variant block.
  * Validates first (see {@link validateSampleCalls}). FORMAT fields absent from
- * `calls` are absent from the records and read back as all missing.
+ * `calls` are absent from the records and read back as all missing. Integer
+ * vectors (genotypes included) take the narrowest type that holds each
+ * block's values.
  *
  * @param blockSize variants per block (the last block may be short).
  * @returns `blockCount(vs.numVariants, blockSize)` records, block order; each
@@ -223,42 +283,40 @@ function encodeField(b: Builder, def: FormatFieldDef, f: FieldValues, vStart: nu
 export function encodeSampleRecords(vs: VariantSet, blockSize: number, sampleId: string, calls: SampleCalls): Uint8Array[] {
   validateSampleCalls(vs, sampleId, calls);
   const index = formatIndex(vs);
-  const fields = [...calls.fields].sort((a, b) => index.get(a.id)!.index - index.get(b.id)!.index);
+  const fields = sortedFields(index, calls);
   const nBlocks = blockCount(vs.numVariants, blockSize);
   const out: Uint8Array[] = [];
   const b = new Builder(1 << 16);
-  let gtWide = false;
-  if (calls.ploidy > 0 && !(calls.genotype instanceof Int8Array)) gtWide = narrowestInt(calls.genotype!) > 1;
   for (let block = 0; block < nBlocks; block++) {
-    b.clear();
     const [vStart, vEnd] = blockRange(vs.numVariants, blockSize, block);
-    const fieldOffsets = fields.map((f) => encodeField(b, index.get(f.id)!.def, f, vStart, vEnd));
-    const fieldsVec = fieldOffsets.length ? SampleRecord.createFieldsVector(b, fieldOffsets) : 0;
-    let gt8 = 0;
-    let gt16 = 0;
-    let phased = 0;
-    if (calls.ploidy > 0) {
-      const gt = calls.genotype!.subarray(vStart * calls.ploidy, vEnd * calls.ploidy);
-      if (gtWide) gt16 = bulkVector(b, gt instanceof Int16Array ? gt : new Int16Array(gt), 2);
-      else gt8 = bulkVector(b, gt instanceof Int8Array ? gt : new Int8Array(gt), 1);
-      phased = bulkVector(b, calls.phased ? calls.phased.subarray(vStart, vEnd) : new Uint8Array(vEnd - vStart), 1);
-    }
-    const sid = b.createString(sampleId);
-    SampleRecord.startSampleRecord(b);
-    SampleRecord.addSampleId(b, sid);
-    SampleRecord.addBlock(b, block);
-    SampleRecord.addVariantStart(b, vStart);
-    SampleRecord.addVariantCount(b, vEnd - vStart);
-    SampleRecord.addPloidy(b, calls.ploidy);
-    if (gt8) SampleRecord.addGenotypeInt8(b, gt8);
-    if (gt16) SampleRecord.addGenotypeInt16(b, gt16);
-    if (phased) SampleRecord.addGenotypePhased(b, phased);
-    if (fieldsVec) SampleRecord.addFields(b, fieldsVec);
-    SampleRecord.finishSampleRecordBuffer(b, SampleRecord.endSampleRecord(b));
-    out.push(b.asUint8Array().slice());
+    out.push(encodeRecord(b, index, fields, sampleId, calls, 0, block, vStart, vEnd));
   }
   return out;
 }
+
+/**
+ * Encodes the record of one variant block from calls that cover only that
+ * block: vectors of `end - start` variants, where [start, end) =
+ * `blockRange(vs.numVariants, blockSize, block)` (0-based, half-open). The
+ * bytes equal those `encodeSampleRecords` writes for the block when given
+ * the whole sample's calls with the same values and widths.
+ *
+ * @throws RecordValidationError when the calls do not fit the block's
+ *   variants (errors name the variant by its index in the whole set).
+ * @throws RangeError for a block outside `[0, blockCount)`.
+ */
+export function encodeBlockRecord(vs: VariantSet, blockSize: number, sampleId: string, block: number, calls: SampleCalls): Uint8Array {
+  const nBlocks = blockCount(vs.numVariants, blockSize);
+  if (!Number.isInteger(block) || block < 0 || block >= nBlocks) throw new RangeError(`block ${block} is not in 0..${nBlocks - 1}`);
+  const [vStart, vEnd] = blockRange(vs.numVariants, blockSize, block);
+  validateSampleCalls(vs, sampleId, calls, [vStart, vEnd]);
+  const index = formatIndex(vs);
+  blockBuilder ??= new Builder(1 << 16);
+  return encodeRecord(blockBuilder, index, sortedFields(index, calls), sampleId, calls, vStart, block, vStart, vEnd);
+}
+
+/** Reused by encodeBlockRecord (records are copied out of it). */
+let blockBuilder: Builder | undefined;
 
 // ------------------------------------------------------------------ decoding
 

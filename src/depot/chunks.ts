@@ -4,15 +4,20 @@
  * ({@link ChunkStager}), and the buffers a read decompresses chunks into
  * ({@link ChunkArena}). `docs/depot-format.md` describes the layout.
  */
+import { readdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { ChunkEntry, FieldStats } from './layout.ts';
-import { encodeChunk, packRecordsIncrementally, type EncodedChunk } from '../schunk/index.ts';
+import { CHUNK_HEADER_SIZE, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, packRecordsIncrementally, type EncodedChunk, type Packed } from '../schunk/index.ts';
 
 /** A sample staged by a transaction: its records, one per block, until they are packed. */
 export interface EncodedSample {
   readonly sampleId: string;
-  readonly ploidy: number;
+  /** Set by the first block of a sample staged block by block. */
+  ploidy: number;
+  /** Whole samples: every block's record until packed; empty for samples staged block by block. */
   readonly records: Uint8Array[];
-  readonly fields: Record<string, FieldStats>;
+  fields: Record<string, FieldStats>;
 }
 
 /** Stands in for a staged record once it has been packed into a chunk. */
@@ -71,27 +76,130 @@ const STAGE_GROUP_CHUNKS = 16;
 type RecordLocation = { chunk: number; offset: number; length: number };
 
 /**
- * Turns the records of the samples a transaction stages into compressed
- * chunks as they arrive (outside the write lock): samples are collected
- * until their records reach 16 chunk targets (64 MiB by default), then
- * packed block-major (block 0 of every sample in the group, then block 1,
- * ...) one chunk at a time, compressed, and their records released. A putMany of a whole cohort so
- * holds at most one group of records plus the compressed chunks; chunks
- * still hold one block of many samples, which is what exports read together.
+ * A compressed chunk a transaction holds until its commit: in memory
+ * (`bytes`), or already written to one of the transaction's staging files
+ * (`staged`: index into {@link ChunkStager.stagingFiles} and the byte offset
+ * of its header there).
+ */
+export interface StagedChunk {
+  bytes: Uint8Array | null;
+  staged: { file: number; offset: number } | null;
+  readonly rawLength: number;
+  readonly compressedLength: number;
+  readonly checksum: number;
+  /** Records in the chunk. */
+  readonly items: number;
+}
+
+/** Where a large transaction writes its chunks before the commit. */
+export interface SpillOptions {
+  /** Directory of the staging files: the depot's chunks/, so the commit renames them into place. */
+  readonly dir: string;
+  /** Compressed bytes held in memory before they go to a staging file (bytes). */
+  readonly thresholdBytes: number;
+  /** Largest staging file, bytes (the depot's segmentMaxBytes); a full one is followed by another. */
+  readonly fileMaxBytes: number;
+}
+
+/** Prefix and suffix of staging file names: `.staging-<host>-<pid>-<time>-<n>.tmp` in chunks/. */
+export const STAGING_PREFIX = '.staging-';
+export const STAGING_SUFFIX = '.tmp';
+let stagingCounter = 0;
+
+/**
+ * Deletes staging files in `dir` left by processes of this host that are no
+ * longer running (a crash or a kill during a large transaction). Files of live
+ * processes, and of other hosts, are kept. Returns the names deleted.
+ */
+export function sweepStagingFiles(dir: string): string[] {
+  const host = hostname();
+  const gone: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return gone;
+  }
+  for (const name of names) {
+    const m = stagingOwner(name);
+    if (!m || m.host !== host || m.pid === process.pid || processAlive(m.pid)) continue;
+    rmSync(join(dir, name), { force: true });
+    gone.push(name);
+  }
+  return gone;
+}
+
+/** Host and pid of a staging file name, or undefined when `name` is not one. */
+export function stagingOwner(name: string): { host: string; pid: number } | undefined {
+  if (!name.startsWith(STAGING_PREFIX) || !name.endsWith(STAGING_SUFFIX)) return undefined;
+  const parts = name.slice(STAGING_PREFIX.length, -STAGING_SUFFIX.length).split('-');
+  if (parts.length < 4) return undefined;
+  const pid = Number(parts[parts.length - 3]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  return { host: parts.slice(0, -3).join('-'), pid };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Turns the records a transaction stages into compressed chunks as they
+ * arrive (outside the write lock), in two ways:
+ *
+ * - {@link ChunkStager.add}, whole samples: collected until their records
+ *   reach 16 chunk targets (64 MiB by default), then packed block-major
+ *   (block 0 of every sample in the group, then block 1, ...) one chunk at a
+ *   time, compressed, and their records released;
+ * - {@link ChunkStager.addBlock}, one block of many samples at a time (a
+ *   streaming import): records go into the open chunk in arrival order.
+ *
+ * Either way, when a block's records fill at least 1/16 of a chunk, the
+ * block starts a new chunk and no other block joins its chunks, so a reader
+ * going through the cohort block by block (the VCZ export) decompresses each
+ * chunk once; smaller blocks (a single put) share chunks.
+ *
+ * With {@link SpillOptions}, compressed chunks beyond `thresholdBytes` are
+ * written to staging files (segment files under a temporary name in the
+ * depot's chunks/ directory) instead of being held until the commit, which
+ * renames them into place: a transaction of any size then holds about one
+ * group of records and `thresholdBytes` of compressed chunks.
  */
 export class ChunkStager {
   /** Compressed chunks, in order; `where` indexes into it. */
-  readonly chunks: (EncodedChunk & { items: number })[] = [];
+  readonly chunks: StagedChunk[] = [];
   /** For each staged sample, where each block's record is: [blocks]. */
   readonly where = new Map<EncodedSample, RecordLocation[]>();
+  /** Staging files written so far (absolute paths), in order; each is a complete segment file. */
+  readonly stagingFiles: string[] = [];
+  /** Byte offset just past the last chunk of each staging file. */
+  readonly stagingEnds: number[] = [];
   #pending: EncodedSample[] = [];
   #pendingBytes = 0;
+  /** The chunk addBlock is filling: its records and their owners. */
+  #open: { records: Uint8Array[]; owners: { sample: EncodedSample; block: number }[]; used: number } = { records: [], owners: [], used: 0 };
+  /** Compressed bytes of chunks held in memory. */
+  #memoryBytes = 0;
+  #writer: SegmentWriter | undefined;
 
   constructor(
     private readonly nBlocks: number,
     private readonly chunkTargetBytes: number,
     private readonly level: number,
+    private readonly spill?: SpillOptions,
   ) {}
+
+  /** Compressed bytes of the chunks staged so far (in memory and in staging files). */
+  get compressedBytes(): number {
+    let n = 0;
+    for (const c of this.chunks) n += CHUNK_HEADER_SIZE + c.compressedLength;
+    return n;
+  }
 
   add(s: EncodedSample): void {
     this.#pending.push(s);
@@ -100,15 +208,44 @@ export class ChunkStager {
   }
 
   /**
+   * Stages block `block`'s records of `samples` (`records[i]` is sample i's),
+   * packing them into the open chunk in order. Samples staged this way get
+   * their `where` entry on their first block.
+   */
+  addBlock(samples: readonly EncodedSample[], block: number, records: readonly Uint8Array[]): void {
+    let bytes = 0;
+    for (const r of records) bytes += r.length;
+    const own = bytes >= this.chunkTargetBytes / 16;
+    if (own) this.#closeOpen();
+    for (let i = 0; i < records.length; i++) {
+      const sample = samples[i]!;
+      if (!this.where.has(sample)) this.where.set(sample, new Array(this.nBlocks));
+      const r = records[i]!;
+      if (this.#open.records.length > 0 && align8(this.#open.used) + r.length > this.chunkTargetBytes) this.#closeOpen();
+      const open = this.#open;
+      open.records.push(r);
+      open.owners.push({ sample, block });
+      open.used = align8(open.used) + r.length;
+    }
+    if (own) this.#closeOpen();
+  }
+
+  /** Packs and compresses the open chunk of addBlock, if any. */
+  #closeOpen(): void {
+    const { records, owners } = this.#open;
+    if (records.length === 0) return;
+    this.#open = { records: [], owners: [], used: 0 };
+    for (const p of packRecordsIncrementally(records, this.chunkTargetBytes)) {
+      this.#emit(p, (index) => owners[index]!);
+    }
+  }
+
+  /**
    * Packs and compresses the pending group, one chunk at a time, releasing
-   * each record once it is in a chunk. When a block's records in the group
-   * fill at least 1/16 of a chunk, every block starts a new chunk: a chunk
-   * then holds one block of the group's samples, so a reader going through
-   * the cohort block by block (the VCZ export) decompresses each chunk once
-   * however many groups there are. Smaller groups (a single put) are packed
-   * straight through, blocks sharing chunks.
+   * each record once it is in a chunk (see the class comment for the layout).
    */
   flush(): void {
+    this.#closeOpen();
     const samples = this.#pending;
     const bytes = this.#pendingBytes;
     this.#pending = [];
@@ -127,16 +264,81 @@ export class ChunkStager {
         }
       }
       for (const p of packRecordsIncrementally(records, this.chunkTargetBytes)) {
-        const c = this.chunks.length;
-        for (const item of p.items) {
-          const o = owner[item.index]!;
-          this.where.get(o.sample)![o.block] = { chunk: c, offset: item.offset, length: item.length };
+        this.#emit(p, (index) => {
+          records[index] = RELEASED;
+          const o = owner[index]!;
           o.sample.records[o.block] = RELEASED;
-          records[item.index] = RELEASED;
-        }
-        this.chunks.push({ ...encodeChunk(p.raw, this.level), items: p.items.length });
+          return o;
+        });
       }
     }
+  }
+
+  /** Compresses one packed chunk, records where its records went, and spills when memory is over the threshold. */
+  #emit(p: Packed, ownerOf: (index: number) => { sample: EncodedSample; block: number }): void {
+    const c = this.chunks.length;
+    for (const item of p.items) {
+      const o = ownerOf(item.index);
+      this.where.get(o.sample)![o.block] = { chunk: c, offset: item.offset, length: item.length };
+    }
+    const e = encodeChunk(p.raw, this.level);
+    this.chunks.push({ bytes: e.bytes, staged: null, rawLength: e.rawLength, compressedLength: e.compressedLength, checksum: e.checksum, items: p.items.length });
+    this.#memoryBytes += e.bytes.length;
+    if (this.spill && this.#memoryBytes >= this.spill.thresholdBytes) this.#spillAll();
+  }
+
+  /** Writes every in-memory chunk to staging files (fdatasync'ed) and drops its bytes. */
+  #spillAll(): void {
+    const spill = this.spill!;
+    const writer = (this.#writer ??= new SegmentWriter());
+    if (this.stagingFiles.length === 0) sweepStagingFiles(spill.dir);
+    let batch: StagedChunk[] = [];
+    let k = this.stagingFiles.length - 1;
+    const write = (): void => {
+      if (batch.length === 0) return;
+      const path = this.stagingFiles[k]!;
+      const { offsets, end } = writer.appendChunks(path, this.stagingEnds[k]!, batch as unknown as EncodedChunk[]);
+      batch.forEach((c, i) => {
+        c.staged = { file: k, offset: offsets[i]! };
+        this.#memoryBytes -= c.bytes!.length;
+        c.bytes = null;
+      });
+      this.stagingEnds[k] = end;
+      batch = [];
+    };
+    let pendingEnd = k >= 0 ? this.stagingEnds[k]! : 0;
+    for (const c of this.chunks) {
+      if (!c.bytes) continue;
+      if (k < 0 || (pendingEnd + c.bytes.length > spill.fileMaxBytes && pendingEnd > FILE_HEADER_SIZE)) {
+        write();
+        if (k >= 0) writer.closeFile(this.stagingFiles[k]!);
+        const path = join(spill.dir, `${STAGING_PREFIX}${hostname()}-${process.pid}-${Date.now()}-${stagingCounter++}${STAGING_SUFFIX}`);
+        this.stagingFiles.push(path);
+        this.stagingEnds.push(writer.create(path));
+        k = this.stagingFiles.length - 1;
+        pendingEnd = this.stagingEnds[k]!;
+      }
+      batch.push(c);
+      pendingEnd += c.bytes.length;
+    }
+    write();
+  }
+
+  /**
+   * Ends staging before the commit: packs what is pending; when anything went
+   * to a staging file, the rest follows it, so that every chunk is either in
+   * memory (no staging file) or in a staging file (all of them).
+   */
+  finish(): void {
+    this.flush();
+    if (this.stagingFiles.length > 0) this.#spillAll();
+    this.#writer?.close();
+  }
+
+  /** Deletes the staging files (after a commit renamed them, or when the transaction is dropped). */
+  discard(): void {
+    this.#writer?.close();
+    for (const f of this.stagingFiles) rmSync(f, { force: true });
   }
 }
 

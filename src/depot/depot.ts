@@ -25,7 +25,9 @@ import {
   isCodecError,
   validateRecordView,
   blockCount,
+  encodeBlockRecord,
   encodeSampleRecords,
+  RecordValidationError,
   type SampleCalls,
   type VariantSet,
 } from '../codec/index.ts';
@@ -67,7 +69,7 @@ import {
   type TagEntry,
 } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
-import { ChunkArena, ChunkStager, type EncodedSample } from './chunks.ts';
+import { ChunkArena, ChunkStager, stagingOwner, type EncodedSample } from './chunks.ts';
 
 /** A version number, or the name of a tag. */
 export type At = number | string;
@@ -84,13 +86,18 @@ export interface CreateOptions {
   readonly segmentMaxBytes?: number;
   /** Budget of the decompressed-chunk cache, bytes. Default 256 MiB. */
   readonly cacheBytes?: number;
+  /**
+   * Compressed chunk bytes a transaction holds in memory before it writes
+   * them to a staging file (see {@link Depot.begin}). Default 64 MiB.
+   */
+  readonly spillBytes?: number;
 }
 
 /** One problem `verify` found. */
 export interface VerifyIssue {
   /** `error`: damage or inconsistency; `warning`: harmless leftovers. */
   readonly severity: 'error' | 'warning';
-  /** What kind: corrupt-chunk, bad-file, truncated-file, missing-file, chunk-missing, chunk-mismatch, dangling, bad-record, index, log, tag, bytes-past-end, orphan-file, unreferenced-chunk. */
+  /** What kind: corrupt-chunk, bad-file, truncated-file, missing-file, chunk-missing, chunk-mismatch, dangling, bad-record, index, log, tag, bytes-past-end, orphan-file, staging-file, unreferenced-chunk. */
   readonly kind: string;
   readonly message: string;
   readonly file?: string;
@@ -120,6 +127,11 @@ export interface OpenOptions {
   readonly readOnly?: boolean;
   /** Budget of the decompressed-chunk cache, bytes. Default 256 MiB. */
   readonly cacheBytes?: number;
+  /**
+   * Compressed chunk bytes a transaction holds in memory before it writes
+   * them to a staging file (see {@link Depot.begin}). Default 64 MiB.
+   */
+  readonly spillBytes?: number;
 }
 
 /** What a commit did. */
@@ -190,15 +202,71 @@ export interface DepotStats {
 }
 
 /**
- * Operations staged in {@link Depot.transaction}. Puts are validated, encoded
- * and compressed when called (outside the write lock); nothing is visible or
- * written until the callback returns and the commit succeeds.
+ * Operations staged in {@link Depot.transaction} (or {@link Depot.begin}).
+ * Puts are validated, encoded and compressed when called (outside the write
+ * lock); nothing is visible until the commit succeeds.
  */
 export interface DepotTransaction {
   put(sampleId: string, calls: SampleCalls): void;
   putMany(entries: Iterable<SampleInput>): void;
+  /**
+   * Adds `sampleIds` block by block, for importers that read a cohort
+   * variant by variant and never hold a whole sample: the returned writer
+   * takes block 0, 1, ... in order, each as every sample's calls over that
+   * block's variants. The commit refuses a writer that did not get every
+   * block (`InvalidArgumentError`).
+   *
+   * @throws InvalidArgumentError for a malformed sample id.
+   */
+  putBlocks(sampleIds: readonly string[]): BlockWriter;
   remove(sampleIds: Iterable<string>): void;
   tag(name: string, options?: WriteOptions): void;
+}
+
+/** Options of {@link Depot.begin}. */
+export interface BeginOptions {
+  /** This transaction's {@link OpenOptions.spillBytes} (default: the depot's). */
+  readonly spillBytes?: number;
+}
+
+/** Stages the samples of {@link DepotTransaction.putBlocks}, one variant block at a time. */
+export interface BlockWriter {
+  readonly sampleIds: readonly string[];
+  /** The block the next {@link BlockWriter.add} stages (0-based); the block count once all are in. */
+  readonly nextBlock: number;
+  /**
+   * Validates, encodes and stages block `nextBlock` of every sample.
+   * `calls(i)` is sample i's calls over the block's variants only:
+   * `genotype` [blockVariants, ploidy], `phased` [blockVariants], fields
+   * [blockVariants, width], where the block's variants are
+   * `blockRange(numVariants, blockSize, nextBlock)` (the last block may be
+   * short). A sample must have the same ploidy in every block; FORMAT widths
+   * follow the same rules as {@link Depot.put}.
+   *
+   * @throws RecordValidationError (naming the sample, the field and the
+   *   variant by its index in the whole set) when the calls do not fit, or a
+   *   sample's ploidy changes between blocks; InvalidArgumentError when every
+   *   block was already added. The transaction must then be dropped.
+   */
+  add(calls: (sampleIndex: number) => SampleCalls): void;
+}
+
+/**
+ * A transaction from {@link Depot.begin}: stage operations (synchronously, at
+ * any pace, e.g. between reads of a stream), then `commit` or `abort`. A
+ * large one holds little memory: its chunks go to staging files in the
+ * depot's chunks/ directory, which the commit renames into place.
+ */
+export interface StagedTransaction extends DepotTransaction {
+  /**
+   * Applies every staged operation as one durable version (see
+   * {@link Depot.transaction}). Ends the transaction, committed or not.
+   *
+   * @throws as {@link Depot.transaction}; nothing is written on error.
+   */
+  commit(options?: WriteOptions & { operation?: Operation }): CommitInfo;
+  /** Drops everything staged and deletes the staging files. Safe to call more than once. */
+  abort(): void;
 }
 
 type StagedOp =
@@ -242,6 +310,21 @@ function fieldStats(calls: SampleCalls): Record<string, FieldStats> {
   return out;
 }
 
+/** Merges one block's field stats into a sample's: widest width, widest Integer range. */
+function mergeFieldStats(into: Record<string, FieldStats>, add: Record<string, FieldStats>): void {
+  for (const id of Object.keys(add)) {
+    const a = add[id]!;
+    const cur = into[id];
+    if (!cur) {
+      into[id] = a;
+      continue;
+    }
+    const width = Math.max(cur.width, a.width);
+    if (cur.min === undefined || a.min === undefined) into[id] = { width };
+    else into[id] = { width, min: Math.min(cur.min, a.min), max: Math.max(cur.max!, a.max!) };
+  }
+}
+
 /**
  * A depot of sample records. All methods are synchronous and run on the
  * calling thread; writes block it for the duration of the commit (the LMDB
@@ -268,12 +351,16 @@ export class Depot {
   private readonly dbTags: Database<TagEntry, string>;
   private readonly dbVariants: Database<any, string>;
   private decodedVariantSet: VariantSet | undefined;
+  /** OpenOptions.spillBytes. */
+  private readonly spillBytes: number;
   private readonly reader: ChunkReader;
   private writer: SegmentWriter | undefined;
   private closed = false;
 
-  private constructor(path: string, env: RootDatabase, readOnly: boolean, cacheBytes: number | undefined) {
+  private constructor(path: string, env: RootDatabase, readOnly: boolean, cacheBytes: number | undefined, spillBytes: number | undefined) {
     this.path = path;
+    this.spillBytes = spillBytes ?? 64 * MiB;
+    if (!(this.spillBytes >= 0)) throw new InvalidArgumentError('spillBytes', `${spillBytes} must be a number >= 0`);
     this.env = env;
     this.readOnly = readOnly;
     this.dbMeta = env.openDB({ name: DBI.meta, encoding: 'msgpack' });
@@ -386,7 +473,10 @@ export class Depot {
       if (isDepotError(err)) throw err;
       throw new DepotIOError(abs, 'create', { cause: err });
     }
-    return Depot.open(abs, options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {});
+    return Depot.open(abs, {
+      ...(options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {}),
+      ...(options.spillBytes !== undefined ? { spillBytes: options.spillBytes } : {}),
+    });
   }
 
   /**
@@ -405,7 +495,7 @@ export class Depot {
       throw new NotADepotError(abs, `its LMDB index cannot be opened (${(err as Error).message})`, { cause: err });
     }
     try {
-      return new Depot(abs, env, options.readOnly ?? false, options.cacheBytes);
+      return new Depot(abs, env, options.readOnly ?? false, options.cacheBytes, options.spillBytes);
     } catch (err) {
       void env.close();
       throw err;
@@ -476,9 +566,47 @@ export class Depot {
     fn: (txn: DepotTransaction) => T,
     options: WriteOptions & { operation?: Operation } = {},
   ): { result: T; commit: CommitInfo } {
+    const txn = this.begin();
+    let result: T;
+    try {
+      result = fn(txn);
+    } catch (err) {
+      txn.abort();
+      throw err;
+    }
+    return { result, commit: txn.commit(options) };
+  }
+
+  /**
+   * Starts a transaction to stage operations at the caller's pace (e.g. an
+   * importer awaiting a stream), then commit or abort it. Staging happens
+   * outside the write lock; writers in other processes commit meanwhile, and
+   * this one's checks (duplicate sample, unknown sample, reused tag) are made
+   * against the head at its commit. Once a transaction's compressed chunks
+   * pass 64 MiB they are written to staging files
+   * (`chunks/.staging-<host>-<pid>-….tmp`, fdatasync'ed) instead of memory;
+   * the commit renames them to the next segment files. Staging files of a
+   * process that died are deleted by the next large transaction; `verify`
+   * reports them.
+   *
+   * @throws ReadOnlyError for a read-only depot.
+   */
+  begin(options: BeginOptions = {}): StagedTransaction {
     this.assertWritable('write');
+    const spillBytes = options.spillBytes ?? this.spillBytes;
+    if (!(spillBytes >= 0)) throw new InvalidArgumentError('spillBytes', `${spillBytes} must be a number >= 0`);
     const ops: StagedOp[] = [];
-    const stager = new ChunkStager(blockCount(this.numVariants, this.meta.blockSize), this.meta.chunkTargetBytes, this.meta.level);
+    const nBlocks = blockCount(this.numVariants, this.meta.blockSize);
+    const stager = new ChunkStager(nBlocks, this.meta.chunkTargetBytes, this.meta.level, {
+      dir: join(this.path, CHUNK_DIR),
+      thresholdBytes: spillBytes,
+      fileMaxBytes: this.meta.segmentMaxBytes,
+    });
+    const writers: { sampleIds: readonly string[]; nextBlock: number }[] = [];
+    let ended = false;
+    const live = (): void => {
+      if (ended) throw new InvalidArgumentError('transaction', 'it was already committed or aborted');
+    };
     const encode = (sampleId: string, calls: SampleCalls): EncodedSample => {
       const s: EncodedSample = {
         sampleId: checkSampleId(sampleId),
@@ -489,28 +617,86 @@ export class Depot {
       stager.add(s);
       return s;
     };
-    const txn: DepotTransaction = {
-      put: (sampleId, calls) => void ops.push({ kind: 'put', samples: [encode(sampleId, calls)] }),
+    const putBlocks = (sampleIds: readonly string[]): BlockWriter => {
+      live();
+      const ids = [...sampleIds];
+      const samples: EncodedSample[] = ids.map((id) => ({ sampleId: checkSampleId(id), ploidy: 0, records: [], fields: {} }));
+      ops.push({ kind: 'put', samples });
+      const state = { sampleIds: ids, nextBlock: 0 };
+      writers.push(state);
+      const vs = this.variantSet;
+      const blockSize = this.meta.blockSize;
+      return {
+        sampleIds: ids,
+        get nextBlock() {
+          return state.nextBlock;
+        },
+        add: (calls) => {
+          live();
+          const block = state.nextBlock;
+          if (block >= nBlocks) throw new InvalidArgumentError('block', `all ${nBlocks} blocks of this putBlocks were already added`);
+          const records: Uint8Array[] = new Array(samples.length);
+          for (let i = 0; i < samples.length; i++) {
+            const s = samples[i]!;
+            const c = calls(i);
+            records[i] = encodeBlockRecord(vs, blockSize, s.sampleId, block, c);
+            if (block === 0) s.ploidy = c.ploidy;
+            else if (c.ploidy !== s.ploidy) {
+              throw new RecordValidationError(s.sampleId, 'GT', undefined, `ploidy ${c.ploidy} in block ${block} but ${s.ploidy} in block 0: every block of a sample must have the same ploidy`);
+            }
+            mergeFieldStats(s.fields, fieldStats(c));
+          }
+          stager.addBlock(samples, block, records);
+          state.nextBlock = block + 1;
+        },
+      };
+    };
+    return {
+      put: (sampleId, calls) => {
+        live();
+        ops.push({ kind: 'put', samples: [encode(sampleId, calls)] });
+      },
       putMany: (entries) => {
+        live();
         const samples: EncodedSample[] = [];
         for (const e of entries) samples.push(encode(e.sampleId, e.calls));
         ops.push({ kind: 'put', samples });
       },
-      remove: (ids) => void ops.push({ kind: 'remove', sampleIds: [...ids] }),
+      putBlocks,
+      remove: (ids) => {
+        live();
+        ops.push({ kind: 'remove', sampleIds: [...ids] });
+      },
       tag: (name, o) => {
+        live();
         if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('tag name', 'must be a non-empty string');
         checkName('tag name', name);
         ops.push({ kind: 'tag', name, ...(o?.message !== undefined ? { message: o.message } : {}) });
       },
+      commit: (o = {}) => {
+        live();
+        ended = true;
+        try {
+          for (const w of writers) {
+            if (w.nextBlock !== nBlocks) {
+              throw new InvalidArgumentError('putBlocks', `${w.nextBlock} of ${nBlocks} blocks were added for ${w.sampleIds.length} sample(s) (${w.sampleIds.slice(0, 3).join(', ')}${w.sampleIds.length > 3 ? ', ...' : ''})`);
+            }
+          }
+          const operation = o.operation ?? (ops.length === 1 ? (ops[0]!.kind as Operation) : 'transaction');
+          return this.commit(ops, stager, operation, o.message);
+        } finally {
+          stager.discard();
+        }
+      },
+      abort: () => {
+        ended = true;
+        stager.discard();
+      },
     };
-    const result = fn(txn);
-    const operation = options.operation ?? (ops.length === 1 ? (ops[0]!.kind as Operation) : 'transaction');
-    const commit = this.commit(ops, stager, operation, options.message);
-    return { result, commit };
   }
 
   private commit(ops: StagedOp[], stager: ChunkStager, operation: Operation, message: string | undefined): CommitInfo {
-    stager.flush();
+    stager.finish();
     const { chunks, where } = stager;
     const writer = (this.writer ??= new SegmentWriter());
     const time = new Date().toISOString();
@@ -564,11 +750,25 @@ export class Depot {
             tags.push(op.name);
           }
         }
-        if (chunks.length > 0) {
+        if (stager.stagingFiles.length > 0) {
+          // Every check passed. A large transaction's chunks are already in
+          // staging files (fdatasync'ed): they become the segment files after
+          // the recorded one (replacing crash leftovers there), the directory
+          // is fsync'ed, and only then the index records them.
+          const seg = this.dbMeta.get('segment') as SegmentState;
+          // An active file without chunks (a new depot's) is replaced, not left empty.
+          const first = seg.end === FILE_HEADER_SIZE ? seg.file : seg.file + 1;
+          stager.stagingFiles.forEach((f, k) => writer.rename(f, segmentPath(this.path, first + k)));
+          chunks.forEach((c, i) => {
+            this.dbChunks.putSync(chunkIds[i]!, { file: first + c.staged!.file, offset: c.staged!.offset, compressedLength: c.compressedLength, rawLength: c.rawLength, items: c.items });
+          });
+          const last = stager.stagingFiles.length - 1;
+          this.dbMeta.putSync('segment', { file: first + last, end: stager.stagingEnds[last]! } satisfies SegmentState);
+        } else if (chunks.length > 0) {
           // Every check passed: append at the recorded end (overwriting crash
           // leftovers), fdatasync, and only then record where the chunks are.
           let seg = this.dbMeta.get('segment') as SegmentState;
-          const total = chunks.reduce((s, c) => s + c.bytes.length, 0);
+          const total = chunks.reduce((s, c) => s + c.bytes!.length, 0);
           if (seg.end + total > this.meta.segmentMaxBytes && seg.end > FILE_HEADER_SIZE) {
             const file = seg.file + 1;
             const next = segmentPath(this.path, file);
@@ -576,7 +776,7 @@ export class Depot {
             rmSync(next, { force: true });
             seg = { file, end: writer.create(next) };
           }
-          const { offsets, end } = writer.appendChunks(segmentPath(this.path, seg.file), seg.end, chunks);
+          const { offsets, end } = writer.appendChunks(segmentPath(this.path, seg.file), seg.end, chunks as EncodedChunk[]);
           chunks.forEach((c, i) => {
             this.dbChunks.putSync(chunkIds[i]!, { file: seg.file, offset: offsets[i]!, compressedLength: c.compressedLength, rawLength: c.rawLength, items: c.items });
           });
@@ -1123,7 +1323,15 @@ export class Depot {
         // ---- segment files: headers, every chunk, leftovers
         const byFile = new Map<number, ChunkEntry[]>();
         for (const c of chunks.values()) (byFile.get(c.file) ?? byFile.set(c.file, []).get(c.file)!).push(c);
-        const files = readdirSync(join(this.path, CHUNK_DIR)).filter((f) => /^\d{6}\.vczc$/.test(f)).map((f) => Number(f.slice(0, 6))).sort((a, b) => a - b);
+        const names = readdirSync(join(this.path, CHUNK_DIR));
+        for (const name of names) {
+          const owner = stagingOwner(name);
+          if (owner) {
+            const path = join(this.path, CHUNK_DIR, name);
+            warn({ kind: 'staging-file', file: path, message: `staging file ${path} of process ${owner.pid} on ${owner.host}: a large transaction in progress, or left by one that was interrupted (the next large write on that host deletes it once the process is gone), harmless` });
+          }
+        }
+        const files = names.filter((f) => /^\d{6}\.vczc$/.test(f)).map((f) => Number(f.slice(0, 6))).sort((a, b) => a - b);
         const onDisk = new Map<string, { rawLength: number; compressedLength: number }>();
         for (const file of files) {
           const path = segmentPath(this.path, file);

@@ -131,7 +131,7 @@ export class ChunkFileHeaderError extends SchunkError {
 }
 
 /** The file-system step that failed. */
-export type ChunkIOStep = 'open' | 'create' | 'stat' | 'read' | 'write' | 'fsync' | 'close';
+export type ChunkIOStep = 'open' | 'create' | 'stat' | 'read' | 'write' | 'fsync' | 'close' | 'rename';
 
 /**
  * A file-system call on a segment file failed (permissions, disk full, I/O

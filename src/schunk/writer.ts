@@ -3,7 +3,7 @@
  * append encoded chunks at the end recorded by the caller's index.
  */
 
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, renameSync, writeSync, writevSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ChunkCorruptionError, ChunkIOError } from './errors.ts';
@@ -160,6 +160,20 @@ export class SegmentWriter {
     }
     io(path, 'fsync', undefined, () => fdatasyncSync(fd));
     return { offsets, end };
+  }
+
+  /**
+   * Moves a finished segment file to `to` (replacing any file there), then
+   * fsyncs the directory so the new name is durable. Both paths must be in
+   * one directory (the depot's chunks/), so the rename is atomic.
+   *
+   * @throws {@link ChunkIOError} (step 'rename' or 'fsync') when it fails
+   */
+  rename(from: string, to: string): void {
+    this.closeFile(from);
+    this.closeFile(to);
+    io(from, 'rename', undefined, () => renameSync(from, to));
+    fsyncDir(to);
   }
 
   /** Closes every cached file descriptor. The writer can still be used afterwards (files reopen). */

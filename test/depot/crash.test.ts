@@ -1,5 +1,6 @@
 /**
- * Crash test: a child process appending samples is SIGKILLed at random
+ * Crash test: a child process appending samples (puts, putMany, and putBlocks
+ * transactions that commit by renaming staging files) is SIGKILLed at random
  * moments (60 kills). After each kill the depot opens, every put whose call
  * had returned is present and intact, and nothing partial is visible: the
  * live samples are exactly S0..Sk in order, each complete, and `verify`

@@ -12,4 +12,4 @@ export {
   validateSampleCalls,
   type FieldView,
 } from './record.ts';
-export { materializeCalls } from './materialize.ts';
+export { materializeCalls, sliceCalls } from './materialize.ts';

@@ -64,3 +64,30 @@ export function materializeCalls(vs: VariantSet, records: readonly RecordView[])
   }
   return { ploidy, ...(genotype ? { genotype, phased } : {}), fields };
 }
+
+/**
+ * The calls of the variants [start, end) of `calls` (0-based, half-open), in
+ * fresh arrays of the same types: what a depot's BlockWriter.add takes for a
+ * block when a caller holds whole samples.
+ *
+ * @throws RangeError when [start, end) is not inside the calls' variants.
+ */
+export function sliceCalls(calls: SampleCalls, start: number, end: number): SampleCalls {
+  const n = calls.ploidy > 0 ? calls.genotype!.length / calls.ploidy : calls.fields[0] ? calls.fields[0].values.length / calls.fields[0].width : end;
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= n)) {
+    throw new RangeError(`variant range [${start}, ${end}) is not inside the calls' ${n} variants`);
+  }
+  const fields: FieldValues[] = calls.fields.map((f) => {
+    const a = start * f.width;
+    const b = end * f.width;
+    return Array.isArray(f.values)
+      ? { id: f.id, width: f.width, values: (f.values as readonly string[]).slice(a, b) }
+      : { id: f.id, width: f.width, values: (f.values as Exclude<FieldValues['values'], readonly string[]>).slice(a, b) };
+  });
+  return {
+    ploidy: calls.ploidy,
+    ...(calls.genotype ? { genotype: calls.genotype.slice(start * calls.ploidy, end * calls.ploidy) } : {}),
+    ...(calls.phased ? { phased: calls.phased.slice(start, end) } : {}),
+    fields,
+  };
+}

@@ -13,7 +13,8 @@ export type VcfErrorTag =
   | 'vcf-value'
   | 'vcf-genotype'
   | 'vcf-sample-count'
-  | 'vcf-field-count';
+  | 'vcf-field-count'
+  | 'vcf-changed';
 
 /** Every tag of this module's errors. */
 export type VczErrorTag = VcfErrorTag;
@@ -183,6 +184,21 @@ export class VcfFieldCountError extends VcfError {
   }
 }
 
+/**
+ * A streaming import reads a VCF twice when its first pass finds the calls'
+ * shape grew after the first variant block (higher ploidy or more values
+ * later in the file); the second pass found data the first did not: the file
+ * changed while it was being imported. `line` is the 1-based data line count
+ * where it was noticed (0 for the header).
+ */
+export class VcfShapeChangedError extends VcfError {
+  readonly tag = 'vcf-changed' as const;
+  constructor(file: string, variants: number) {
+    super(file, 0, `the file changed while it was being read (after ${variants} variants its calls no longer fit what the first pass measured)`, 'Do not modify an input while vczdepot reads it; run the command again');
+    this.name = 'VcfShapeChangedError';
+  }
+}
+
 /** Every concrete error class of this module. */
 export type AnyVczError =
   | VcfTruncatedError
@@ -192,7 +208,8 @@ export type AnyVczError =
   | VcfValueError
   | VcfGenotypeError
   | VcfSampleCountError
-  | VcfFieldCountError;
+  | VcfFieldCountError
+  | VcfShapeChangedError;
 
 /** True when `err` is an error of this module (with the given tag, if one is given). */
 export function isVczError<T extends VczErrorTag>(err: unknown, tag?: T): err is Extract<AnyVczError, { tag: T }> {

@@ -39,6 +39,7 @@ import {
 } from '../codec/sentinels.ts';
 import {
   VcfFieldCountError,
+  VcfShapeChangedError,
   VcfGenotypeError,
   VcfHeaderError,
   VcfSampleCountError,
@@ -84,6 +85,66 @@ export interface VcfData {
   calls(sampleIndex: number): SampleCalls;
   /** The value of the first `##source=` header line, `''` when there is none. */
   readonly source: string;
+}
+
+/**
+ * The shape of the calls a reader hands out: the ploidy P (0 without GT) and
+ * each FORMAT field's width, in header order (`variantSet.format` order).
+ */
+export interface VcfCallShape {
+  readonly ploidy: number;
+  readonly widths: readonly number[];
+}
+
+/** One window of a windowed read: every sample's calls over the variants [start, end) (0-based, half-open). */
+export interface VcfWindow {
+  /** 0-based window number (the depot block when windows are blocks). */
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+  /**
+   * Sample `i`'s calls over the window's variants, as {@link VcfData.calls}
+   * gives them over the whole file: `genotype` [end - start, ploidy],
+   * fields [end - start, width], with the window's {@link VcfCallShape}.
+   * Fresh arrays; valid until the next window is read.
+   */
+  calls(sampleIndex: number): SampleCalls;
+}
+
+/** How a windowed read ended. */
+export interface VcfWindowResult {
+  /** Windows read (including any not handed out). */
+  readonly windows: number;
+  /**
+   * True when the shape grew after the first window was handed out (a later
+   * call of higher ploidy, or more values of a Number=. or fixed-Number
+   * field than any before): the windows handed out are not valid, and the
+   * file must be read again with `shape` given.
+   */
+  readonly restartNeeded: boolean;
+  /** The file's final shape (what `shape` must be for a second read). */
+  readonly shape: VcfCallShape;
+}
+
+/** What the builder does with sample columns. */
+type BuilderMode =
+  | { readonly kind: 'full' }
+  | { readonly kind: 'variants' }
+  | WindowMode;
+
+interface WindowMode {
+  readonly kind: 'window';
+  /** Variants per window. */
+  readonly windowSize: number;
+  /** The alleles dimension (max(max alleles, 2)) the windows' Number=A/R/G widths use. */
+  readonly maxAlleles: number;
+  /** Known final shape (a second read); otherwise the shape grows as the file is read. */
+  readonly shape?: VcfCallShape;
+  readonly onWindow: (w: VcfWindow) => void;
+}
+
+function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
+  return a.ploidy === b.ploidy && a.widths.length === b.widths.length && a.widths.every((w, k) => w === b.widths[k]);
 }
 
 /**
@@ -141,6 +202,67 @@ export async function readVcf(path: string): Promise<VcfData> {
   return builder.finish();
 }
 
+/**
+ * Reads only the variant set of the VCF at `path` (and its sample ids): the
+ * sample columns are not parsed, so this is a fraction of {@link readVcf}'s
+ * time and memory, and errors in sample columns are not found.
+ * `variantSet` equals readVcf's, except for INFO fields with Number=G, whose
+ * width depends on the calls' ploidy: `infoNeedsCalls` is then true and
+ * their width here assumes ploidy 1 (G = alleles).
+ *
+ * @throws the header and variant-column errors of {@link readVcf}.
+ */
+export async function readVcfVariants(path: string): Promise<{ variantSet: VariantSet; sampleIds: string[]; source: string; infoNeedsCalls: boolean }> {
+  const builder = new VcfBuilder(path, { kind: 'variants' });
+  await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line));
+  const { variantSet, sampleIds, source } = builder.finish();
+  return { variantSet, sampleIds, source, infoNeedsCalls: variantSet.info.some((c) => c.def.number === 'G') };
+}
+
+/** Options of {@link readVcfWindows}. */
+export interface VcfWindowOptions {
+  /** Variants per window (the depot's block size). */
+  readonly windowSize: number;
+  /** The alleles dimension of Number=A/R/G widths: max(max alleles of the variants, 2), known beforehand (the depot's). */
+  readonly maxAlleles: number;
+  /** The final shape from a first read that ended with `restartNeeded`. */
+  readonly shape?: VcfCallShape;
+  /** Called with each window, in order, as soon as its last line is read. May throw to stop the read. */
+  readonly onWindow: (w: VcfWindow) => void;
+  /** Called as the file is read: bytes of the file (compressed, as on disk) read so far, and its size. */
+  readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/**
+ * Reads the VCF at `path` as {@link readVcf} does, but hands its calls out
+ * window by window of `windowSize` variants and never holds more than one
+ * window of them: memory is about one window of calls (variants × samples ×
+ * values) plus the variant columns. The calls of a window are those readVcf
+ * gives for its variants (same values and widths) when the shape of the
+ * calls (ploidy, Number=. and fixed-Number widths) is the same in the first
+ * window as in the whole file. When a later window is wider, the remaining
+ * windows are not handed out, the file is read to its end, and the result
+ * says `restartNeeded` with the final shape: read it again with that
+ * `shape` (the windows handed out so far must be dropped).
+ *
+ * @returns the variant set and sample ids (as readVcf; `calls` throws) and
+ *   the windowed read's {@link VcfWindowResult}.
+ * @throws the errors of {@link readVcf}; VcfShapeChangedError when a second
+ *   read finds calls wider than `shape`; whatever `onWindow` throws.
+ */
+export async function readVcfWindows(path: string, options: VcfWindowOptions): Promise<VcfData & { window: VcfWindowResult }> {
+  if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) throw new RangeError(`windowSize ${options.windowSize} must be an integer >= 1`);
+  const builder = new VcfBuilder(path, {
+    kind: 'window',
+    windowSize: options.windowSize,
+    maxAlleles: options.maxAlleles,
+    onWindow: options.onWindow,
+    ...(options.shape ? { shape: options.shape } : {}),
+  });
+  await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), options.onProgress);
+  return builder.finish() as VcfData & { window: VcfWindowResult };
+}
+
 // ---------------------------------------------------------------------------
 // Line reading
 
@@ -152,12 +274,14 @@ type LineHandler = (buf: Buffer, start: number, end: number, line: number) => vo
  * Streams the lines of `path` (decompressing gzip) to `onLine` as byte ranges
  * (without the `\n` or a trailing `\r`), with 1-based line numbers.
  */
-async function forEachLine(path: string, onLine: LineHandler): Promise<void> {
+async function forEachLine(path: string, onLine: LineHandler, onProgress?: (bytesRead: number, totalBytes: number) => void): Promise<void> {
   const handle = await fsp.open(path, 'r');
   let gzip = false;
   let bgzfMissingEof = false;
+  let totalBytes = 0;
   try {
     const { size } = await handle.stat();
+    totalBytes = size;
     const head = Buffer.alloc(18);
     const { bytesRead } = await handle.read(head, 0, 18, 0);
     gzip = bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b;
@@ -183,6 +307,7 @@ async function forEachLine(path: string, onLine: LineHandler): Promise<void> {
   };
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      onProgress?.(src.bytesRead, totalBytes);
       let pos = 0;
       for (;;) {
         const nl = chunk.indexOf(10, pos);
@@ -356,6 +481,10 @@ class ByteVec {
   }
   get(v: number): number {
     return v < this.data.length ? this.data[v]! : 0;
+  }
+  /** All zeros again (keeps the allocation). */
+  clear(): void {
+    this.data.fill(0);
   }
 }
 
@@ -580,7 +709,16 @@ class VcfBuilder {
   private gt: NumColumn | undefined;
   private gtAbsent = new ByteVec();
   private recordPloidy = new ByteVec();
+  /** Largest GT ploidy of any call so far (the file-wide maximum once the file is read). */
+  private maxPloidySeen = 0;
   private phaseBits = new Uint8Array(0);
+  // Windowed reading (streaming imports): sample columns hold only the
+  // variants [windowStart, numVariants), indexed from 0.
+  private windowStart = 0;
+  private windowsEmitted = 0;
+  /** Ploidy and FORMAT widths the emitted windows used (the first window's). */
+  private emittedShape: VcfCallShape | undefined;
+  private restartNeeded = false;
 
   private layouts = new Map<string, FormatLayout>();
   private infoSeen: Int32Array = new Int32Array(0);
@@ -598,7 +736,10 @@ class VcfBuilder {
   private nVals = 0;
   private strs: string[] = [];
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly mode: BuilderMode = { kind: 'full' },
+  ) {}
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
     if (this.inHeader) {
@@ -831,19 +972,22 @@ class VcfBuilder {
       if (this.infoSeen[fi] !== v) this.infoAccs[fi]!.absent.set(v, 1);
     }
 
-    // FORMAT and samples
-    if (this.nSamples > 0) {
+    // FORMAT and samples (rows of the sample columns count from the window's start)
+    const sv = v - this.windowStart;
+    if (this.mode.kind === 'variants') {
+      // the variant set only: sample columns are not read
+    } else if (this.nSamples > 0) {
       if (nCols < 9) {
         throw new VcfSampleCountError(file, lineNo, this.nSamples, 0);
       }
-      this.samples(buf, colStart[8]!, colEnd[8]!, colEnd[8]! + 1, end, v, alleles.length, lineNo);
+      this.samples(buf, colStart[8]!, colEnd[8]!, colEnd[8]! + 1, end, sv, alleles.length, lineNo);
     } else if (nCols === 9 && colEnd[8]! < end) {
       let extra = 0;
       for (let i = colEnd[8]!; i < end; i++) if (buf[i] === TAB) extra++;
       throw new VcfSampleCountError(file, lineNo, 0, extra);
     } else if (this.formatAccs.length > 0 || this.hasGenotype) {
-      for (const acc of this.formatAccs) acc.absent.set(v, 1);
-      if (this.hasGenotype) this.gtAbsent.set(v, 1);
+      for (const acc of this.formatAccs) acc.absent.set(sv, 1);
+      if (this.hasGenotype) this.gtAbsent.set(sv, 1);
     }
 
     this.contigCol.push(ci);
@@ -854,6 +998,7 @@ class VcfBuilder {
     this.alleles.push(alleles);
     this.filterRows.push(filterRow);
     this.numVariants++;
+    if (this.mode.kind === 'window' && this.numVariants - this.windowStart === this.mode.windowSize) this.emitWindow();
   }
 
   /**
@@ -1023,7 +1168,10 @@ class VcfBuilder {
       p = colEnd + 1;
     }
     if (s < S) throw new VcfSampleCountError(this.file, lineNo, S, s);
-    if (layout.hasGt) this.recordPloidy.set(v, Math.min(recPloidy, 255));
+    if (layout.hasGt) {
+      this.recordPloidy.set(v, Math.min(recPloidy, 255));
+      if (recPloidy > this.maxPloidySeen) this.maxPloidySeen = Math.min(recPloidy, 255);
+    }
     // vcf2zarr quirk (bio2zarr sanitise_value_float_2d re-stamps every NaN of
     // the record's [samples, max count] block as missing): a Float FORMAT
     // sample with fewer values than the record's largest count gets missing,
@@ -1250,20 +1398,15 @@ class VcfBuilder {
 
   // ---- finish ----------------------------------------------------------------
 
-  finish(): VcfData {
-    if (this.inHeader) {
-      throw new VcfHeaderError(this.file, 0, 'no #CHROM header line (is this a VCF file?)');
-    }
-    const V = this.numVariants;
-    const S = this.nSamples;
+  /**
+   * Ploidy, `genotypes` (Number=G width) and a width function for FORMAT and
+   * INFO fields, given the alleles dimension and the ploidy seen so far.
+   * The width function throws VcfFieldCountError for a Number=A/R/G count
+   * beyond its dimension.
+   */
+  private shape(maxAlleles: number): { ploidy: number; widthOf: (acc: FieldAcc) => number } {
     const file = this.file;
-    const maxAlleles = Math.max(this.maxAllelesSeen, 2);
-    let ploidy = 0;
-    if (this.hasGenotype) {
-      let p = 1;
-      for (let v = 0; v < V; v++) if (this.recordPloidy.get(v) > p) p = this.recordPloidy.get(v);
-      ploidy = p;
-    }
+    const ploidy = this.hasGenotype ? Math.max(1, this.maxPloidySeen) : 0;
     let genotypes = 0;
     if (this.hasGenotype) genotypes = binomial(maxAlleles + ploidy - 1, ploidy);
     else {
@@ -1298,6 +1441,55 @@ class VcfBuilder {
       }
       return width;
     };
+    return { ploidy, widthOf };
+  }
+
+  /** The shape of the calls of the variants read so far (windowed reading). */
+  private currentShape(maxAlleles: number): VcfCallShape {
+    const { ploidy, widthOf } = this.shape(maxAlleles);
+    return { ploidy, widths: this.formatAccs.map(widthOf) };
+  }
+
+  /**
+   * Windowed reading: hands the window's calls to `onWindow` (unless a
+   * restart is already needed), then empties the sample columns for the
+   * next window.
+   */
+  private emitWindow(): void {
+    const mode = this.mode as WindowMode;
+    const V = this.numVariants - this.windowStart;
+    if (V === 0) return;
+    if (!this.restartNeeded) {
+      const now = this.currentShape(mode.maxAlleles);
+      let shape = now;
+      if (mode.shape) {
+        // A second pass knows the file's final shape; the data cannot exceed it.
+        if (now.ploidy > mode.shape.ploidy || now.widths.some((w: number, k: number) => w > mode.shape!.widths[k]!)) {
+          throw new VcfShapeChangedError(this.file, this.numVariants);
+        }
+        shape = mode.shape;
+      }
+      if (this.emittedShape && !sameShape(this.emittedShape, shape)) this.restartNeeded = true;
+      else {
+        this.emittedShape ??= shape;
+        mode.onWindow({ index: this.windowsEmitted, start: this.windowStart, end: this.numVariants, calls: this.makeCalls(V, shape.ploidy, shape.widths) });
+      }
+    }
+    this.windowsEmitted++;
+    for (const acc of this.formatAccs) acc.absent.clear();
+    this.gtAbsent.clear();
+    this.recordPloidy.clear();
+    this.windowStart = this.numVariants;
+  }
+
+  finish(): VcfData & { readonly window?: VcfWindowResult } {
+    if (this.inHeader) {
+      throw new VcfHeaderError(this.file, 0, 'no #CHROM header line (is this a VCF file?)');
+    }
+    if (this.mode.kind === 'window') this.emitWindow();
+    const V = this.numVariants;
+    const maxAlleles = Math.max(this.maxAllelesSeen, 2);
+    const { ploidy, widthOf } = this.shape(maxAlleles);
 
     // Variant columns
     const quality = new Float32Array(V);
@@ -1343,6 +1535,27 @@ class VcfBuilder {
       metaInformation: this.metaInformation,
     };
 
+    const mode = this.mode;
+    if (mode.kind !== 'full') {
+      const calls = (): SampleCalls => {
+        throw new Error(`readVcf in ${mode.kind} mode hands out no whole-sample calls`);
+      };
+      const window: VcfWindowResult | undefined =
+        mode.kind === 'window'
+          ? { windows: this.windowsEmitted, restartNeeded: this.restartNeeded, shape: mode.shape ?? { ploidy, widths: formatWidths } }
+          : undefined;
+      return { variantSet, sampleIds: this.sampleIds, calls, source: this.source, ...(window ? { window } : {}) };
+    }
+    const calls = this.makeCalls(V, ploidy, formatWidths);
+    return { variantSet, sampleIds: this.sampleIds, calls, source: this.source };
+  }
+
+  /**
+   * `calls(i)` over the V variants held in the sample columns, with ploidy
+   * P and the given FORMAT widths (formatAccs order).
+   */
+  private makeCalls(V: number, ploidy: number, formatWidths: readonly number[]): (i: number) => SampleCalls {
+    const S = this.nSamples;
     const gtCol = this.gt;
     const gtAbsent = this.gtAbsent;
     const recordPloidy = this.recordPloidy;
@@ -1421,7 +1634,7 @@ class VcfBuilder {
       return c;
     };
 
-    return { variantSet, sampleIds: this.sampleIds, calls, source: this.source };
+    return calls;
   }
 }
 

@@ -10,7 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Depot, blockRange, isCodecError, isDepotError, type SampleCalls, type VariantSet } from '../../src/index.ts';
+import { Depot, blockRange, isCodecError, isDepotError, sliceCalls, type SampleCalls, type VariantSet } from '../../src/index.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 
 let dir: string;
@@ -18,16 +18,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'vczdepot-blocks-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The calls of variants [start, end) of `c` (fresh arrays). */
-function sliceCalls(c: SampleCalls, start: number, end: number): SampleCalls {
-  return {
-    ploidy: c.ploidy,
-    ...(c.genotype ? { genotype: c.genotype.slice(start * c.ploidy, end * c.ploidy) } : {}),
-    ...(c.phased ? { phased: c.phased.slice(start, end) } : {}),
-    fields: c.fields.map((f) => ({ id: f.id, width: f.width, values: f.values.slice(start * f.width, end * f.width) as typeof f.values })),
-  };
-}
 
 function putByBlocks(d: Depot, vs: VariantSet, ids: string[], calls: SampleCalls[], spillBytes?: number) {
   const txn = d.begin(spillBytes !== undefined ? { spillBytes } : {});

@@ -6,21 +6,12 @@
  * `ack <i>` after each call returned. The parent kills it with SIGKILL at
  * random moments.
  */
-import { Depot, blockRange, type SampleCalls } from '../../src/index.ts';
+import { Depot, blockRange, sliceCalls } from '../../src/index.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 
 const [path, startArg, nVariants] = process.argv.slice(2);
 const vs = syntheticVariantSet({ numVariants: Number(nVariants), seed: 21 });
 const d = Depot.open(path!);
-
-function slice(c: SampleCalls, s: number, e: number): SampleCalls {
-  return {
-    ploidy: c.ploidy,
-    genotype: c.genotype!.subarray(s * c.ploidy, e * c.ploidy),
-    phased: c.phased!.subarray(s, e),
-    fields: c.fields.map((f) => ({ id: f.id, width: f.width, values: f.values.slice(s * f.width, e * f.width) as typeof f.values })),
-  };
-}
 
 for (let i = Number(startArg); ; ) {
   if (i % 7 === 6) {
@@ -30,7 +21,7 @@ for (let i = Number(startArg); ; ) {
     const w = txn.putBlocks(ids.map((k) => `S${k}`));
     for (let b = 0; b * d.meta.blockSize < vs.numVariants; b++) {
       const [s, e] = blockRange(vs.numVariants, d.meta.blockSize, b);
-      w.add((j) => slice(calls[j]!, s, e));
+      w.add((j) => sliceCalls(calls[j]!, s, e));
     }
     txn.commit();
     process.stdout.write(ids.map((k) => `ack ${k}\n`).join(''));

@@ -65,21 +65,17 @@ export function program(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, o: { from: string; samples: boolean; blockSize: number; level: number; json?: boolean }) => {
       const t0 = performance.now();
-      const { readInput, addSamplesFromFiles } = await vcz();
-      const data = await readInput(o.from);
-      const depot = Depot.create(depotPath, data.variantSet, { blockSize: o.blockSize, level: o.level });
-      let added: readonly string[] = [];
-      try {
-        if (o.samples && data.sampleIds.length > 0) {
-          added = addSamplesFromFiles(depot, [{ file: o.from, data }], { message: `create --from ${basename(o.from)}`, progress: progress('encoding samples', !o.json) }).added;
-        }
-      } catch (err) {
-        depot.close();
-        // Creation and the first samples are one step for the user: undo it.
-        (await import('node:fs')).rmSync(depotPath, { recursive: true, force: true });
-        throw err;
-      }
-      const result = { depot: depot.path, variants: data.variantSet.numVariants, samples: added.length, version: depot.version(), seconds: (performance.now() - t0) / 1000 };
+      const { createFromFile } = await vcz();
+      const bar = progress(`reading ${basename(o.from)}`, !o.json, { unit: 'bytes' });
+      const { depot, sampleCount } = await createFromFile(depotPath, o.from, {
+        blockSize: o.blockSize,
+        level: o.level,
+        samples: o.samples,
+        message: `create --from ${basename(o.from)}`,
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      bar.stop();
+      const result = { depot: depot.path, variants: depot.numVariants, samples: sampleCount, version: depot.version(), seconds: (performance.now() - t0) / 1000 };
       depot.close();
       print(!!o.json, result, () => `created ${result.depot}: ${result.variants} variants, ${result.samples} samples, version ${result.version} (${result.seconds.toFixed(2)} s)\n`);
     });
@@ -93,12 +89,12 @@ export function program(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, files: string[], o: { message?: string; json?: boolean }) => {
       const t0 = performance.now();
-      const { readInput, addSamplesFromFiles } = await vcz();
+      const { addFiles } = await vcz();
       const depot = Depot.open(depotPath);
       try {
-        const inputs = [];
-        for (const file of files) inputs.push({ file, data: await readInput(file) });
-        const commit = addSamplesFromFiles(depot, inputs, { ...(o.message ? { message: o.message } : {}), progress: progress('encoding samples', !o.json) });
+        const bar = progress('reading', !o.json, { unit: 'bytes' });
+        const commit = await addFiles(depot, files, { ...(o.message ? { message: o.message } : {}), onProgress: (done, total) => bar.update(done, total) });
+        bar.stop();
         const result = { ...commit, seconds: (performance.now() - t0) / 1000 };
         print(!!o.json, result, () => `added ${commit.added.length} samples (version ${commit.version}, ${result.seconds.toFixed(2)} s)\n`);
       } finally {

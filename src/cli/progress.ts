@@ -14,7 +14,10 @@ export interface Progress {
   stop: () => void;
 }
 
-export function progress(label: string, enabled: boolean): Progress {
+/**
+ * A bar labelled `label`; with `unit: 'bytes'` the counts are shown in MiB.
+ */
+export function progress(label: string, enabled: boolean, options: { unit?: 'items' | 'bytes' } = {}): Progress {
   if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   let bar: CliProgress.SingleBar | undefined;
   return {
@@ -22,7 +25,15 @@ export function progress(label: string, enabled: boolean): Progress {
       if (!bar) {
         const cliProgress = require('cli-progress') as typeof CliProgress;
         bar = new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${label} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}`, hideCursor: true, clearOnComplete: false },
+          {
+            stream: process.stderr,
+            format: `${label} [{bar}] {percentage}% | {value}/{total}${options.unit === 'bytes' ? ' MiB' : ''} | {duration_formatted}`,
+            hideCursor: true,
+            clearOnComplete: false,
+            ...(options.unit === 'bytes'
+              ? { formatValue: (v: number, _o: unknown, type: string) => (type === 'value' || type === 'total' ? (v / 2 ** 20).toFixed(1) : String(v)) }
+              : {}),
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(total, done);

@@ -225,7 +225,7 @@ function encodeField(b: Builder, def: FormatFieldDef, f: FieldValues, vStart: nu
  */
 function encodeRecord(
   b: Builder,
-  index: Map<string, { def: FormatFieldDef; index: number }>,
+  index: ReadonlyMap<string, { def: FormatFieldDef; index: number }>,
   fields: readonly FieldValues[],
   sampleId: string,
   calls: SampleCalls,
@@ -264,7 +264,7 @@ function encodeRecord(
   return b.asUint8Array().slice();
 }
 
-function sortedFields(index: Map<string, { def: FormatFieldDef; index: number }>, calls: SampleCalls): FieldValues[] {
+function sortedFields(index: ReadonlyMap<string, { def: FormatFieldDef; index: number }>, calls: SampleCalls): FieldValues[] {
   return [...calls.fields].sort((a, b) => index.get(a.id)!.index - index.get(b.id)!.index);
 }
 

@@ -22,11 +22,20 @@ export function alleleCounts(vs: VariantSet): Uint16Array {
  * (bio2zarr `vcf.py`: never below 2).
  */
 export function maxAlleles(vs: VariantSet): number {
-  const counts = alleleCounts(vs);
-  let max = 2;
-  for (let v = 0; v < counts.length; v++) if (counts[v]! > max) max = counts[v]!;
+  let max = maxAllelesCache.get(vs);
+  if (max === undefined) {
+    const counts = alleleCounts(vs);
+    max = 2;
+    for (let v = 0; v < counts.length; v++) if (counts[v]! > max) max = counts[v]!;
+    maxAllelesCache.set(vs, max);
+  }
   return max;
 }
+
+// Caches per variant set (sets are not changed once made): a block-by-block
+// import asks for these once per sample and block.
+const maxAllelesCache = new WeakMap<VariantSet, number>();
+const formatIndexCache = new WeakMap<VariantSet, Map<string, { def: FormatFieldDef; index: number }>>();
 
 /** Number of blocks of `blockSize` variants covering `numVariants` (the last may be short). */
 export function blockCount(numVariants: number, blockSize: number): number {
@@ -74,10 +83,14 @@ export function expectedWidth(
   }
 }
 
-/** Map from FORMAT ID to its definition and position in the variant set. */
-export function formatIndex(vs: VariantSet): Map<string, { def: FormatFieldDef; index: number }> {
-  const m = new Map<string, { def: FormatFieldDef; index: number }>();
-  vs.format.forEach((def, index) => m.set(def.id, { def, index }));
+/** Map from FORMAT ID to its definition and position in the variant set (cached per set; read only). */
+export function formatIndex(vs: VariantSet): ReadonlyMap<string, { def: FormatFieldDef; index: number }> {
+  let m = formatIndexCache.get(vs);
+  if (!m) {
+    m = new Map<string, { def: FormatFieldDef; index: number }>();
+    vs.format.forEach((def, index) => m!.set(def.id, { def, index }));
+    formatIndexCache.set(vs, m);
+  }
   return m;
 }
 

@@ -1,10 +1,19 @@
 /**
- * Adding the samples of imported files to a depot: the variant set check of
+ * Adding the samples of files to a depot: the variant set check of
  * vczstore's append, then one transaction for all files (all or nothing).
+ *
+ * VCF files are streamed: read one variant block at a time
+ * (`readVcfWindows`) and staged block-major (`putBlocks`), so memory holds
+ * one block of calls and the staged chunks spill to staging files; a VCF of
+ * any size imports in bounded memory. VCZ stores are read whole.
  */
-import type { CommitInfo, Depot, SampleInput } from '../depot/index.ts';
-import type { ImportedCalls } from './input.ts';
-import { checkSameVariants } from './match.ts';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { blockCount, maxAlleles } from '../codec/index.ts';
+import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type SampleInput } from '../depot/index.ts';
+import { isVczPath, readInput, type ImportedCalls } from './input.ts';
+import { checkSameVariants, checkVariantRange } from './match.ts';
+import { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape } from './vcf.ts';
+import { readVcz } from './vcz-read.ts';
 
 /** One imported file. */
 export interface ImportedFile {
@@ -13,7 +22,8 @@ export interface ImportedFile {
 }
 
 /**
- * Adds every sample of `inputs` in one durable transaction.
+ * Adds every sample of `inputs` (files already read whole) in one durable
+ * transaction.
  *
  * @throws VariantSetMismatchError (first differing variant, both sides) when
  *   a file's variants are not exactly the depot's; DuplicateSampleError;
@@ -36,4 +46,164 @@ export function addSamplesFromFiles(
     }
   }
   return depot.putMany(samples(), options.message !== undefined ? { message: options.message } : {});
+}
+
+/** Options of {@link addFiles} and {@link createFromFile}. */
+export interface AddFilesOptions {
+  /** Log message of the commit. */
+  readonly message?: string;
+  /** Progress: bytes of the input files read so far (as on disk) and their total. */
+  readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/** What {@link addFiles} did. */
+export interface AddFilesResult extends CommitInfo {
+  /** Samples added from each file, in argument order. */
+  readonly files: { readonly file: string; readonly samples: number }[];
+  /** VCF files read a second time because their calls' shape grew after the first block (see readVcfWindows). */
+  readonly reread: readonly string[];
+}
+
+/**
+ * Adds every sample of `files` — VCF (plain or bgzipped), or VCZ (a
+ * directory or a .zip) — to `depot` in one durable transaction: all files or
+ * none. VCFs are streamed block by block: memory holds about one variant
+ * block of calls (blockSize × samples × values) and 64 MiB of compressed
+ * chunks, whatever the file's size. A VCF whose calls widen after its first
+ * block (a later call of higher ploidy, more values of a Number=. field) is
+ * read twice (`reread`).
+ *
+ * @throws VariantSetMismatchError (first differing variant, both sides;
+ *   found as soon as the block holding it is read) when a file's variants are
+ *   not exactly the depot's; the VCF and VCZ readers' typed errors (file and
+ *   line); DuplicateSampleError; RecordValidationError; an Error when a file
+ *   does not exist. On any error the depot is unchanged.
+ */
+export async function addFiles(depot: Depot, files: readonly string[], options: AddFilesOptions = {}): Promise<AddFilesResult> {
+  for (const f of files) if (!existsSync(f)) throw new Error(`${f} does not exist`);
+  const sizes = files.map((f) => (isVczPath(f) ? 0 : statSync(f).size));
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  const shapes = new Map<number, VcfCallShape>();
+  for (;;) {
+    const txn = depot.begin();
+    try {
+      const counts: number[] = [];
+      let restart = false;
+      let before = 0;
+      for (let k = 0; k < files.length && !restart; k++) {
+        const file = files[k]!;
+        if (isVczPath(file)) {
+          const data = await readVcz(file);
+          checkSameVariants(depot.variantSet, data.variantSet, file);
+          txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })));
+          counts.push(data.sampleIds.length);
+          continue;
+        }
+        const r = await stageVcf(depot, txn, file, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes));
+        before += sizes[k]!;
+        if (r.restartShape) {
+          shapes.set(k, r.restartShape);
+          restart = true;
+        }
+        counts.push(r.samples);
+      }
+      if (restart) {
+        txn.abort();
+        continue;
+      }
+      const commit = txn.commit(options.message !== undefined ? { message: options.message } : {});
+      return { ...commit, files: files.map((file, k) => ({ file, samples: counts[k]! })), reread: [...shapes.keys()].map((k) => files[k]!) };
+    } catch (err) {
+      txn.abort();
+      throw err;
+    }
+  }
+}
+
+/**
+ * Stages the samples of one VCF into `txn` block by block. Returns the
+ * sample count, or the file's final shape when the staged blocks are not
+ * valid and the file must be read again with it.
+ */
+async function stageVcf(
+  depot: Depot,
+  txn: DepotTransaction,
+  file: string,
+  shape: VcfCallShape | undefined,
+  onBytes: (bytesRead: number) => void,
+): Promise<{ samples: number; restartShape?: VcfCallShape }> {
+  const vs = depot.variantSet;
+  const nBlocks = blockCount(vs.numVariants, depot.meta.blockSize);
+  let writer: BlockWriter | undefined;
+  const r = await readVcfWindows(file, {
+    windowSize: depot.meta.blockSize,
+    maxAlleles: maxAlleles(vs),
+    ...(shape ? { shape } : {}),
+    onProgress: (n) => onBytes(n),
+    onWindow: (w) => {
+      // Fail fast on the first variant that differs from the depot's.
+      checkVariantRange(vs, w.start, w.variants, file);
+      // A window that is not exactly a depot block means the file has more or
+      // fewer variants: checkSameVariants below says so once the file is read.
+      if (w.sampleIds.length === 0 || w.index >= nBlocks || w.end !== Math.min(vs.numVariants, (w.index + 1) * depot.meta.blockSize)) return;
+      writer ??= txn.putBlocks(w.sampleIds);
+      writer.add((i) => w.calls(i));
+    },
+  });
+  checkSameVariants(vs, r.variantSet, file);
+  if (r.window.restartNeeded) return { samples: r.sampleIds.length, restartShape: r.window.shape };
+  if (!writer && r.sampleIds.length > 0) {
+    // No variants: nothing to stream (and no block to tell the ploidy).
+    const data = await readVcf(file);
+    txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })));
+  }
+  return { samples: r.sampleIds.length };
+}
+
+/**
+ * Creates a depot at `path` with the variant set of `file` (VCF or VCZ) and,
+ * unless `samples` is false, its samples: `Depot.create` then
+ * {@link addFiles} (version 1). A VCF is read twice, once for its variants
+ * and once streaming its calls, so memory stays bounded; a VCF with an INFO
+ * field of Number=G (whose width depends on the calls) is read whole
+ * instead, as are VCZ stores. On any error the new depot is removed.
+ *
+ * @returns the open depot (the caller closes it) and the samples' commit, if any.
+ * @throws the errors of Depot.create, the readers and addFiles.
+ */
+export async function createFromFile(
+  path: string,
+  file: string,
+  options: CreateOptions & AddFilesOptions & { readonly samples?: boolean } = {},
+): Promise<{ depot: Depot; commit: AddFilesResult | CommitInfo | undefined; sampleCount: number }> {
+  if (!existsSync(file)) throw new Error(`${file} does not exist`);
+  const withSamples = options.samples ?? true;
+  const message = options.message;
+  if (!isVczPath(file)) {
+    const v = await readVcfVariants(file);
+    if (!v.infoNeedsCalls) {
+      const depot = Depot.create(path, v.variantSet, options);
+      if (!withSamples || v.sampleIds.length === 0) return { depot, commit: undefined, sampleCount: 0 };
+      try {
+        const commit = await addFiles(depot, [file], { ...(message !== undefined ? { message } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+        return { depot, commit, sampleCount: v.sampleIds.length };
+      } catch (err) {
+        depot.close();
+        rmSync(path, { recursive: true, force: true });
+        throw err;
+      }
+    }
+  }
+  // Read whole: a VCZ store, or a VCF whose INFO widths depend on its calls.
+  const data = await readInput(file);
+  const depot = Depot.create(path, data.variantSet, options);
+  if (!withSamples || data.sampleIds.length === 0) return { depot, commit: undefined, sampleCount: 0 };
+  try {
+    const commit = addSamplesFromFiles(depot, [{ file, data }], message !== undefined ? { message } : {});
+    return { depot, commit, sampleCount: data.sampleIds.length };
+  } catch (err) {
+    depot.close();
+    rmSync(path, { recursive: true, force: true });
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
-export { readInput, type ImportedCalls } from './input.ts';
-export { addSamplesFromFiles, type ImportedFile } from './add.ts';
-export { checkSameVariants, VariantSetMismatchError, type VariantSide } from './match.ts';
+export { isVczPath, readInput, type ImportedCalls } from './input.ts';
+export { addFiles, addSamplesFromFiles, createFromFile, type AddFilesOptions, type AddFilesResult, type ImportedFile } from './add.ts';
+export { checkSameVariants, checkVariantRange, VariantSetMismatchError, type VariantSide } from './match.ts';
 export { depotExportSource } from './source.ts';
 export { formatSampleVcf, formatFloat32 } from './show.ts';
 export { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape, type VcfWindow, type VcfWindowOptions, type VcfWindowResult } from './vcf.ts';

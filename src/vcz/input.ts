@@ -25,6 +25,11 @@ export interface ImportedCalls {
  */
 export async function readInput(path: string): Promise<ImportedCalls> {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
-  if (statSync(path).isDirectory() || /\.zip$/i.test(path)) return readVcz(path);
+  if (isVczPath(path)) return readVcz(path);
   return readVcf(path);
+}
+
+/** True when `path` (which must exist) is read as VCZ: a directory or a name ending `.zip`. */
+export function isVczPath(path: string): boolean {
+  return statSync(path).isDirectory() || /\.zip$/i.test(path);
 }

@@ -42,6 +42,39 @@ function side(vs: VariantSet, v: number): VariantSide | undefined {
   return { contig: vs.contigs[vs.contig[v]!]!.id, position: vs.position[v]!, alleles: vs.alleles[v]! };
 }
 
+/** Why the depot's variant `v` and `incoming` differ (contig, position, alleles, in that order), or undefined. */
+function differs(depot: VariantSet, v: number, contigId: string, position: number, alleles: readonly string[]): string | undefined {
+  if (depot.contigs[depot.contig[v]!]?.id !== contigId) return 'the contig differs';
+  if (depot.position[v] !== position) return 'the position differs';
+  const a = depot.alleles[v]!;
+  if (a.length !== alleles.length) return 'the alleles differ';
+  for (let i = 0; i < a.length; i++) if (a[i] !== alleles[i]) return 'the alleles differ';
+  return undefined;
+}
+
+/**
+ * Checks the incoming variants [start, start + count) (0-based) against the
+ * depot's as {@link checkSameVariants} does, for a file read window by
+ * window: the same error for the same first difference. Variants past the
+ * depot's last are not checked here (the count is, once the file is read).
+ *
+ * @throws VariantSetMismatchError on the first difference in the range.
+ */
+export function checkVariantRange(
+  depot: VariantSet,
+  start: number,
+  incoming: { readonly contig: readonly string[]; readonly position: ArrayLike<number>; readonly alleles: readonly (readonly string[])[] },
+  file: string,
+): void {
+  const n = Math.min(incoming.position.length, depot.numVariants - start);
+  for (let k = 0; k < n; k++) {
+    const what = differs(depot, start + k, incoming.contig[k]!, incoming.position[k]!, incoming.alleles[k]!);
+    if (what) {
+      throw new VariantSetMismatchError(file, what, start + k, side(depot, start + k), { contig: incoming.contig[k]!, position: incoming.position[k]!, alleles: incoming.alleles[k]! });
+    }
+  }
+}
+
 /**
  * @throws VariantSetMismatchError on the first difference: variant count,
  *   contig, position or alleles (REF and ALTs, in order).

@@ -102,6 +102,10 @@ export interface VcfWindow {
   readonly index: number;
   readonly start: number;
   readonly end: number;
+  /** Sample ids of the file (the `#CHROM` line's), in column order. */
+  readonly sampleIds: readonly string[];
+  /** The window's variants: contig id, POS (1-based) and alleles (REF first) of each. */
+  readonly variants: { readonly contig: readonly string[]; readonly position: Int32Array; readonly alleles: readonly (readonly string[])[] };
   /**
    * Sample `i`'s calls over the window's variants, as {@link VcfData.calls}
    * gives them over the whole file: `genotype` [end - start, ploidy],
@@ -1472,7 +1476,18 @@ class VcfBuilder {
       if (this.emittedShape && !sameShape(this.emittedShape, shape)) this.restartNeeded = true;
       else {
         this.emittedShape ??= shape;
-        mode.onWindow({ index: this.windowsEmitted, start: this.windowStart, end: this.numVariants, calls: this.makeCalls(V, shape.ploidy, shape.widths) });
+        const a = this.windowStart;
+        const b = this.numVariants;
+        const contigIds: string[] = new Array(V);
+        for (let v = a; v < b; v++) contigIds[v - a] = this.contigs[this.contigCol.data[v]!]!.id;
+        mode.onWindow({
+          index: this.windowsEmitted,
+          start: a,
+          end: b,
+          sampleIds: this.sampleIds,
+          variants: { contig: contigIds, position: this.positionCol.data.slice(a, b), alleles: this.alleles.slice(a, b) },
+          calls: this.makeCalls(V, shape.ploidy, shape.widths),
+        });
       }
     }
     this.windowsEmitted++;

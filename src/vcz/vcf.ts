@@ -678,7 +678,15 @@ interface FormatLayout {
   readonly absent: readonly number[];
   /** formatAccs indices of the Float fields in this layout. */
   readonly floats: readonly number[];
+  /** Per key position: KEY_GT, KEY_INT (an Integer field) or KEY_OTHER. */
+  readonly kinds: Uint8Array;
+  /** Per key position: the field's accumulator (undefined for GT). */
+  readonly accs: readonly (FieldAcc | undefined)[];
 }
+
+const KEY_GT = 0;
+const KEY_INT = 1;
+const KEY_OTHER = 2;
 
 class VcfBuilder {
   private headerLines: { text: string; line: number }[] = [];
@@ -1083,7 +1091,15 @@ class VcfBuilder {
     const absent: number[] = [];
     for (let fi = 0; fi < this.formatAccs.length; fi++) if (!used.has(fi)) absent.push(fi);
     const floats = [...used].filter((fi) => this.formatAccs[fi]!.type === 'Float');
-    layout = { slots, hasGt, absent, floats };
+    const kinds = new Uint8Array(keys.length);
+    const accs: (FieldAcc | undefined)[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const slot = slots[i]!;
+      const acc = slot < 0 ? undefined : this.formatAccs[slot]!;
+      accs.push(acc);
+      kinds[i] = !acc ? KEY_GT : acc.type === 'Integer' ? KEY_INT : KEY_OTHER;
+    }
+    layout = { slots, hasGt, absent, floats, kinds, accs };
     this.layouts.set(formatText, layout);
     return layout;
   }
@@ -1121,23 +1137,26 @@ class VcfBuilder {
         this.gtAbsent.set(v, 1);
       }
     }
+    const kinds = layout.kinds;
+    const accs = layout.accs;
     let recPloidy = 0;
     let s = 0;
-    for (;;) {
-      if (p > end) break;
-      let colEnd = buf.indexOf(TAB, p);
-      if (colEnd < 0 || colEnd > end) colEnd = end;
+    // One pass over the sample columns: each sub-field parser consumes its
+    // bytes and returns where it stopped, at a `:` (next sub-field), a tab
+    // (next sample) or the end of the line.
+    while (p <= end) {
       if (s >= S) {
         let actual = S + 1;
-        for (let i = colEnd; i < end; i++) if (buf[i] === TAB) actual++;
+        for (let i = p; i < end; i++) if (buf[i] === TAB) actual++;
         throw new VcfSampleCountError(this.file, lineNo, S, actual);
       }
       let q = p;
       let j = 0;
+      let fe: number;
       for (;;) {
-        let fe = q;
-        while (fe < colEnd && buf[fe] !== COLON) fe++;
         if (j >= nKeys) {
+          fe = q;
+          while (fe < end && buf[fe] !== TAB) fe++;
           if (nKeys === 0) break; // FORMAT `.`: the sample column carries nothing
           throw new VcfSyntaxError(
             this.file,
@@ -1145,31 +1164,36 @@ class VcfBuilder {
             `sample '${this.sampleIds[s]}' has more sub-fields than the FORMAT column's ${nKeys} key(s)`,
           );
         }
-        const slot = slots[j]!;
-        if (slot < 0) {
-          const ploidy = this.genotype(buf, q, fe, v, s, numAlleles, lineNo);
-          if (ploidy > recPloidy) recPloidy = ploidy;
+        const kind = kinds[j]!;
+        if (kind === KEY_GT) {
+          fe = this.genotypeAt(buf, q, end, v, s, numAlleles, lineNo);
+          if (this.lastPloidy > recPloidy) recPloidy = this.lastPloidy;
+        } else if (kind === KEY_INT) {
+          fe = this.integerAt(accs[j]!, buf, q, end, v, s, lineNo);
         } else {
-          const acc = this.formatAccs[slot]!;
-          if (acc.type === 'Integer' && fe > q) this.formatInteger(acc, buf, q, fe, v, s, lineNo);
-          else this.formatValue(acc, buf, q, fe, v, s, lineNo);
+          fe = q;
+          while (fe < end) {
+            const c = buf[fe]!;
+            if (c === COLON || c === TAB) break;
+            fe++;
+          }
+          this.formatValue(accs[j]!, buf, q, fe, v, s, lineNo);
         }
         j++;
-        if (fe >= colEnd) break;
+        if (fe >= end || buf[fe] === TAB) break;
         q = fe + 1;
       }
       // Trailing sub-fields dropped: htslib stores them as one missing value.
       for (; j < nKeys; j++) {
-        const slot = slots[j]!;
-        if (slot < 0) {
+        if (kinds[j] === KEY_GT) {
           const ploidy = this.genotype(buf, 0, 0, v, s, numAlleles, lineNo);
           if (ploidy > recPloidy) recPloidy = ploidy;
         } else {
-          this.formatValue(this.formatAccs[slot]!, buf, 0, 0, v, s, lineNo, true);
+          this.formatValue(accs[j]!, buf, 0, 0, v, s, lineNo, true);
         }
       }
       s++;
-      p = colEnd + 1;
+      p = fe + 1;
     }
     if (s < S) throw new VcfSampleCountError(this.file, lineNo, S, s);
     if (layout.hasGt) {
@@ -1191,6 +1215,108 @@ class VcfBuilder {
         for (let j = 0; j < upto; j++) if (d[o + j] === FLOAT32_FILL_BITS) d[o + j] = FLOAT32_MISSING_BITS;
       }
     }
+  }
+
+  /** Ploidy of the GT parsed by the last {@link genotypeAt} call. */
+  private lastPloidy = 0;
+
+  /**
+   * Parses the GT sub-field starting at `a` (it ends at the first `:`, tab or
+   * `end`) for sample s; sets lastPloidy; returns where it ended. A diploid
+   * call of single-digit alleles (`0/1`, `1|0`) takes a fast path with the
+   * same result as {@link genotype}.
+   */
+  private genotypeAt(buf: Buffer, a: number, end: number, v: number, s: number, numAlleles: number, lineNo: number): number {
+    if (a + 3 <= end) {
+      const c0 = buf[a]!;
+      const sep = buf[a + 1]!;
+      const c2 = buf[a + 2]!;
+      const t = a + 3 < end ? buf[a + 3]! : COLON;
+      const x0 = c0 - ZERO;
+      const x1 = c2 - ZERO;
+      if (
+        (t === COLON || t === TAB) &&
+        (sep === SLASH || sep === PIPE) &&
+        x0 >= 0 && x0 <= 9 && x1 >= 0 && x1 <= 9 &&
+        x0 < numAlleles && x1 < numAlleles
+      ) {
+        const col = this.gt!;
+        const o = col.prepare(v, s, 2, INT_FILL, x0 > x1 ? x0 : x1, lineNo);
+        const d = col.data;
+        d[o] = x0;
+        d[o + 1] = x1;
+        for (let j = 2; j < col.width; j++) d[o + j] = INT_FILL;
+        this.phaseBits[v * this.nSamples + s] = sep === PIPE ? 1 : 0;
+        this.lastPloidy = 2;
+        return a + 3;
+      }
+    }
+    let b = a;
+    while (b < end) {
+      const c = buf[b]!;
+      if (c === COLON || c === TAB) break;
+      b++;
+    }
+    this.lastPloidy = this.genotype(buf, a, b, v, s, numAlleles, lineNo);
+    return b;
+  }
+
+  /**
+   * Parses the Integer sub-field starting at `a` (it ends at the first `:`,
+   * tab or `end`) for sample s; returns where it ended. Non-negative values
+   * of up to 9 digits (`30`, `12,0`) take a fast path with the same result
+   * as {@link formatInteger}; anything else (signs, `.`, empty) goes there.
+   */
+  private integerAt(acc: FieldAcc, buf: Buffer, a: number, end: number, v: number, s: number, lineNo: number): number {
+    // Fast path: comma-separated non-negative values of 1 to 9 digits each.
+    const vals = this.vals;
+    let n = 0;
+    let max = 0;
+    let i = a;
+    let ok = false;
+    for (;;) {
+      const d0 = i;
+      let x = 0;
+      while (i < end) {
+        const c = buf[i]!;
+        if (c < ZERO || c > NINE) break;
+        x = x * 10 + (c - ZERO);
+        i++;
+      }
+      if (i === d0 || i - d0 > 9 || n === vals.length) break;
+      vals[n++] = x;
+      if (x > max) max = x;
+      if (i >= end) {
+        ok = true;
+        break;
+      }
+      const c = buf[i]!;
+      if (c === COLON || c === TAB) {
+        ok = true;
+        break;
+      }
+      if (c !== COMMA) break;
+      i++;
+    }
+    if (ok) {
+      if (n > acc.recMax) acc.recMax = n;
+      const col = acc.num!;
+      const o = col.prepare(v, s, n, 0, max, lineNo);
+      const d = col.data;
+      for (let j = 0; j < n; j++) d[o + j] = vals[j]!;
+      for (let j = n; j < col.width; j++) d[o + j] = INT_FILL;
+      this.nVals = n;
+      return i;
+    }
+    let b = i;
+    while (b < end) {
+      const c = buf[b]!;
+      if (c === COLON || c === TAB) break;
+      b++;
+    }
+    if (b > a) this.formatInteger(acc, buf, a, b, v, s, lineNo);
+    else this.formatValue(acc, buf, a, b, v, s, lineNo);
+    return b;
   }
 
   /** Parses GT in buf[a, b) for sample s; returns its ploidy. */

@@ -1,3 +1,6 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * VCF text for cases the fixtures in test/data/vcf do not cover (used by
  * test/vcz/vcf.test.ts, which bgzips them with bcftools, and by the windowed
@@ -56,3 +59,22 @@ export const GENERATED: Record<string, string[]> = {
     '1\t2\t.\tA\tC\t.\t.\t.\tGT\t0/1\t1/1',
   ],
 };
+
+/** Directory of the VCF fixtures (test/data/vcf). */
+export const VCF_DATA_DIR = join(import.meta.dirname, '..', 'data', 'vcf');
+
+/**
+ * Paths of every VCF input for import tests: the fixtures of test/data/vcf
+ * and the GENERATED cases, written as plain-text VCFs into `dir`.
+ */
+export function vcfInputs(dir: string): string[] {
+  const out = readdirSync(VCF_DATA_DIR)
+    .filter((f) => f.endsWith('.vcf.gz'))
+    .map((f) => join(VCF_DATA_DIR, f));
+  for (const [name, lines] of Object.entries(GENERATED)) {
+    const p = join(dir, `${name}.vcf`);
+    writeFileSync(p, lines.join('\n') + '\n');
+    out.push(p);
+  }
+  return out;
+}

@@ -13,21 +13,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, isDepotError } from '../../src/index.ts';
 import { addFiles, addSamplesFromFiles, checkSameVariants, createFromFile, isVczError, readVcf, VariantSetMismatchError } from '../../src/vcz/index.ts';
-import { GENERATED } from './edge-vcfs.ts';
+import { VCF_DATA_DIR, vcfInputs } from './edge-vcfs.ts';
 
-const dataDir = join(import.meta.dirname, '..', 'data', 'vcf');
+const dataDir = VCF_DATA_DIR;
 let tmp: string;
-const inputs: string[] = readdirSync(dataDir)
-  .filter((f) => f.endsWith('.vcf.gz'))
-  .map((f) => join(dataDir, f));
+const inputs: string[] = [];
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'vczdepot-stream-'));
-  for (const [name, lines] of Object.entries(GENERATED)) {
-    const p = join(tmp, `${name}.vcf`);
-    writeFileSync(p, lines.join('\n') + '\n');
-    inputs.push(p);
-  }
+  inputs.push(...vcfInputs(tmp));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -6,7 +6,7 @@
  * a read whose shape grows after the first window says so and is right the
  * second time.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,21 +14,14 @@ import { maxAlleles, sliceCalls, type SampleCalls } from '../../src/codec/index.
 import { isVczError } from '../../src/vcz/errors.ts';
 import { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape } from '../../src/vcz/vcf.ts';
 import { diffCalls } from '../helpers/synthetic.ts';
-import { GENERATED } from './edge-vcfs.ts';
+import { vcfInputs } from './edge-vcfs.ts';
 
-const dataDir = join(import.meta.dirname, '..', 'data', 'vcf');
 let tmp: string;
-const inputs: string[] = readdirSync(dataDir)
-  .filter((f) => f.endsWith('.vcf.gz'))
-  .map((f) => join(dataDir, f));
+const inputs: string[] = [];
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'vczdepot-windows-'));
-  for (const [name, lines] of Object.entries(GENERATED)) {
-    const p = join(tmp, `${name}.vcf`);
-    writeFileSync(p, lines.join('\n') + '\n');
-    inputs.push(p);
-  }
+  inputs.push(...vcfInputs(tmp));
   // ploidy rises after the first variants: a second read is needed for small windows
   const late = [
     '##fileformat=VCFv4.3',

@@ -6,7 +6,7 @@ import type { Operation } from '../../src/depot/layout.ts';
 
 /** One operation of the campaign writer (as logged on its `begin`/`done` lines). */
 export type CampaignOp = (
-  | { kind: 'put' | 'putMany' | 'remove' | 'purge'; ids: string[] }
+  | { kind: 'put' | 'putMany' | 'remove' | 'purge'; ids: string[]; /** putMany staged block by block (putBlocks), every chunk through staging files. */ blocks?: true }
   | { kind: 'tag'; name: string }
   | { kind: 'compact' }
   | { kind: 'txn'; put: string[]; remove: string[]; tag: string }

@@ -2,7 +2,8 @@
  * Child process of the crash campaign (test/trust/campaign.ts): opens a
  * depot and runs random operations on it forever, until the parent SIGKILLs
  * it: single puts and putMany of real data (the chr22 fixture, per sample)
- * and synthetic samples, re-adds of removed samples, removes, tags, purges,
+ * and synthetic samples (some putMany staged block by block with putBlocks,
+ * every chunk going through staging files renamed at the commit), re-adds of removed samples, removes, tags, purges,
  * compactions, multi-operation transactions, and operations that must fail
  * with a typed error (duplicate sample, reused tag, unknown sample, an
  * invalid sample id).
@@ -18,7 +19,7 @@
  * and tag names unique across runs), block size.
  */
 import { Depot, isDepotError } from '../../src/depot/index.ts';
-import { isCodecError } from '../../src/codec/index.ts';
+import { blockRange, isCodecError, sliceCalls } from '../../src/codec/index.ts';
 import { rng } from '../helpers/synthetic.ts';
 import { SampleData, loadChr22 } from './data.ts';
 import type { CampaignOp } from './campaign-model.ts';
@@ -69,7 +70,7 @@ function nextOp(): CampaignOp {
   if (x < 0.33) return { kind: 'compact' };
   if (x < 0.35 && live.length) return { kind: 'txn', put: [newId()], remove: pickSome(live, 1), tag: newTag() };
   if (x < 0.43 && removed.size) return { kind: 'put', ids: [pick([...removed])] }; // re-add a removed sample
-  if (x < 0.67) return { kind: 'putMany', ids: Array.from({ length: 2 + Math.floor(r() * 3) }, newId) };
+  if (x < 0.67) return { kind: 'putMany', ids: Array.from({ length: 2 + Math.floor(r() * 3) }, newId), ...(r() < 0.4 ? { blocks: true as const } : {}) };
   return { kind: 'put', ids: [newId()] };
 }
 
@@ -116,8 +117,23 @@ function run(op: CampaignOp): number {
   switch (op.kind) {
     case 'put':
       return d.put(op.ids[0]!, data.calls(op.ids[0]!)).version;
-    case 'putMany':
-      return d.putMany(op.ids.map((id) => ({ sampleId: id, calls: data.calls(id) }))).version;
+    case 'putMany': {
+      if (!op.blocks) return d.putMany(op.ids.map((id) => ({ sampleId: id, calls: data.calls(id) }))).version;
+      const calls = op.ids.map((id) => data.calls(id));
+      const txn = d.begin({ spillBytes: 0 });
+      try {
+        const w = txn.putBlocks(op.ids);
+        const V = d.numVariants;
+        for (let b = 0; b * d.meta.blockSize < V; b++) {
+          const [s, e] = blockRange(V, d.meta.blockSize, b);
+          w.add((i) => sliceCalls(calls[i]!, s, e));
+        }
+        return txn.commit().version;
+      } catch (err) {
+        txn.abort();
+        throw err;
+      }
+    }
     case 'remove':
       return d.remove(op.ids).version;
     case 'tag':

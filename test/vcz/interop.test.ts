@@ -1,7 +1,8 @@
 /**
  * Interop with the real peers on our output (never skipped: CI installs
  * them with scripts/setup-interop.sh):
- * - for every VCF fixture: create a depot, export Zarr format 2 and 3, and
+ * - for every VCF fixture: create a depot (the streaming import `vczdepot
+ *   create --from` and `append` run), export Zarr format 2 and 3, and
  *   check `vcztools view --no-version` of our store against `bcftools view
  *   --no-version` of the source with the comparison vcztools' own tests use
  *   (test/helpers/compare_vcfs.py), and `vcztools query -l` against the
@@ -18,7 +19,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, addSamplesFromFiles, depotExportSource, exportVcz, readInput, type At } from '../../src/index.ts';
+import { Depot, addFiles, createFromFile, depotExportSource, exportVcz, type At } from '../../src/index.ts';
 import { bcftoolsView, repoRoot, run, venvBin } from '../helpers/interop.ts';
 
 const vcfDir = join(repoRoot, 'test', 'data', 'vcf');
@@ -42,12 +43,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** What `vczdepot create --from files[0]` then `vczdepot append` of the rest run (VCFs streamed). */
 async function depotFrom(name: string, files: string[]): Promise<Depot> {
-  const first = await readInput(files[0]!);
-  const depot = Depot.create(join(dir, `${name}.depot`), first.variantSet);
-  const inputs = [];
-  for (const f of files) inputs.push({ file: f, data: f === files[0] ? first : await readInput(f) });
-  if (inputs.some((i) => i.data.sampleIds.length > 0)) addSamplesFromFiles(depot, inputs);
+  const { depot } = await createFromFile(join(dir, `${name}.depot`), files[0]!);
+  if (files.length > 1) await addFiles(depot, files.slice(1));
   return depot;
 }
 
@@ -138,7 +137,7 @@ describe("vczstore's scenarios", () => {
   it('sample-part1 + append sample-part2 = sample; remove NA00002 = bcftools -s NA00001,NA00003', async () => {
     const depot = await depotFrom('sample-parts', [join(vcfDir, 'sample-part1.vcf.gz')]);
     try {
-      addSamplesFromFiles(depot, [{ file: 'sample-part2.vcf.gz', data: await readInput(join(vcfDir, 'sample-part2.vcf.gz')) }]);
+      await addFiles(depot, [join(vcfDir, 'sample-part2.vcf.gz')]);
       depot.tag('all');
       const whole = await exportTo(depot, 'sample-parts.vcz', 2);
       expectSameAsBcftools(whole, bcftoolsView(['--no-version', join(vcfDir, 'sample.vcf.gz')]), 'sample-parts');
@@ -159,7 +158,7 @@ describe("vczstore's scenarios", () => {
     const depot = await depotFrom('chr22-parts', [join(vcfDir, 'chr22-part1.vcf.gz')]);
     try {
       expect(depot.samples()).toHaveLength(55);
-      addSamplesFromFiles(depot, [{ file: 'chr22-part2.vcf.gz', data: await readInput(join(vcfDir, 'chr22-part2.vcf.gz')) }]);
+      await addFiles(depot, [join(vcfDir, 'chr22-part2.vcf.gz')]);
       const store = await exportTo(depot, 'chr22-parts.vcz', 2);
       expectSameAsBcftools(store, bcftoolsView(['--no-version', join(vcfDir, 'chr22.vcf.gz')]), 'chr22-parts');
       expect(queryList(store)).toHaveLength(100);
@@ -172,8 +171,7 @@ describe("vczstore's scenarios", () => {
     const depot = await depotFrom('sample-mismatch', [join(vcfDir, 'sample-part1.vcf.gz')]);
     try {
       const before = JSON.stringify([depot.version(), depot.samples(), depot.log(), depot.stats().chunkBytes]);
-      const bad = await readInput(join(vcfDir, 'sample-part2-alleles-mismatch.vcf.gz'));
-      expect(() => addSamplesFromFiles(depot, [{ file: 'sample-part2-alleles-mismatch.vcf.gz', data: bad }])).toThrow(
+      await expect(addFiles(depot, [join(vcfDir, 'sample-part2-alleles-mismatch.vcf.gz')])).rejects.toThrow(
         /sample-part2-alleles-mismatch.vcf.gz does not hold the depot's variants: the alleles differ at variant \d+ \(depot \S+ \S+, file \S+ \S+\)/,
       );
       expect(JSON.stringify([depot.version(), depot.samples(), depot.log(), depot.stats().chunkBytes])).toBe(before);

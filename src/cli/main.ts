@@ -67,14 +67,16 @@ export function program(): Command {
       const t0 = performance.now();
       const { createFromFile } = await vcz();
       const bar = progress(`reading ${basename(o.from)}`, !o.json, { unit: 'bytes' });
-      const { depot, sampleCount } = await createFromFile(depotPath, o.from, {
-        blockSize: o.blockSize,
-        level: o.level,
-        samples: o.samples,
-        message: `create --from ${basename(o.from)}`,
-        onProgress: (done, total) => bar.update(done, total),
-      });
-      bar.stop();
+      const { depot, sampleCount } = await interruptible((signal) =>
+        createFromFile(depotPath, o.from, {
+          blockSize: o.blockSize,
+          level: o.level,
+          samples: o.samples,
+          message: `create --from ${basename(o.from)}`,
+          onProgress: (done, total) => bar.update(done, total),
+          signal,
+        }),
+      ).finally(() => bar.stop());
       const result = { depot: depot.path, variants: depot.numVariants, samples: sampleCount, version: depot.version(), seconds: (performance.now() - t0) / 1000 };
       depot.close();
       print(!!o.json, result, () => `created ${result.depot}: ${result.variants} variants, ${result.samples} samples, version ${result.version} (${result.seconds.toFixed(2)} s)\n`);
@@ -93,8 +95,9 @@ export function program(): Command {
       const depot = Depot.open(depotPath);
       try {
         const bar = progress('reading', !o.json, { unit: 'bytes' });
-        const commit = await addFiles(depot, files, { ...(o.message ? { message: o.message } : {}), onProgress: (done, total) => bar.update(done, total) });
-        bar.stop();
+        const commit = await interruptible((signal) =>
+          addFiles(depot, files, { ...(o.message ? { message: o.message } : {}), onProgress: (done, total) => bar.update(done, total), signal }),
+        ).finally(() => bar.stop());
         const result = { ...commit, seconds: (performance.now() - t0) / 1000 };
         print(!!o.json, result, () => `added ${commit.added.length} samples (version ${commit.version}, ${result.seconds.toFixed(2)} s)\n`);
       } finally {
@@ -340,6 +343,33 @@ export function program(): Command {
   return prog;
 }
 
+/** Ctrl-C (SIGINT) or SIGTERM during an import: it was cancelled and nothing was written. */
+class Interrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}: nothing was written`);
+  }
+}
+
+/**
+ * Runs `job` with an AbortSignal that SIGINT and SIGTERM abort: the import
+ * stops at its next variant block and rolls back instead of the process
+ * dying with staging files (or a half-made depot) behind.
+ */
+async function interruptible<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const on = (sig: NodeJS.Signals) => () => ac.abort(new Interrupted(sig));
+  const onInt = on('SIGINT');
+  const onTerm = on('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  try {
+    return await job(ac.signal);
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const prog = program();
@@ -353,6 +383,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       if (err.code === 'vczdepot.usage') process.stderr.write(`vczdepot: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof Interrupted) {
+      process.stderr.write(`vczdepot: ${err.message}\n`);
+      return 130;
     }
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     process.stderr.write(`vczdepot: ${msg}\n`);

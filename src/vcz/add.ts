@@ -54,6 +54,12 @@ export interface AddFilesOptions {
   readonly message?: string;
   /** Progress: bytes of the input files read so far (as on disk) and their total. */
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Cancels the import: checked before each file and each variant block; the
+   * call then rejects with the signal's reason (an AbortError by default),
+   * nothing is committed and the staging files are deleted.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@link addFiles} did. */
@@ -92,6 +98,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
       let before = 0;
       for (let k = 0; k < files.length && !restart; k++) {
         const file = files[k]!;
+        options.signal?.throwIfAborted();
         if (isVczPath(file)) {
           const data = await readVcz(file);
           checkSameVariants(depot.variantSet, data.variantSet, file);
@@ -99,7 +106,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
           counts.push(data.sampleIds.length);
           continue;
         }
-        const r = await stageVcf(depot, txn, file, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes));
+        const r = await stageVcf(depot, txn, file, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal);
         before += sizes[k]!;
         if (r.restartShape) {
           shapes.set(k, r.restartShape);
@@ -111,6 +118,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
         txn.abort();
         continue;
       }
+      options.signal?.throwIfAborted();
       const commit = txn.commit(options.message !== undefined ? { message: options.message } : {});
       return { ...commit, files: files.map((file, k) => ({ file, samples: counts[k]! })), reread: [...shapes.keys()].map((k) => files[k]!) };
     } catch (err) {
@@ -131,6 +139,7 @@ async function stageVcf(
   file: string,
   shape: VcfCallShape | undefined,
   onBytes: (bytesRead: number) => void,
+  signal: AbortSignal | undefined,
 ): Promise<{ samples: number; restartShape?: VcfCallShape }> {
   const vs = depot.variantSet;
   const nBlocks = blockCount(vs.numVariants, depot.meta.blockSize);
@@ -141,6 +150,7 @@ async function stageVcf(
     ...(shape ? { shape } : {}),
     onProgress: (n) => onBytes(n),
     onWindow: (w) => {
+      signal?.throwIfAborted();
       // Fail fast on the first variant that differs from the depot's.
       checkVariantRange(vs, w.start, w.variants, file);
       // A window that is not exactly a depot block means the file has more or
@@ -166,7 +176,8 @@ async function stageVcf(
  * {@link addFiles} (version 1). A VCF is read twice, once for its variants
  * and once streaming its calls, so memory stays bounded; a VCF with an INFO
  * field of Number=G (whose width depends on the calls) is read whole
- * instead, as are VCZ stores. On any error the new depot is removed.
+ * instead, as are VCZ stores. On any error (a cancellation through
+ * `signal` included) the new depot is removed.
  *
  * @returns the open depot (the caller closes it) and the samples' commit, if any.
  * @throws the errors of Depot.create, the readers and addFiles.
@@ -180,12 +191,16 @@ export async function createFromFile(
   const withSamples = options.samples ?? true;
   const message = options.message;
   if (!isVczPath(file)) {
-    const v = await readVcfVariants(file);
+    const v = await readVcfVariants(file, options.signal ? { signal: options.signal } : {});
     if (!v.infoNeedsCalls) {
       const depot = Depot.create(path, v.variantSet, options);
       if (!withSamples || v.sampleIds.length === 0) return { depot, commit: undefined, sampleCount: 0 };
       try {
-        const commit = await addFiles(depot, [file], { ...(message !== undefined ? { message } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+        const commit = await addFiles(depot, [file], {
+          ...(message !== undefined ? { message } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         return { depot, commit, sampleCount: v.sampleIds.length };
       } catch (err) {
         depot.close();

@@ -214,11 +214,15 @@ export async function readVcf(path: string): Promise<VcfData> {
  * width depends on the calls' ploidy: `infoNeedsCalls` is then true and
  * their width here assumes ploidy 1 (G = alleles).
  *
- * @throws the header and variant-column errors of {@link readVcf}.
+ * @throws the header and variant-column errors of {@link readVcf}; the
+ *   reason of `signal` once it is aborted (checked as the file is read).
  */
-export async function readVcfVariants(path: string): Promise<{ variantSet: VariantSet; sampleIds: string[]; source: string; infoNeedsCalls: boolean }> {
+export async function readVcfVariants(
+  path: string,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<{ variantSet: VariantSet; sampleIds: string[]; source: string; infoNeedsCalls: boolean }> {
   const builder = new VcfBuilder(path, { kind: 'variants' });
-  await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line));
+  await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), undefined, options.signal);
   const { variantSet, sampleIds, source } = builder.finish();
   return { variantSet, sampleIds, source, infoNeedsCalls: variantSet.info.some((c) => c.def.number === 'G') };
 }
@@ -278,7 +282,12 @@ type LineHandler = (buf: Buffer, start: number, end: number, line: number) => vo
  * Streams the lines of `path` (decompressing gzip) to `onLine` as byte ranges
  * (without the `\n` or a trailing `\r`), with 1-based line numbers.
  */
-async function forEachLine(path: string, onLine: LineHandler, onProgress?: (bytesRead: number, totalBytes: number) => void): Promise<void> {
+async function forEachLine(
+  path: string,
+  onLine: LineHandler,
+  onProgress?: (bytesRead: number, totalBytes: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const handle = await fsp.open(path, 'r');
   let gzip = false;
   let bgzfMissingEof = false;
@@ -311,6 +320,7 @@ async function forEachLine(path: string, onLine: LineHandler, onProgress?: (byte
   };
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      signal?.throwIfAborted();
       onProgress?.(src.bytesRead, totalBytes);
       let pos = 0;
       for (;;) {

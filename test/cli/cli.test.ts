@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, existsSync, readdirSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { main } from '../../src/cli/main.ts';
 
 const data = join(import.meta.dirname, '..', 'data', 'vcf');
@@ -101,6 +101,55 @@ describe('vczdepot CLI', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(2);
     expect(r.status).toBe(0);
   });
+
+  it('Ctrl-C (SIGINT) during create or append rolls back: exit 130, no depot / an unchanged one, no staging file', async () => {
+    // A VCF big enough to take seconds to import (400 samples × 30,000 variants, ~84 MB).
+    const big = (name: string, prefix: string) => {
+      const path = join(dir, name);
+      const head = ['##fileformat=VCFv4.3', '##contig=<ID=1>', '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">', '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">'];
+      const ids = Array.from({ length: 400 }, (_, i) => `${prefix}${i}`);
+      const cells = ids.map((_, i) => (i % 7 === 0 ? '0/1:12' : '0/0:30')).join('\t');
+      const lines = [...head, ['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO', 'FORMAT', ...ids].join('\t')];
+      for (let v = 1; v <= 30_000; v++) lines.push(`1\t${v}\t.\tA\tC\t.\tPASS\t.\tGT:DP\t${cells}`);
+      writeFileSync(path, lines.join('\n') + '\n');
+      return path;
+    };
+    const a = big('big-a.vcf', 'A');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'vczdepot.js');
+    const interrupt = (args: string[], when: () => boolean) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const poll = setInterval(() => {
+          if (when()) {
+            clearInterval(poll);
+            child.kill('SIGINT');
+          }
+        }, 10);
+        child.on('exit', (code) => {
+          clearInterval(poll);
+          resolve({ code, stderr });
+        });
+      });
+    // create: interrupted once the depot exists (its variants were read; the calls are streaming)
+    const depot = join(dir, 'int.depot');
+    let r = await interrupt(['create', depot, '--from', a], () => existsSync(join(depot, 'index.mdb')));
+    expect(r.stderr).toMatch(/interrupted by SIGINT: nothing was written/);
+    expect(r.code).toBe(130);
+    expect(existsSync(depot)).toBe(false);
+    // append: interrupted 0.5 s after the start, well before the ~3 s import ends
+    expect((await cli('create', depot, '--from', a, '--no-samples')).code).toBe(0);
+    const b = big('big-b.vcf', 'B');
+    const t0 = Date.now();
+    r = await interrupt(['append', depot, b], () => Date.now() - t0 > 500);
+    expect(r.stderr).toMatch(/interrupted by SIGINT: nothing was written/);
+    expect(r.code).toBe(130);
+    const after = await cli('log', depot, '--json');
+    expect(JSON.parse(after.out).map((e: { operation: string }) => e.operation)).toEqual(['create']);
+    expect(readdirSync(join(depot, 'chunks')).filter((f) => f.startsWith('.staging-'))).toEqual([]);
+    expect((await cli('verify', depot)).code).toBe(0);
+  }, 120_000);
 
   it('prints help for every command', async () => {
     for (const c of ['create', 'append', 'remove', 'tag', 'tags', 'log', 'samples', 'show', 'export', 'stats', 'verify', 'purge', 'compact']) {

@@ -194,10 +194,30 @@ describe('streaming import', () => {
       unchanged();
     });
 
+    it('a cancellation through the AbortSignal, before or during the read', async () => {
+      const file = join(dataDir, 'sample-part2.vcf.gz');
+      await expect(addFiles(depot, [file], { signal: AbortSignal.abort(new Error('stop now')) })).rejects.toThrow('stop now');
+      unchanged();
+      const ac = new AbortController();
+      await expect(addFiles(depot, [file], { signal: ac.signal, onProgress: () => ac.abort(new Error('stop later')) })).rejects.toThrow('stop later');
+      unchanged();
+    });
+
     it('a file that does not exist', async () => {
       await expect(addFiles(depot, [join(tmp, 'nope.vcf.gz')])).rejects.toThrow(/does not exist/);
       unchanged();
     });
+  });
+
+  it('create --from removes the new depot when cancelled', async () => {
+    const root = mkdtempSync(join(tmp, 'y-'));
+    const ac = new AbortController();
+    let calls = 0;
+    await expect(
+      createFromFile(join(root, 'd'), join(dataDir, 'chr22.vcf.gz'), { blockSize: 10, signal: ac.signal, onProgress: () => ++calls === 1 && ac.abort() }),
+    ).rejects.toSatisfy((e: unknown) => (e as Error).name === 'AbortError');
+    expect(readdirSync(root)).toEqual([]);
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('create --from removes the new depot when the import fails', async () => {

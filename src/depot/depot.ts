@@ -214,7 +214,8 @@ export interface DepotTransaction {
    * variant by variant and never hold a whole sample: the returned writer
    * takes block 0, 1, ... in order, each as every sample's calls over that
    * block's variants. The commit refuses a writer that did not get every
-   * block (`InvalidArgumentError`).
+   * block (`InvalidArgumentError`). In a depot without variants (no block)
+   * the samples are added with ploidy 0; use `putMany` to record another.
    *
    * @throws InvalidArgumentError for a malformed sample id.
    */

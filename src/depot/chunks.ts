@@ -7,7 +7,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { ChunkEntry, FieldStats } from './layout.ts';
+import type { FieldStats } from './layout.ts';
 import { CHUNK_HEADER_SIZE, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, packRecordsIncrementally, type EncodedChunk, type Packed } from '../schunk/index.ts';
 
 /** A sample staged by a transaction: its records, one per block, until they are packed. */
@@ -47,10 +47,9 @@ export class ChunkArena {
   /** Bytes the read still expects, from the index (an upper bound for the next arena, not trusted beyond that). */
   #left: number;
 
-  constructor(chunks: Map<number, ChunkEntry>) {
-    let total = 0;
-    for (const c of chunks.values()) total += align8(c.rawLength);
-    this.#left = total;
+  /** @param expectedBytes what the read will take, from the index (sizes arenas; not trusted beyond that). */
+  constructor(expectedBytes: number) {
+    this.#left = expectedBytes;
   }
 
   /** A slice of `n` bytes (uninitialised), starting 8-byte aligned as records need. */

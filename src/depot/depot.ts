@@ -69,7 +69,7 @@ import {
   type TagEntry,
 } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
-import { ChunkArena, ChunkStager, stagingOwner, type EncodedSample } from './chunks.ts';
+import { ChunkArena, ChunkStager, align8, stagingOwner, type EncodedSample } from './chunks.ts';
 
 /** A version number, or the name of a tag. */
 export type At = number | string;
@@ -284,6 +284,10 @@ function recordWhere(e: SampleEntry, b: number): string {
   return `sample '${e.sampleId}' block ${b} (chunk ${e.chunks[b]})`;
 }
 const CHUNK_DIR = 'chunks';
+/** ChunkReader's default cache budget (256 MiB). */
+const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+/** getMany copies records out of a chunk when it needs at most 1/COPY_OUT_FRACTION of the chunk's bytes. */
+const COPY_OUT_FRACTION = 4;
 const MAX_SEQ = 2 ** 52;
 const MiB = 1024 * 1024;
 
@@ -354,6 +358,8 @@ export class Depot {
   private decodedVariantSet: VariantSet | undefined;
   /** OpenOptions.spillBytes. */
   private readonly spillBytes: number;
+  /** OpenOptions.cacheBytes. */
+  private readonly cacheBytes: number;
   private readonly reader: ChunkReader;
   private writer: SegmentWriter | undefined;
   private closed = false;
@@ -384,6 +390,7 @@ export class Depot {
     if (!Number.isSafeInteger(count) || count < 0) throw new NotADepotError(path, `its variant count is ${count === undefined ? 'missing' : 'damaged'}`);
     this.numVariants = count as number;
     this.reader = new ChunkReader(cacheBytes !== undefined ? { cacheBytes } : {});
+    this.cacheBytes = cacheBytes ?? DEFAULT_CACHE_BYTES;
   }
 
   /**
@@ -1147,10 +1154,13 @@ export class Depot {
   }
 
   /**
-   * Reads samples' records as zero-copy views, in the order asked, from one
-   * read snapshot. Each needed chunk is read, checksum-verified and
-   * decompressed once per call (and kept in a bounded LRU across calls).
-   * The views point into cached chunk buffers: copy what you keep long.
+   * Reads samples' records as views, in the order asked, from one read
+   * snapshot. Each needed chunk is read, checksum-verified and decompressed
+   * once per call (and kept in a bounded LRU across calls, `cacheBytes`).
+   * The views point into the chunk buffers (zero copy), or, for a chunk of
+   * which the call needs a quarter or less (a few samples of a block-major
+   * cohort), into copies of just those records: the result then holds the
+   * records, not every chunk they came from. Copy what you keep long.
    *
    * @param sampleIds samples to read; each must be live at `at`.
    * @throws UnknownSampleError, UnknownTagError, UnknownVersionError,
@@ -1179,11 +1189,54 @@ export class Depot {
         for (const id of ids) chunkEntries.set(id, this.checked('chunks', id, this.dbChunks.get(id, { transaction: txn } as any)));
         return { entries, chunkEntries, version };
       });
-      const buffers = new Map<number, Uint8Array>();
-      const arena = new ChunkArena(chunkEntries);
+      // Of each chunk, the record bytes this call needs (from the index).
+      const byChunk = new Map<number, { i: number; j: number }[]>();
+      const need = new Map<number, number>();
+      entries.forEach((e, i) =>
+        blocks.forEach((b, j) => {
+          const c = e.chunks[b]!;
+          (byChunk.get(c) ?? byChunk.set(c, []).get(c)!).push({ i, j });
+          need.set(c, (need.get(c) ?? 0) + align8(e.lengths[b] ?? 0));
+        }),
+      );
+      // A chunk of which a quarter or less is needed (a few samples of a
+      // block-major cohort) is decompressed into a reused buffer, or read
+      // through the cache, and its records are copied out: the result holds
+      // those records, not every chunk they came from. Otherwise the views
+      // point into the chunk itself (zero copy).
+      const copyOut = new Set<number>();
+      let expected = 0;
+      for (const [id, c] of chunkEntries) {
+        const n = need.get(id)!;
+        if (n * COPY_OUT_FRACTION <= c.rawLength) copyOut.add(id);
+        expected += copyOut.has(id) ? n : align8(c.rawLength);
+      }
+      const arena = new ChunkArena(expected);
+      const records = entries.map(() => new Array<Uint8Array>(blocks.length));
+      const cacheOff = this.cacheBytes === 0;
       try {
         for (const [id, c] of chunkEntries) {
-          buffers.set(id, this.reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id, into: arena.take }));
+          const out = copyOut.has(id);
+          const into = out ? (cacheOff ? this.scratch : undefined) : arena.take;
+          const buf = this.reader.read(segmentPath(this.path, c.file), c.offset, {
+            rawLength: c.rawLength,
+            compressedLength: c.compressedLength,
+            chunk: id,
+            ...(into ? { into } : {}),
+            ...(out && cacheOff ? { cache: false } : {}),
+          });
+          for (const { i, j } of byChunk.get(id)!) {
+            const e = entries[i]!;
+            const b = blocks[j]!;
+            const off = e.offsets[b]!;
+            const end = off + e.lengths[b]!;
+            if (off % 8 !== 0 || !(end <= buf.length)) throw new IndexCorruptionError(this.path, recordWhere(e, b), `record [${off}, ${end}) is not inside the chunk's ${buf.length} bytes at an 8-byte aligned offset`);
+            if (out) {
+              const copy = arena.take(end - off);
+              copy.set(buf.subarray(off, end));
+              records[i]![j] = copy;
+            } else records[i]![j] = buf.subarray(off, end);
+          }
         }
       } catch (err) {
         // compact/purge deleted a file after this snapshot: the same version,
@@ -1194,23 +1247,20 @@ export class Depot {
         }
         throw err;
       }
-      return this.views(entries, blocks, buffers);
+      return this.views(entries, blocks, records);
     }
   }
 
-  private views(entries: SampleEntry[], blocks: readonly number[], buffers: Map<number, Uint8Array>): SampleView[] {
-    return entries.map((e) => {
+  /** RecordViews of `records[i][j]` (entry i's record of block j), each checked against its entry. */
+  private views(entries: SampleEntry[], blocks: readonly number[], records: Uint8Array[][]): SampleView[] {
+    return entries.map((e, i) => {
       const idBytes = utf8.encode(e.sampleId);
       return {
         sampleId: e.sampleId,
         ploidy: e.ploidy,
         blocks,
-        records: blocks.map((b) => {
-          const buf = buffers.get(e.chunks[b]!)!;
-          const off = e.offsets[b]!;
-          const end = off + e.lengths[b]!;
-          if (off % 8 !== 0 || end > buf.length) throw new IndexCorruptionError(this.path, recordWhere(e, b), `record [${off}, ${end}) is not inside the chunk's ${buf.length} bytes at an 8-byte aligned offset`);
-          const view = new RecordView(buf.subarray(off, end));
+        records: blocks.map((b, j) => {
+          const view = new RecordView(records[i]![j]!);
           // A damaged index must not hand out another sample's record.
           if (!view.sampleIdEquals(idBytes) || view.block !== b) throw new IndexCorruptionError(this.path, recordWhere(e, b), `points at the record of sample '${view.sampleId}' block ${view.block}`);
           if (view.ploidy !== e.ploidy) throw new IndexCorruptionError(this.path, recordWhere(e, b), `the record has ploidy ${view.ploidy}, the index ${e.ploidy}`);
@@ -1219,6 +1269,21 @@ export class Depot {
       };
     });
   }
+
+  /**
+   * A chunk buffer reused by getMany for chunks it copies records out of
+   * (when the chunk cache is off); grows to the largest chunk read, kept up
+   * to 64 MiB.
+   */
+  private readonly scratch = (n: number): Uint8Array<ArrayBuffer> => {
+    if (this.scratchBuf.length < n) {
+      const buf = new Uint8Array(n);
+      if (n <= 64 * MiB) this.scratchBuf = buf;
+      return buf;
+    }
+    return this.scratchBuf.subarray(0, n);
+  };
+  private scratchBuf: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
   /** Tags, oldest version first. */
   tags(): TagEntry[] {

@@ -31,6 +31,12 @@ export interface ChunkExpectation {
    * exactly that length. Default: a fresh buffer.
    */
   readonly into?: (rawLength: number) => Uint8Array<ArrayBuffer>;
+  /**
+   * False: do not keep the decompressed chunk in the cache (for an `into`
+   * buffer the caller reuses). A cached copy is still used on a hit.
+   * Default true.
+   */
+  readonly cache?: boolean;
 }
 
 /** Options of {@link ChunkReader}. */
@@ -203,7 +209,7 @@ export class ChunkReader {
     const r = readChunkFd(fd, where, this.#header, this.#scratch, expect);
     if (r.scratch.length <= SCRATCH_KEEP) this.#scratch = r.scratch;
     this.#misses++;
-    this.#insert(key, { raw: r.raw, compressedLength: r.header.compressedLength });
+    if (expect?.cache !== false) this.#insert(key, { raw: r.raw, compressedLength: r.header.compressedLength });
     return r.raw;
   }
 

@@ -211,3 +211,41 @@ describe('putBlocks', () => {
     d.close();
   });
 });
+
+describe('getMany of a few samples of a block-major cohort', () => {
+  it('copies the records out of the chunks (the result holds only them) and returns the same bytes, cache on or off', () => {
+    const vs = syntheticVariantSet({ numVariants: 400, seed: 12 });
+    const path = join(dir, 'd');
+    const ids = Array.from({ length: 60 }, (_, i) => `S${i}`);
+    const w = Depot.create(path, vs, { blockSize: 100, chunkTargetBytes: 64 * 1024 });
+    w.putMany(ids.map((sampleId, i) => ({ sampleId, calls: syntheticCalls(vs, { seed: i }) })));
+    w.close();
+    const bytesOf = (d: Depot, want: string[]) => d.getMany(want).map((v) => v.records.map((r) => Buffer.from(r.bytes).toString('base64')));
+    const ref = Depot.open(path, { readOnly: true });
+    const all = bytesOf(ref, ids);
+    // every record of the cohort read at once: zero copy, views share chunk-sized buffers
+    const whole = ref.getMany(ids);
+    expect(new Set(whole.flatMap((v) => v.records.map((r) => r.bytes.buffer))).size).toBeLessThan(5);
+    ref.close();
+    for (const cacheBytes of [0, undefined]) {
+      const d = Depot.open(path, { readOnly: true, ...(cacheBytes !== undefined ? { cacheBytes } : {}) });
+      try {
+        const a = d.getMany(['S3', 'S41']);
+        const aBytes = a.map((v) => v.records.map((r) => Buffer.from(r.bytes).toString('base64')));
+        // a later read reuses the scratch buffer: the first result must not change
+        const b = bytesOf(d, ['S7']);
+        expect(b).toEqual([all[7]]);
+        expect(a.map((v) => v.records.map((r) => Buffer.from(r.bytes).toString('base64')))).toEqual(aBytes);
+        expect(aBytes).toEqual([all[3], all[41]]);
+        // the result holds about its records, not the chunks (2 of 60 samples)
+        const held = new Set(a.flatMap((v) => v.records.map((r) => r.bytes.buffer)));
+        const heldBytes = [...held].reduce((n, buf) => n + buf.byteLength, 0);
+        const recordBytes = a.reduce((n, v) => n + v.records.reduce((m, r) => m + r.bytes.length, 0), 0);
+        expect(heldBytes).toBeLessThan(recordBytes * 1.2 + 64);
+        expect(d.getMany(['S3'], { blocks: [2] })[0]!.records[0]!.bytes.length).toBeGreaterThan(0);
+      } finally {
+        d.close();
+      }
+    }
+  });
+});

@@ -25,6 +25,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** Stream every VCF, however small (the default reads files under 4 MiB whole). */
+const STREAM = { streamFromBytes: 0 } as const;
+
 /** Everything a depot holds, records as bytes. */
 function contents(d: Depot) {
   const samples = d.samples();
@@ -52,7 +55,7 @@ describe('streaming import', () => {
         const whole = await readVcf(file);
         const a = Depot.create(join(root, 'a'), whole.variantSet, { blockSize });
         if (whole.sampleIds.length > 0) addSamplesFromFiles(a, [{ file, data: whole }]);
-        const { depot: b, sampleCount } = await createFromFile(join(root, 'b'), file, { blockSize, ...(spillBytes !== undefined ? { spillBytes } : {}) });
+        const { depot: b, sampleCount } = await createFromFile(join(root, 'b'), file, { blockSize, streamFromBytes: 0, ...(spillBytes !== undefined ? { spillBytes } : {}) });
         try {
           expect(sampleCount, file).toBe(whole.sampleIds.length);
           expect(contents(b), file).toEqual(contents(a));
@@ -77,7 +80,7 @@ describe('streaming import', () => {
     const a = Depot.create(join(root, 'a'), one.variantSet, { blockSize: 4 });
     const b = Depot.create(join(root, 'b'), one.variantSet, { blockSize: 4 });
     try {
-      const r = await addFiles(b, [p1, p2], { message: 'two' });
+      const r = await addFiles(b, [p1, p2], { message: 'two', streamFromBytes: 0 });
       expect(r.files).toEqual([
         { file: p1, samples: 2 },
         { file: p2, samples: 1 },
@@ -90,8 +93,22 @@ describe('streaming import', () => {
       expect(contents(b)).toEqual(contents(a));
       // a VCZ with the same samples: all files refused together
       const before = JSON.stringify(contents(b));
-      await expect(addFiles(b, [vcz])).rejects.toSatisfy((e: unknown) => isDepotError(e, 'duplicate-sample'));
+      await expect(addFiles(b, [vcz], STREAM)).rejects.toSatisfy((e: unknown) => isDepotError(e, 'duplicate-sample'));
       expect(JSON.stringify(contents(b))).toBe(before);
+    } finally {
+      a.close();
+      b.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a small VCF whole by default, with the same result', async () => {
+    const root = mkdtempSync(join(tmp, 's-'));
+    const file = join(dataDir, 'chr22.vcf.gz');
+    const a = (await createFromFile(join(root, 'a'), file, { blockSize: 7 })).depot;
+    const b = (await createFromFile(join(root, 'b'), file, { blockSize: 7, streamFromBytes: 0 })).depot;
+    try {
+      expect(contents(a)).toEqual(contents(b));
     } finally {
       a.close();
       b.close();
@@ -120,7 +137,7 @@ describe('streaming import', () => {
     addSamplesFromFiles(a, [{ file: p, data: whole }]);
     const b = Depot.create(join(root, 'b'), whole.variantSet, { blockSize: 1 });
     try {
-      const r = await addFiles(b, [p]);
+      const r = await addFiles(b, [p], STREAM);
       expect(r.reread).toEqual([p]);
       expect(contents(b)).toEqual(contents(a));
       expect(b.sampleInfo().map((s) => s.ploidy)).toEqual([2, 2]);
@@ -138,7 +155,7 @@ describe('streaming import', () => {
     let before: string;
     beforeAll(async () => {
       root = mkdtempSync(join(tmp, 'f-'));
-      const r = await createFromFile(join(root, 'd'), join(dataDir, 'sample-part1.vcf.gz'), { blockSize: 2, spillBytes: 0 });
+      const r = await createFromFile(join(root, 'd'), join(dataDir, 'sample-part1.vcf.gz'), { blockSize: 2, spillBytes: 0, streamFromBytes: 0 });
       depot = r.depot;
       before = JSON.stringify({ c: contents(depot), log: depot.log(), stats: { ...depot.stats(), indexBytes: 0 } });
     });
@@ -161,7 +178,7 @@ describe('streaming import', () => {
         want = err;
       }
       expect(want).toBeInstanceOf(VariantSetMismatchError);
-      await expect(addFiles(depot, [bad])).rejects.toThrow((want as Error).message);
+      await expect(addFiles(depot, [bad], STREAM)).rejects.toThrow((want as Error).message);
       unchanged();
     });
 
@@ -169,18 +186,18 @@ describe('streaming import', () => {
       const short = join(tmp, 'short.vcf');
       const whole = (await import('node:zlib')).gunzipSync(readFileSync(join(dataDir, 'sample-part2.vcf.gz'))).toString('utf8').split('\n');
       writeFileSync(short, whole.filter((l) => l !== '').slice(0, -2).join('\n') + '\n');
-      await expect(addFiles(depot, [short])).rejects.toThrow(/it has 7 variants, the depot 9/);
+      await expect(addFiles(depot, [short], STREAM)).rejects.toThrow(/it has 7 variants, the depot 9/);
       unchanged();
       // a longer file with the same first variants (copy of part2 with extra records)
       const extra = join(tmp, 'extra.vcf');
       const tail = whole.filter((l) => l !== '' && !l.startsWith('#')).slice(-1)[0]!.replace(/\t(\d+)\t/, (_m, pos: string) => `\t${Number(pos) + 1000}\t`);
       writeFileSync(extra, [...whole.filter((l) => l !== ''), tail].join('\n') + '\n');
-      await expect(addFiles(depot, [extra])).rejects.toThrow(/it has 10 variants, the depot 9/);
+      await expect(addFiles(depot, [extra], STREAM)).rejects.toThrow(/it has 10 variants, the depot 9/);
       unchanged();
     });
 
     it('a duplicate sample', async () => {
-      await expect(addFiles(depot, [join(dataDir, 'sample-part1.vcf.gz')])).rejects.toSatisfy((e: unknown) => isDepotError(e, 'duplicate-sample'));
+      await expect(addFiles(depot, [join(dataDir, 'sample-part1.vcf.gz')], STREAM)).rejects.toSatisfy((e: unknown) => isDepotError(e, 'duplicate-sample'));
       unchanged();
     });
 
@@ -190,16 +207,16 @@ describe('streaming import', () => {
       writeFileSync(cut, bytes.subarray(0, bytes.length - 40));
       const good = join(tmp, 'good.vcf.gz');
       copyFileSync(join(dataDir, 'sample-part2.vcf.gz'), good);
-      await expect(addFiles(depot, [good, cut])).rejects.toSatisfy((e: unknown) => isVczError(e, 'vcf-truncated'));
+      await expect(addFiles(depot, [good, cut], STREAM)).rejects.toSatisfy((e: unknown) => isVczError(e, 'vcf-truncated'));
       unchanged();
     });
 
     it('a cancellation through the AbortSignal, before or during the read', async () => {
       const file = join(dataDir, 'sample-part2.vcf.gz');
-      await expect(addFiles(depot, [file], { signal: AbortSignal.abort(new Error('stop now')) })).rejects.toThrow('stop now');
+      await expect(addFiles(depot, [file], { ...STREAM, signal: AbortSignal.abort(new Error('stop now')) })).rejects.toThrow('stop now');
       unchanged();
       const ac = new AbortController();
-      await expect(addFiles(depot, [file], { signal: ac.signal, onProgress: () => ac.abort(new Error('stop later')) })).rejects.toThrow('stop later');
+      await expect(addFiles(depot, [file], { ...STREAM, signal: ac.signal, onProgress: () => ac.abort(new Error('stop later')) })).rejects.toThrow('stop later');
       unchanged();
     });
 
@@ -214,7 +231,7 @@ describe('streaming import', () => {
     const ac = new AbortController();
     let calls = 0;
     await expect(
-      createFromFile(join(root, 'd'), join(dataDir, 'chr22.vcf.gz'), { blockSize: 10, signal: ac.signal, onProgress: () => ++calls === 1 && ac.abort() }),
+      createFromFile(join(root, 'd'), join(dataDir, 'chr22.vcf.gz'), { blockSize: 10, streamFromBytes: 0, signal: ac.signal, onProgress: () => ++calls === 1 && ac.abort() }),
     ).rejects.toSatisfy((e: unknown) => (e as Error).name === 'AbortError');
     expect(readdirSync(root)).toEqual([]);
     rmSync(root, { recursive: true, force: true });
@@ -234,7 +251,7 @@ describe('streaming import', () => {
         '1\t2\t.\tA\tC\t.\t.\t.\tGT\t0/3',
       ].join('\n') + '\n',
     );
-    await expect(createFromFile(join(root, 'd'), bad, { blockSize: 1 })).rejects.toSatisfy((e: unknown) => isVczError(e, 'vcf-genotype'));
+    await expect(createFromFile(join(root, 'd'), bad, { blockSize: 1, streamFromBytes: 0 })).rejects.toSatisfy((e: unknown) => isVczError(e, 'vcf-genotype'));
     expect(readdirSync(root)).toEqual(['bad.vcf']);
     rmSync(root, { recursive: true, force: true });
   });

@@ -8,7 +8,7 @@
  * and peak RSS; medians of --runs runs (default 3), the variants of a case
  * interleaved run by run; state is reset (copied fresh, then `sync`) before
  * every run, outside the timing. The vczdepot side runs the shipped CLI
- * (`node bin/vczdepot.js`, which runs dist/vczdepot.mjs, rebuilt first with
+ * (`node bin/vczdepot.cjs`, which runs dist/vczdepot.cjs, rebuilt first with
  * scripts/build.mjs) and, for the write cases, the same work in process.
  * Cases missing their target are profiled once more with `node --cpu-prof`
  * (bench/profiles/, gitignored) and the hot spots reported.
@@ -72,7 +72,7 @@ const VCZSTORE = join(BVENV, 'vczstore');
 // append and remove "both durable", and vczstore itself never calls fsync.
 const VCZSTORE_DURABLE = [join(BVENV, 'python'), join(ROOT, 'bench/lib/vczstore_durable.py')];
 const NODE = process.execPath;
-const CLI = [NODE, join(ROOT, 'bin/vczdepot.js')];
+const CLI = [NODE, join(ROOT, 'bin/vczdepot.cjs')];
 
 // ------------------------------------------------------------------ 1. depot micro-benchmarks (bench/run.ts)
 const sha = sh('git rev-parse --short HEAD');
@@ -114,13 +114,13 @@ const V = meta.variants as number;
 const cohortIds = readFileSync(join(dataDir, 'cohort.samples.txt'), 'utf8').trim().split('\n');
 const REMOVE_ID = cohortIds[cohortIds.length >> 1]!;
 
-// The shipped CLI runs dist/vczdepot.mjs when it is newer than every file in src/ (else the
+// The shipped CLI runs dist/vczdepot.cjs when it is newer than every file in src/ (else the
 // sources through tsx): build it now, as `npm install` does, so the bundle is what is measured.
 let cliMode = 'tsx (sources)';
 if (existsSync(join(ROOT, 'scripts/build.mjs'))) {
-  log('npm run build (dist/vczdepot.mjs, what bin/vczdepot.js runs)');
+  log('npm run build (dist/vczdepot.cjs, what bin/vczdepot.cjs runs)');
   execFileSync(NODE, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  cliMode = 'bundle (dist/vczdepot.mjs, esbuild)';
+  cliMode = 'bundle (dist/vczdepot.cjs, esbuild)';
 }
 
 const work = join(dataDir, `work-${process.pid}`);
@@ -449,7 +449,7 @@ const sizeOf = (store: string) => storage.rows.find((r) => r.store.startsWith(st
 interface Target {
   id: string;
   target: string;
-  /** What decides the status: the shipped CLI (`node bin/vczdepot.js`) against the peer. */
+  /** What decides the status: the shipped CLI (`node bin/vczdepot.cjs`) against the peer. */
   measured: string;
   value: number;
   met: boolean | null;
@@ -512,7 +512,7 @@ if (args.profile !== 'none') {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     p.prepare?.();
-    log(`profiling ${id}: node --cpu-prof bin/vczdepot.js ${p.cmd[0]} ...`);
+    log(`profiling ${id}: node --cpu-prof bin/vczdepot.cjs ${p.cmd[0]} ...`);
     try {
       measure([NODE, '--cpu-prof', `--cpu-prof-dir=${dir}`, CLI[1]!, ...p.cmd]);
       const summary = summarizeProfiles(dir, ROOT);
@@ -627,6 +627,8 @@ function sh(cmd: string): string {
 }
 
 function renderMarkdown(o: typeof out, resultsFile: string): string {
+  // The CLI entry of the run rendered: bin/vczdepot.js (ESM) before the CommonJS bundle.
+  const bin = o.cliMode.includes('.mjs') ? 'bin/vczdepot.js' : 'bin/vczdepot.cjs';
   const f = (x: number, d = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(d)) : 'n/a');
   const yes = (m: boolean | null | undefined) => (m === null || m === undefined ? '–' : m ? '**met**' : '**not met**');
   const rv = o.versions.repoVenv;
@@ -651,7 +653,7 @@ function renderMarkdown(o: typeof out, resultsFile: string): string {
     ? o.profiles
         .map(
           (p) =>
-            `**${p.case}** (${p.case.startsWith('getMany') ? 'node:inspector CPU profile of one call' : '\`node --cpu-prof bin/vczdepot.js\`'}, ${f(p.summary.totalMs / 1000)} s sampled on all threads, of which idle ${f(p.summary.idleMs / 1000)} s, GC ${f(p.summary.gcMs / 1000)} s; profiles in \`${p.summary.dir.replace(ROOT + '/', '')}\`). By area: ${Object.entries(p.summary.areas).sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ')}.\n\n| self ms | % | where (file:function) |\n|---:|---:|---|\n` +
+            `**${p.case}** (${p.case.startsWith('getMany') ? 'node:inspector CPU profile of one call' : `\`node --cpu-prof ${bin}\``}, ${f(p.summary.totalMs / 1000)} s sampled on all threads, of which idle ${f(p.summary.idleMs / 1000)} s, GC ${f(p.summary.gcMs / 1000)} s; profiles in \`${p.summary.dir.replace(ROOT + '/', '')}\`). By area: ${Object.entries(p.summary.areas).sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ')}.\n\n| self ms | % | where (file:function) |\n|---:|---:|---|\n` +
             p.summary.top.map((h) => `| ${h.selfMs.toFixed(0)} | ${h.percent.toFixed(1)} | \`${h.where}\` |`).join('\n'),
         )
         .join('\n\n')
@@ -683,7 +685,7 @@ DP, GQ, AD (Number=R) added deterministically. Split with \`bcftools view -S\`: 
 |---|---|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
-\`vczdepot\` rows run the shipped CLI, \`node bin/vczdepot.js\`, which ran the ${o.cliMode}; "library" rows time the
+\`vczdepot\` rows run the shipped CLI, \`node ${bin}\`, which ran the ${o.cliMode}; "library" rows time the
 same work in process (no process start; "durable put of parsed calls" as a resident process does it: the depot
 already open and its variant set decoded, the put and its durable commit timed). vcf2zarr convert of the cohort: ${o.heavyRuns} run${o.heavyRuns > 1 ? 's' : ''} (\`--heavy-runs\`); vcztools
 readers: 5 runs after a warm-up; everything else: ${o.runs} runs. vcztools \`view\` output on the two stores is
@@ -696,7 +698,7 @@ an fsync of every file and directory it created or changed.${o.vczstoreFsync ? `
 
 ### Targets (issue 5)
 
-Status is decided by the shipped CLI (\`node bin/vczdepot.js\`) against the peer as a user runs it; the last column
+Status is decided by the shipped CLI (\`node ${bin}\`) against the peer as a user runs it; the last column
 gives the same ratio for the library calls (no process start) and, for appends, end to end from the sample's VCF
 (the peer must first convert it to VCZ).
 

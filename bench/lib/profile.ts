@@ -65,7 +65,7 @@ export function summarizeProfiles(dir: string, repoRoot: string, n = 12): Profil
     const keyOf = (id: number): string => {
       const cf = byId.get(id)!.callFrame;
       let url = cf.url.replace(/^file:\/\//, '').replace(repoRoot + '/', '');
-      // A bundle (dist/vczdepot.mjs): name the original source file through its source map.
+      // A bundle (dist/vczdepot.cjs): name the original source file through its source map.
       if (cf.url.startsWith('file://') && cf.lineNumber >= 0) {
         const file = fileURLToPath(cf.url);
         const m = mapFor(file);

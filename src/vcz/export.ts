@@ -24,7 +24,6 @@
  *   record's maximum with the missing NaN (cyvcf2), the export pads with fill.
  */
 
-import * as fs from 'node:fs';
 import type { FieldView, RecordView } from '../codec/record.ts';
 import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, STRING_FILL, STRING_MISSING } from '../codec/sentinels.ts';
 import type { InfoColumn, IntArray, VariantSet, VcfNumber } from '../codec/types.ts';
@@ -32,6 +31,7 @@ import { binomial, maxAlleles } from '../codec/variant-set.ts';
 import { BLOSC_BITSHUFFLE, BLOSC_NOSHUFFLE, BLOSC_SHUFFLE, type BloscShuffle } from './zarr/blosc.ts';
 import { ExportSourceError } from './zarr/errors.ts';
 import { type ZarrArrayHandle, type ZarrArraySpec, type ZarrCompressor, type ZarrDtype, ZarrStoreWriter } from './zarr/store.ts';
+import { VCZDEPOT_VERSION } from '../version.ts';
 
 /** What the exporter reads: the variant set, the samples to export and their records. */
 export interface ExportSource {
@@ -103,16 +103,8 @@ export const DEFAULT_BLOSC_ZSTD_LEVEL = 7;
 /** VCZ version written to the root attribute `vcf_zarr_version` (bio2zarr 0.2.1). */
 export const VCF_ZARR_VERSION = '0.5';
 
-let packageVersion: string | undefined;
 function defaultSource(): string {
-  if (packageVersion === undefined) {
-    try {
-      packageVersion = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-    } catch {
-      packageVersion = '0.0.0';
-    }
-  }
-  return `vczdepot-${packageVersion}`;
+  return `vczdepot-${VCZDEPOT_VERSION}`;
 }
 
 /** bio2zarr's descriptions of the fixed variant arrays (`vcz.py _fixed_field_descriptions`). */

@@ -12,9 +12,9 @@
  * `calls(i)` then gathers sample i's strided values into fresh arrays.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import VCFParser from '@gmod/vcf';
 import type {
   Contig,
   FieldValues,
@@ -48,6 +48,13 @@ import {
   VcfUndeclaredError,
   VcfValueError,
 } from './errors.ts';
+
+// @gmod/vcf ships an ES module build (its "import" condition) and a CommonJS
+// one ("require") whose default export sits on `.default`. Loading it through
+// require gives the same class under tsx, vitest and the CommonJS CLI bundle
+// (dist/vczdepot.cjs), where a default import would resolve differently.
+const { default: VCFParser } = createRequire(import.meta.url)('@gmod/vcf') as typeof import('@gmod/vcf');
+type VCFParser = InstanceType<typeof VCFParser>;
 
 /** What `readVcf` returns. */
 export interface VcfData {

@@ -92,7 +92,7 @@ describe('vczdepot CLI', () => {
   it('stops quietly with exit 0 when the reader closes the pipe early (show | head)', async () => {
     const depot = join(dir, 'pipe.depot');
     expect((await cli('create', depot, '--from', join(data, 'chr22-part1.vcf.gz'))).code).toBe(0);
-    const bin = join(import.meta.dirname, '..', '..', 'bin', 'vczdepot.js');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'vczdepot.cjs');
     // `true` exits at once without reading, so every write of ours meets a closed pipe.
     let r = spawnSync('bash', ['-o', 'pipefail', '-c', `node '${bin}' show '${depot}' HG00096 | true`], { encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/EPIPE|Error/);
@@ -115,7 +115,7 @@ describe('vczdepot CLI', () => {
       return path;
     };
     const a = big('big-a.vcf', 'A');
-    const bin = join(import.meta.dirname, '..', '..', 'bin', 'vczdepot.js');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'vczdepot.cjs');
     const interrupt = (args: string[], when: () => boolean) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

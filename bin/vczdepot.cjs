@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// The `vczdepot` command. Runs the bundle dist/vczdepot.mjs (built by
+// The `vczdepot` command. Runs the bundle dist/vczdepot.cjs (built by
 // `npm run build`, which npm runs on install) when it is newer than every
 // file in src/, else the TypeScript sources through tsx.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+//
+// CommonJS on purpose: Node 20 starts a CommonJS entry ~5 ms sooner than an
+// ES module one, a twentieth of a one-shot command like `vczdepot remove`.
+'use strict';
+const { existsSync, readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = join(root, 'dist', 'vczdepot.mjs');
+const root = join(__dirname, '..');
+const bundle = join(root, 'dist', 'vczdepot.cjs');
 
 function newestSource(dir) {
   let newest = 0;
@@ -27,12 +30,15 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-let main;
-if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(join(root, 'src'))) {
-  ({ main } = await import(bundle));
-} else {
+async function load() {
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(join(root, 'src'))) return require(bundle).main;
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../src/cli/main.ts'));
+  return (await import('../src/cli/main.ts')).main;
 }
-process.exitCode = await main(process.argv);
+
+load()
+  .then((main) => main(process.argv))
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -1,0 +1,128 @@
+/**
+ * The shipped CLI is an esbuild bundle (dist/vczdepot.cjs, CommonJS), and a
+ * bundle can differ from the sources the other tests run through tsx: module
+ * interop (a package's "require" build instead of its "import" one), dynamic
+ * imports, `import.meta.url`, lazily loaded addons. This test builds a fresh
+ * bundle into a temporary directory and runs every layer through it — VCF in
+ * (@gmod/vcf), VCZ in (zarrita), a durable put, remove, verify, export to a
+ * directory and a zip (zstd-napi, Blosc, yazl) — and checks its outputs
+ * against the same commands run in process from the sources.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const vcf = join(root, 'test', 'data', 'vcf');
+const vcz = join(root, 'test', 'data', 'vcz');
+let dir: string;
+let runner: string;
+let dist: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vczdepot-bundle-'));
+  // Inside the checkout, so the bundle finds node_modules as dist/ does.
+  const cache = join(root, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  dist = mkdtempSync(join(cache, 'vczdepot-bundle-'));
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--outdir', dist], { stdio: 'inherit' });
+  // What bin/vczdepot.cjs does once it has chosen the bundle.
+  runner = join(dist, 'run.cjs');
+  writeFileSync(runner, "require('./vczdepot.cjs').main(process.argv).then((code) => { process.exitCode = code; });\n");
+}, 60_000);
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(dist, { recursive: true, force: true });
+});
+
+function bundled(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [runner, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function sources(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    return { code: await main(['node', 'vczdepot', ...args]), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+/** Every file under `d`, relative path → bytes. */
+function tree(d: string): Map<string, Buffer> {
+  const m = new Map<string, Buffer>();
+  const walk = (p: string) => {
+    if (statSync(p).isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+    else m.set(relative(d, p), readFileSync(p));
+  };
+  walk(d);
+  return m;
+}
+
+describe('the CLI bundle (dist/vczdepot.cjs)', () => {
+  it('runs every layer and prints what the sources print', async () => {
+    const a = join(dir, 'a.depot');
+    const b = join(dir, 'b.depot');
+    let r = bundled('create', a, '--from', join(vcf, 'chr22-part1.vcf.gz'), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ variants: 100, samples: 55, version: 1 });
+    r = bundled('append', a, join(vcf, 'chr22-part2.vcf.gz'), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).added).toHaveLength(45);
+    // The same cohort from bio2zarr's VCZ (zarrita, Blosc); VCZ keeps widths, not
+    // Number=., so its header differs from the VCF's: compare each with the sources.
+    r = bundled('create', b, '--from', join(vcz, 'chr22.vcz.zip'));
+    expect(r.code, r.err).toBe(0);
+    for (const id of ['HG00096', 'HG00171', 'HG00262']) {
+      const fromVcf = bundled('show', a, id);
+      const fromVcz = bundled('show', b, id);
+      const src = await sources('show', a, id);
+      const srcVcz = await sources('show', b, id);
+      expect(fromVcf.code, fromVcf.err).toBe(0);
+      expect([fromVcf.code, fromVcf.out, fromVcf.err]).toEqual([src.code, src.out, src.err]);
+      expect([fromVcz.code, fromVcz.out, fromVcz.err]).toEqual([srcVcz.code, srcVcz.out, srcVcz.err]);
+      expect(fromVcz.out.split('\n').filter((l) => !l.startsWith('#'))).toEqual(src.out.split('\n').filter((l) => !l.startsWith('#')));
+    }
+    r = bundled('remove', a, 'HG00100', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ removed: ['HG00100'], version: 3 });
+    for (const cmd of [['samples', a], ['log', a, '--json'], ['stats', a, '--json'], ['verify', a, '--json'], ['tags', a]]) {
+      const x = bundled(...cmd);
+      const y = await sources(...cmd);
+      expect([x.code, x.err], cmd.join(' ')).toEqual([y.code, y.err]);
+      // --json output carries its own timings (`time`, `seconds`); compare the rest
+      const strip = (out: string): unknown =>
+        JSON.parse(out, (k, v: unknown) => (k === 'time' || k === 'seconds' ? undefined : v));
+      if (cmd.includes('--json')) expect(strip(x.out), cmd.join(' ')).toEqual(strip(y.out));
+      else expect(x.out, cmd.join(' ')).toBe(y.out);
+    }
+    // Exports: a directory and a zip, byte for byte what the sources write.
+    for (const out of ['x.vcz', 'x.vcz.zip']) {
+      const ours = join(dir, `bundle-${out}`);
+      const theirs = join(dir, `sources-${out}`);
+      const zip = out.endsWith('.zip') ? ['--zip'] : [];
+      r = bundled('export', a, ours, ...zip);
+      expect(r.code, r.err).toBe(0);
+      expect((await sources('export', a, theirs, ...zip)).code).toBe(0);
+      if (out.endsWith('.zip')) expect(readFileSync(ours).equals(readFileSync(theirs))).toBe(true);
+      else {
+        const [t1, t2] = [tree(ours), tree(theirs)];
+        expect([...t1.keys()].sort()).toEqual([...t2.keys()].sort());
+        for (const [k, v] of t1) expect(v.equals(t2.get(k)!), k).toBe(true);
+      }
+    }
+    // Errors go through the same typed messages and exit codes.
+    r = bundled('append', a, join(vcf, '1kg_2020_chrM.vcf.gz'));
+    const s = await sources('append', a, join(vcf, '1kg_2020_chrM.vcf.gz'));
+    expect([r.code, r.err]).toEqual([s.code, s.err]);
+    expect(r.code).toBe(1);
+  }, 120_000);
+});

@@ -11,8 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { crc32, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { open as openLmdb } from 'lmdb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as cli } from '../helpers/cli.ts';
 import { RecordView, isCodecError, materializeCalls } from '../../src/codec/index.ts';
 import { Depot, isDepotError } from '../../src/depot/index.ts';
 import { _setZstdBackend, compress, encodeChunkHeader, isSchunkError, scanChunks } from '../../src/schunk/index.ts';
@@ -688,18 +688,6 @@ describe('hostile .vcz.zip entries (through readInput)', () => {
 
 // --------------------------------------------------------------- sample ids
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(['node', 'vczdepot', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('hostile sample ids', () => {
   const calls = () => data.calls('HG00096');

@@ -80,8 +80,10 @@ describe('import memory', () => {
     // 1,000 samples are ≥ 57 MiB more. The stream holds one block of calls and
     // (here) 8 MiB of compressed chunks before they go to a staging file; it
     // measured +19 MiB (allocator and heap slack of a 5× longer run) where the
-    // whole file took +116 MiB.
+    // whole file took +116 MiB, and +37 MiB once under load on the shared
+    // machine. Holding the calls would cost ≥ 57 MiB, so the bound sits below
+    // that floor.
     expect(wl - ws, msg).toBeGreaterThan(50);
-    expect(l - s, msg).toBeLessThan(35);
+    expect(l - s, msg).toBeLessThan(50);
   }, 300_000);
 });

@@ -8,8 +8,9 @@
  * the commands that read or write files, so the others load the depot layer
  * alone.
  */
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Depot, type At } from '../depot/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import { progress } from './progress.ts';
@@ -30,13 +31,17 @@ function parseAt(v: string | undefined): At | undefined {
   return /^\d+$/.test(v) ? Number(v) : v;
 }
 
-function positiveInt(name: string) {
+/** An option parser for integers in [min, max]; anything else is a usage error (exit 2). */
+function intInRange(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'vczdepot.usage', `${name} must be a positive integer, got '${v}'`);
+    if (!/^\s*[+-]?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `must be an integer ≥ ${min}` : `must be an integer in ${min}..${max}`);
+    }
     return n;
   };
 }
+const positiveInt = () => intInRange(1);
 
 function print(json: boolean, data: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : text());
@@ -46,13 +51,46 @@ function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
 
+/** A usage error found after parsing (exit 2, with the usage). */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The subcommand whose usage to print. */
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
+const usage = (message: string, command?: string) => new UsageError(message, command);
+
+/**
+ * Sample ids of `-s LIST` (comma-separated) and `-S FILE` (one a line; blank
+ * lines and `#` comments skipped), in that order, as bcftools takes them.
+ */
+function sampleList(o: { samples?: string; samplesFile?: string }): string[] {
+  const ids: string[] = [];
+  if (o.samples !== undefined) ids.push(...o.samples.split(',').filter((s) => s !== ''));
+  if (o.samplesFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(o.samplesFile, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read the samples file ${o.samplesFile}: ${(err as Error).message}`);
+    }
+    for (const line of text.split(/\r?\n/)) if (line.trim() !== '' && !line.startsWith('#')) ids.push(line.trim());
+  }
+  return ids;
+}
+
 /** Builds the commander program (exported for tests). */
 export function program(): Command {
   const prog = new Command('vczdepot')
     .description('A transactional depot of per-sample variant calls that exports VCF Zarr (VCZ).')
     .version(VCZDEPOT_VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Usage errors print the message, then the command's help, on stderr (exit 2);
+    // subcommands inherit this.
+    .showHelpAfterError(true)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
   prog
     .command('create')
@@ -60,8 +98,8 @@ export function program(): Command {
     .argument('<depot>', 'directory to create (must not exist or be empty)')
     .requiredOption('--from <file>', 'VCF (.vcf, .vcf.gz) or VCZ (directory, .vcz.zip) to take the variants from')
     .option('--no-samples', 'take only the variant set')
-    .option('--block-size <n>', 'variants per record block', positiveInt('--block-size'), 1000)
-    .option('--level <n>', 'zstd level of the chunks (1-19)', positiveInt('--level'), 3)
+    .option('--block-size <n>', 'variants per record block', positiveInt(), 1000)
+    .option('--level <n>', 'zstd level of the chunks (1-19)', intInRange(1, 19), 3)
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, o: { from: string; samples: boolean; blockSize: number; level: number; json?: boolean }) => {
       const t0 = performance.now();
@@ -76,7 +114,7 @@ export function program(): Command {
           onProgress: (done, total) => bar.update(done, total),
           signal,
         }),
-      ).finally(() => bar.stop());
+      ).finally(bar.stop);
       const result = { depot: depot.path, variants: depot.numVariants, samples: sampleCount, version: depot.version(), seconds: (performance.now() - t0) / 1000 };
       depot.close();
       print(!!o.json, result, () => `created ${result.depot}: ${result.variants} variants, ${result.samples} samples, version ${result.version} (${result.seconds.toFixed(2)} s)\n`);
@@ -97,7 +135,7 @@ export function program(): Command {
         const bar = progress('reading', !o.json, { unit: 'bytes' });
         const commit = await interruptible((signal) =>
           addFiles(depot, files, { ...(o.message ? { message: o.message } : {}), onProgress: (done, total) => bar.update(done, total), signal }),
-        ).finally(() => bar.stop());
+        ).finally(bar.stop);
         const result = { ...commit, seconds: (performance.now() - t0) / 1000 };
         print(!!o.json, result, () => `added ${commit.added.length} samples (version ${commit.version}, ${result.seconds.toFixed(2)} s)\n`);
       } finally {
@@ -228,17 +266,23 @@ export function program(): Command {
 
   prog
     .command('show')
-    .description("print a sample's calls as VCF lines")
+    .description("print samples' calls as VCF lines (INFO from the variant set, one column per sample)")
     .argument('<depot>')
-    .argument('<sample>')
+    .argument('[sample]', 'one sample id (or use -s / -S)')
     .option('--at <tag|version>', 'a tag name or version number (default: the head)')
-    .action(async (depotPath: string, sample: string, o: { at?: string }) => {
-      const { formatSampleVcf } = await vcz();
+    .option('-s, --samples <list>', 'comma-separated sample ids, in the order to print')
+    .option('-S, --samples-file <file>', 'a file of sample ids, one a line')
+    .option('--json', 'print the variants as JSON objects')
+    .action(async (depotPath: string, sample: string | undefined, o: { at?: string; samples?: string; samplesFile?: string; json?: boolean }) => {
+      const ids = [...(sample !== undefined ? [sample] : []), ...sampleList(o)];
+      if (ids.length === 0) throw usage('show needs a SAMPLE, -s LIST or -S FILE', 'show');
+      const { formatSampleVcf, sampleCallsJson } = await vcz();
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
         const at = parseAt(o.at);
-        const view = depot.get(sample, at === undefined ? {} : { at });
-        for (const line of formatSampleVcf(depot.variantSet, view)) process.stdout.write(line + '\n');
+        const views = depot.getMany(ids, at === undefined ? {} : { at });
+        if (o.json) print(true, sampleCallsJson(depot.variantSet, views), () => '');
+        else for (const line of formatSampleVcf(depot.variantSet, views)) process.stdout.write(line + '\n');
       } finally {
         depot.close();
       }
@@ -248,13 +292,13 @@ export function program(): Command {
     .command('export')
     .description('write the samples of a version as a VCF Zarr store')
     .argument('<depot>')
-    .argument('<out>', 'output directory (or .vcz.zip with --zip)')
+    .argument('<out>', 'output directory, or a .vcz.zip file when OUT ends in .zip (or with --zip)')
     .option('--at <tag|version>', 'a tag name or version number (default: the head)')
     .addOption(new Option('--zarr-format <n>', 'Zarr format').choices(['2', '3']).default('2'))
-    .option('--variants-chunk-size <n>', 'variants per chunk (default min(variants, 1000))', positiveInt('--variants-chunk-size'))
-    .option('--samples-chunk-size <n>', 'samples per chunk (default min(samples, 10000))', positiveInt('--samples-chunk-size'))
+    .option('--variants-chunk-size <n>', 'variants per chunk (default min(variants, 1000))', positiveInt())
+    .option('--samples-chunk-size <n>', 'samples per chunk (default min(samples, 10000))', positiveInt())
     .addOption(new Option('--compressor <name>', 'chunk codec').choices(['blosc', 'zstd']).default('blosc'))
-    .option('--zip', 'write a .vcz.zip instead of a directory')
+    .option('--zip', 'write a .vcz.zip (ZIP_STORED) instead of a directory (the default when OUT ends in .zip)')
     .option('--force', 'replace OUT even if it is not a store vczdepot made')
     .option('--json', 'print the result as JSON')
     .action(
@@ -268,17 +312,20 @@ export function program(): Command {
         try {
           const bar = progress('writing chunks', !o.json);
           const at = parseAt(o.at);
-          const result = await exportDepot(depot, out, {
-            ...(at !== undefined ? { at } : {}),
-            zarrFormat: Number(o.zarrFormat) as 2 | 3,
-            ...(o.variantsChunkSize ? { variantsChunkSize: o.variantsChunkSize } : {}),
-            ...(o.samplesChunkSize ? { samplesChunkSize: o.samplesChunkSize } : {}),
-            compressor: o.compressor,
-            zip: !!o.zip,
-            force: !!o.force,
-            onProgress: bar.update,
-          });
-          bar.stop();
+          const result = await interruptible((signal) =>
+            exportDepot(depot, out, {
+              ...(at !== undefined ? { at } : {}),
+              zarrFormat: Number(o.zarrFormat) as 2 | 3,
+              ...(o.variantsChunkSize ? { variantsChunkSize: o.variantsChunkSize } : {}),
+              ...(o.samplesChunkSize ? { samplesChunkSize: o.samplesChunkSize } : {}),
+              compressor: o.compressor,
+              // Without --zip, OUT ending in .zip still means a .vcz.zip (vcztools opens it by its name).
+              ...(o.zip ? { zip: true } : {}),
+              force: !!o.force,
+              onProgress: bar.update,
+              signal,
+            }),
+          ).finally(bar.stop);
           print(!!o.json, result, () => `exported version ${result.version}: ${result.samples} samples × ${result.variants} variants → ${result.path} (${mib(result.bytes)}, ${result.seconds.toFixed(2)} s)\n`);
         } finally {
           depot.close();
@@ -376,12 +423,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   prog.exitOverride();
   for (const c of prog.commands) c.exitOverride();
   try {
+    if (argv.length <= 2) {
+      // No command: the usage on stderr and exit 2, as for any usage error.
+      process.stderr.write(prog.helpInformation());
+      return 2;
+    }
     await prog.parseAsync(argv as string[]);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      if (err.code === 'vczdepot.usage') process.stderr.write(`vczdepot: ${err.message}\n`);
+      // --help and --version succeed; `vczdepot help X` too. Everything else
+      // commander throws is a usage error, already reported with the usage.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      const cmd = prog.commands.find((c) => c.name() === err.command);
+      process.stderr.write(`vczdepot: ${err.message}\n${(cmd ?? prog).helpInformation()}`);
       return 2;
     }
     if (err instanceof Interrupted) {

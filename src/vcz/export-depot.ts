@@ -15,6 +15,12 @@ export interface ExportDepotOptions extends ExportOptions {
   readonly at?: At;
   /** Replace `out` even when it is a non-empty directory or a file vczdepot did not make. */
   readonly force?: boolean;
+  /**
+   * Cancels the export: checked at every progress step (each chunk written);
+   * the export then stops, removes its temporary store and rejects with
+   * `signal.reason`, leaving `out` as it was.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -27,12 +33,24 @@ export interface ExportDepotOptions extends ExportOptions {
  * @returns the exporter's summary with `path` = `out` (absolute), the version
  *   exported and the sample count.
  * @throws ExportTargetError (out is something else and no force),
+ *   `signal.reason` when cancelled (nothing left behind),
  *   ExportWriteError (disk full, file-size limit: nothing left behind),
  *   UnknownTagError / UnknownVersionError, ChunkCorruptionError.
  */
 export async function exportDepot(depot: Depot, out: string, options: ExportDepotOptions = {}): Promise<ExportSummary & { version: number; samples: number; variants: number }> {
-  const { at, force, ...exportOptions } = options;
+  const { at, force, signal, ...exportOptions } = options;
+  signal?.throwIfAborted();
   const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`);
-  const summary = await guardedExport(out, { force: !!force }, (path) => exportVcz(source, path, exportOptions));
+  const onProgress = exportOptions.onProgress;
+  const checked: ExportOptions = signal
+    ? {
+        ...exportOptions,
+        onProgress: (done, total) => {
+          signal.throwIfAborted();
+          onProgress?.(done, total);
+        },
+      }
+    : exportOptions;
+  const summary = await guardedExport(out, { force: !!force }, (path) => exportVcz(source, path, checked));
   return { ...summary, path: resolve(out), version: source.version, samples: source.sampleIds.length, variants: source.variantSet.numVariants };
 }

@@ -24,6 +24,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** `out` holds something an export must not overwrite (without `force`), or cannot be prepared. */
@@ -105,7 +106,10 @@ export function prepareExportTarget(out: string, options: { force?: boolean } = 
       throw new ExportTargetError(abs, `it is ${what}; choose another path, or pass --force (force: true) to replace it`);
     }
   }
-  const tag = randomBytes(6).toString('hex');
+  removeStaleTemporaries(parent, basename(abs));
+  // The temporary name carries this process's pid and host, so that the next
+  // export to the same `out` can tell (and remove) what a killed export left.
+  const tag = `${process.pid}@${hostname()}-${randomBytes(6).toString('hex')}`;
   const path = join(parent, `.vczdepot-new-${tag}-${basename(abs)}`);
   const before = new Set(readdirSync(parent));
   const leftovers = (): string[] =>
@@ -144,6 +148,46 @@ export function prepareExportTarget(out: string, options: { force?: boolean } = 
       return err instanceof Error ? err : new Error(String(err));
     },
   };
+}
+
+/**
+ * Removes what exports to `parent/name` killed before they could clean up
+ * (SIGKILL, power loss) left behind: `.vczdepot-new-<pid>@<host>-<hex>-<name>`
+ * (and the exporter's `….tmp-*` beside it) whose process, on this host, is
+ * gone; and `.vczdepot-old-…-<name>` copies of a replaced store when `name`
+ * itself exists. Temporaries of live exports, and of other hosts (a shared
+ * filesystem), are left alone.
+ */
+export function removeStaleTemporaries(parent: string, name: string): string[] {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`^\\.vczdepot-(new|old)-(\\d+)@(.+)-[0-9a-f]{12}-${esc}(?:\\..*)?$`);
+  const host = hostname();
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const f of entries) {
+    const m = re.exec(f);
+    if (!m || m[3] !== host) continue;
+    const stale = m[1] === 'new' ? !processAlive(Number(m[2])) : existsSync(join(parent, name)) && !processAlive(Number(m[2]));
+    if (!stale) continue;
+    rmSync(join(parent, f), { recursive: true, force: true });
+    removed.push(join(parent, f));
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Runs `run(target.path)` between {@link prepareExportTarget} and commit / fail. */

@@ -8,7 +8,7 @@
  *   DEPOT/index.mdb, index.mdb-lock   the LMDB env (lmdb-js)
  *   DEPOT/chunks/000000.vczc ...      segment files (docs/chunk-format.md)
  *
- * Commit protocol (docs/design.md, "crash safety"): records are encoded and
+ * Commit protocol (docs/depot-format.md, "Commit protocol"): records are encoded and
  * compressed outside the write lock; inside one synchronous LMDB write
  * transaction the chunks are appended at the end of the active segment file
  * *as recorded in the index*, fdatasync'ed, and only then are the index

@@ -1,7 +1,7 @@
 /**
  * VCZ export: writes a variant set and its samples' records as the VCF Zarr
  * store bio2zarr 0.2.1 `vcf2zarr convert` writes for the same data
- * (`docs/vcz-format.md` §1–§6): same arrays, dtypes, dimension names, chunk
+ * (`docs/vcz-format.md`, "Arrays" to "region_index"): same arrays, dtypes, dimension names, chunk
  * shapes, compressors, fill values, attributes and sentinels.
  *
  * Memory: variant-axis arrays come from the (in-memory) variant set, one
@@ -248,7 +248,7 @@ function checkChunkSize(name: string, v: number | undefined): void {
 /**
  * Exports `source` as a VCF Zarr store at `out`.
  *
- * Arrays (vcz-format.md §3): `contig_id`, `contig_length` (only when every
+ * Arrays (`docs/vcz-format.md`, "Arrays"): `contig_id`, `contig_length` (only when every
  * contig has a length), `filter_id`, `filter_description`, `sample_id`,
  * `variant_contig|position|length` (narrowest int for the values),
  * `variant_id`, `variant_id_mask`, `variant_allele` [variants, alleles],
@@ -508,7 +508,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       plans.push({ kind: 'mask', handle: maskH, id: 'GT', type: 'GT', width: ploidy, dtype: 'bool', tile: null });
     }
 
-    // region_index (§6): per variant chunk, one row per run of equal contig:
+    // region_index (docs/vcz-format.md, "region_index"): per variant chunk, one row per run of equal contig:
     // [chunk, contig, first POS, last POS, max(POS + length - 1), records]; one chunk.
     const regionRows: number[][] = [];
     for (let c = 0; c < nVChunks; c++) {

@@ -1,7 +1,7 @@
 /**
  * VCF import: reads a VCF (plain or gzip/BGZF) into a `VariantSet` and
  * per-sample `SampleCalls`, reproducing what bio2zarr's `vcf2zarr convert`
- * writes (docs/vcz-format.md §3, §4): the same values bit for bit, the same
+ * writes (docs/vcz-format.md, "Arrays" and "Types and sentinels"): the same values bit for bit, the same
  * widths (trailing dimensions) and the same Integer dtypes.
  *
  * The file is read once, as a stream: lines are split by hand from the

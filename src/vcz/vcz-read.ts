@@ -2,8 +2,8 @@
  * VCZ import: read a VCF Zarr store written by bio2zarr (a directory or a
  * `.vcz.zip`, Zarr format 2 or 3) into our data model (`VariantSet` plus one
  * `SampleCalls` per sample). Layout, dtypes, dims and sentinels follow
- * docs/vcz-format.md; header definitions are rebuilt from arrays the way
- * vcztools does (§5).
+ * docs/vcz-format.md, "Reading a VCZ (import)"; header definitions are rebuilt
+ * from arrays the way vcztools does (docs/vcz-format.md, "What vcztools expects").
  *
  * Arrays are read with zarrita (`@zarrita/storage`'s FileSystemStore /
  * ZipFileStore), with these work-arounds:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Compares two VCF files the way vcztools' own tests compare vcztools with
-bcftools (docs: ../shared/docs/vcz-format.md §10), using cyvcf2:
+bcftools (docs/vcz-format.md, "Comparing with bcftools"), using cyvcf2:
 
 * INFO/FORMAT/FILTER/contig header entries equal, ignoring order and IDX;
   Number=. matches any Number;

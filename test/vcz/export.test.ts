@@ -220,7 +220,7 @@ describe('exportVcz (hand-built source)', () => {
       expect(A.call_DP!.attrs).toEqual({ description: 'Read Depth' });
       expect(A.call_genotype!.attrs).toEqual({ description: '' });
 
-      // region_index (§6): per variant chunk, runs of one contig.
+      // region_index (docs/vcz-format.md, "region_index"): per variant chunk, runs of one contig.
       expect(meta('region_index')).toEqual({ dtype: 'int16', shape: [4, 6], chunks: [4, 6], dims: ['region_index_values', 'region_index_fields'] });
       expect(A.region_index!.values).toEqual([0, 0, 100, 150, 150, 2, 1, 0, 1500, 1500, 1500, 1, 1, 1, 20, 20, 20, 1, 2, 1, 300, 300, 303, 1]);
     });

@@ -55,7 +55,7 @@ async function exportTo(depot: Depot, out: string, zarrFormat: 2 | 3, at?: At): 
   return summary.path;
 }
 
-/** Asserts `vcztools view` of `store` ≡ the reference VCF text under §10's comparison. */
+/** Asserts `vcztools view` of `store` ≡ the reference VCF text under vcztools' comparison (docs/vcz-format.md, "Comparing with bcftools"). */
 function expectSameAsBcftools(store: string, reference: string, label: string, allowZero = false) {
   const refFile = join(dir, `${label}.ref.vcf`);
   const oursFile = join(dir, `${label}.ours.vcf`);

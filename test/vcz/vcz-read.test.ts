@@ -71,7 +71,7 @@ const TYPED_CLASS: Record<string, string> = {
   '<U1': 'Array',
 };
 
-/** The header definition vcztools derives from an array (docs/vcz-format.md §5). */
+/** The header definition vcztools derives from an array (docs/vcz-format.md, "What vcztools expects"). */
 function expectedDef(a: DumpArray, baseRank: number): { type: InfoType; number: VcfNumber; description: string } {
   const type: InfoType =
     a.kind === 'bool' ? 'Flag' : a.kind === 'int' ? 'Integer' : a.kind === 'float' ? 'Float' : a.dtype === '<U1' ? 'Character' : 'String';

@@ -1,7 +1,7 @@
 /**
  * A minimal Zarr writer for one directory store (optionally zipped at the
  * end), in Zarr format 2 or 3, producing the metadata bytes zarr-python 3.1
- * writes for bio2zarr (`docs/vcz-format.md` §1): same keys, key order,
+ * writes for bio2zarr (`docs/vcz-format.md`, "Store layout"): same keys, key order,
  * 2-space indentation, ASCII-escaped strings.
  *
  * Format 2: `.zgroup` + `.zattrs` at the root; per array `.zarray` and

@@ -47,7 +47,9 @@ import {
   VcfTruncatedError,
   VcfUndeclaredError,
   VcfValueError,
+  VcfFieldNameError,
 } from './errors.ts';
+import { fieldArrayName } from './zarr/names.ts';
 
 // @gmod/vcf ships an ES module build (its "import" condition) and a CommonJS
 // one ("require") whose default export sits on `.default`. Loading it through
@@ -880,6 +882,9 @@ class VcfBuilder {
           this.hasGenotype = true;
           continue;
         }
+        // What the exporter cannot write is refused here, not at export.
+        const array = fieldArrayName(key, id);
+        if (array.problem !== undefined) throw new VcfFieldNameError(this.file, line, key, id, array.name, array.problem);
         index.set(id, (isInfo ? this.infoAccs : this.formatAccs).length);
         const acc = makeAcc(key, id, type as InfoType, number, description, isInfo ? 1 : this.nSamples);
         (isInfo ? this.infoAccs : this.formatAccs).push(acc);

@@ -42,6 +42,11 @@ function print(json: boolean, data: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : text());
 }
 
+/** Prints an import warning (e.g. an undeclared FILTER key, read as bcftools does) on stderr. */
+function printWarning(w: { readonly message: string }): void {
+  process.stderr.write(`vczdepot: warning: ${w.message}\n`);
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
@@ -58,7 +63,7 @@ export function program(): Command {
     .command('create')
     .description('create a depot from the variant set (and, unless --no-samples, the samples) of a VCF or VCZ')
     .argument('<depot>', 'directory to create (must not exist or be empty)')
-    .requiredOption('--from <file>', 'VCF (.vcf, .vcf.gz) or VCZ (directory, .vcz.zip) to take the variants from')
+    .requiredOption('--from <file>', 'VCF (.vcf, .vcf.gz), BCF (.bcf) or VCZ (directory, .vcz.zip) to take the variants from')
     .option('--no-samples', 'take only the variant set')
     .option('--block-size <n>', 'variants per record block', positiveInt('--block-size'), 1000)
     .option('--level <n>', 'zstd level of the chunks (1-19)', positiveInt('--level'), 3)
@@ -74,6 +79,7 @@ export function program(): Command {
           samples: o.samples,
           message: `create --from ${basename(o.from)}`,
           onProgress: (done, total) => bar.update(done, total),
+          onWarning: printWarning,
           signal,
         }),
       ).finally(() => bar.stop());
@@ -96,7 +102,7 @@ export function program(): Command {
       try {
         const bar = progress('reading', !o.json, { unit: 'bytes' });
         const commit = await interruptible((signal) =>
-          addFiles(depot, files, { ...(o.message ? { message: o.message } : {}), onProgress: (done, total) => bar.update(done, total), signal }),
+          addFiles(depot, files, { ...(o.message ? { message: o.message } : {}), onProgress: (done, total) => bar.update(done, total), onWarning: printWarning, signal }),
         ).finally(() => bar.stop());
         const result = { ...commit, seconds: (performance.now() - t0) / 1000 };
         print(!!o.json, result, () => `added ${commit.added.length} samples (version ${commit.version}, ${result.seconds.toFixed(2)} s)\n`);

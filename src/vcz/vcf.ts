@@ -58,6 +58,31 @@ import { fieldArrayName } from './zarr/names.ts';
 const { default: VCFParser } = createRequire(import.meta.url)('@gmod/vcf') as typeof import('@gmod/vcf');
 type VCFParser = InstanceType<typeof VCFParser>;
 
+/**
+ * A problem bcftools reads past with a warning, and so do we (the import
+ * goes on). `message` is the whole text: file, 1-based line, what was done.
+ */
+export interface VcfWarning {
+  readonly file: string;
+  /** 1-based line (header lines included) where it was first seen. */
+  readonly line: number;
+  /**
+   * `undeclared-filter`: a FILTER key the header does not declare; as htslib
+   * 1.16 (vcf_parse_filter) does, it is added to the filters as
+   * `##FILTER=<ID=key,Description="Dummy">` after the declared ones, in
+   * first-seen order, and warned about once per key.
+   */
+  readonly kind: 'undeclared-filter';
+  readonly key: string;
+  readonly message: string;
+}
+
+/** Options every VCF reader takes. */
+export interface VcfReadOptions {
+  /** Called with each warning, in file order (by default warnings are dropped). */
+  readonly onWarning?: (warning: VcfWarning) => void;
+}
+
 /** What `readVcf` returns. */
 export interface VcfData {
   /** The variants, contigs, filters, INFO columns and header metadata of the file. */
@@ -169,7 +194,9 @@ function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
  * - `contigs`: `##contig` lines in header order (with `length` when given),
  *   then contigs used by records but not declared, in first-seen order;
  * - `filters`: `##FILTER` lines in header order with PASS first, always
- *   described "All filters passed" (htslib ignores a header's own PASS line);
+ *   described "All filters passed" (htslib ignores a header's own PASS line),
+ *   then FILTER keys records use but the header does not declare, in
+ *   first-seen order, described "Dummy" (htslib 1.16 vcf_parse_filter);
  * - `contig` index into `contigs`; `position` POS (1-based); `id` the whole ID
  *   column (`.` when missing); `alleles` REF then ALTs (ALT `.` → REF only);
  *   `quality` float32 (missing: NaN 0x7F800001); `filter` [variants, filters]
@@ -197,7 +224,10 @@ function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
  * VcfHeaderError (no `#CHROM` line, bad columns, unknown Type or Number,
  * duplicate sample names), VcfSyntaxError (fewer than 8 columns, non-numeric
  * POS, more sample sub-fields than FORMAT keys, a FORMAT key given twice),
- * VcfUndeclaredError (INFO, FORMAT or FILTER key not in the header),
+ * VcfUndeclaredError (INFO or FORMAT key not in the header; an undeclared
+ * FILTER key is a {@link VcfWarning} to `options.onWarning` and a filter
+ * described "Dummy", as bcftools reads it), VcfFieldNameError (an INFO or
+ * FORMAT ID whose Zarr array name the exporter cannot write),
  * VcfValueError (non-numeric or out-of-int32-range Integer, non-numeric Float
  * or QUAL), VcfGenotypeError (GT allele index ≥ number of alleles, or an
  * unparseable GT), VcfSampleCountError (a line with more or fewer sample
@@ -209,8 +239,8 @@ function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
  * (about one byte per GT allele and per small Integer value; 1,000 samples ×
  * 50,000 variants with GT:AD:DP:GQ:PL take ~0.9 GB, read in ~25 s).
  */
-export async function readVcf(path: string): Promise<VcfData> {
-  const builder = new VcfBuilder(path);
+export async function readVcf(path: string, options: VcfReadOptions = {}): Promise<VcfData> {
+  const builder = new VcfBuilder(path, { kind: 'full' }, options.onWarning);
   await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line));
   return builder.finish();
 }
@@ -228,16 +258,16 @@ export async function readVcf(path: string): Promise<VcfData> {
  */
 export async function readVcfVariants(
   path: string,
-  options: { readonly signal?: AbortSignal } = {},
+  options: VcfReadOptions & { readonly signal?: AbortSignal } = {},
 ): Promise<{ variantSet: VariantSet; sampleIds: string[]; source: string; infoNeedsCalls: boolean }> {
-  const builder = new VcfBuilder(path, { kind: 'variants' });
+  const builder = new VcfBuilder(path, { kind: 'variants' }, options.onWarning);
   await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), undefined, options.signal);
   const { variantSet, sampleIds, source } = builder.finish();
   return { variantSet, sampleIds, source, infoNeedsCalls: variantSet.info.some((c) => c.def.number === 'G') };
 }
 
 /** Options of {@link readVcfWindows}. */
-export interface VcfWindowOptions {
+export interface VcfWindowOptions extends VcfReadOptions {
   /** Variants per window (the depot's block size). */
   readonly windowSize: number;
   /** The alleles dimension of Number=A/R/G widths: max(max alleles of the variants, 2), known beforehand (the depot's). */
@@ -275,7 +305,7 @@ export async function readVcfWindows(path: string, options: VcfWindowOptions): P
     maxAlleles: options.maxAlleles,
     onWindow: options.onWindow,
     ...(options.shape ? { shape: options.shape } : {}),
-  });
+  }, options.onWarning);
   await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), options.onProgress);
   return builder.finish() as VcfData & { window: VcfWindowResult };
 }
@@ -770,7 +800,27 @@ class VcfBuilder {
   constructor(
     private readonly file: string,
     private readonly mode: BuilderMode = { kind: 'full' },
+    private readonly onWarning?: (warning: VcfWarning) => void,
   ) {}
+
+  /**
+   * An undeclared FILTER key, read as htslib 1.16's vcf_parse_filter does:
+   * a warning, and `##FILTER=<ID=key,Description="Dummy">` added to the
+   * header (after the declared filters). Returns the key's filter index.
+   */
+  private addUndeclaredFilter(key: string, lineNo: number): number {
+    const index = this.filters.length;
+    this.filters.push({ id: key, description: 'Dummy' });
+    this.filterIndex.set(key, index);
+    this.onWarning?.({
+      file: this.file,
+      line: lineNo,
+      kind: 'undeclared-filter',
+      key,
+      message: `${this.file}:${lineNo}: FILTER '${key}' is not declared in the header; read as bcftools does, as if the header had ##FILTER=<ID=${key},Description="Dummy">`,
+    });
+    return index;
+  }
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
     if (this.inHeader) {
@@ -974,8 +1024,7 @@ class VcfBuilder {
     else {
       filterRow = [];
       for (const f of bytesText(buf, fStart, fEnd).split(';')) {
-        const fi = this.filterIndex.get(f);
-        if (fi === undefined) throw new VcfUndeclaredError(file, lineNo, 'FILTER', f);
+        const fi = this.filterIndex.get(f) ?? this.addUndeclaredFilter(f, lineNo);
         if (!filterRow.includes(fi)) filterRow.push(fi);
       }
     }

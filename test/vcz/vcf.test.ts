@@ -441,9 +441,12 @@ describe('readVcf errors', () => {
     await expectVczError(path, 'vcf-undeclared', bad, /FORMAT key 'GQ' is not declared/);
   });
 
-  it('rejects an undeclared FILTER', async () => {
+  it('reads an undeclared FILTER with a warning, as bcftools does (test/vcz/filter-undeclared.test.ts)', async () => {
     const path = writeVcf('filter.vcf', [...HEADER, GOOD, GOOD.replace('PASS', 'q10;lowQ')]);
-    await expectVczError(path, 'vcf-undeclared', bad, /FILTER key 'lowQ'/);
+    const warnings: string[] = [];
+    const data = await readVcf(path, { onWarning: (w) => warnings.push(`${w.line} ${w.key}`) });
+    expect(warnings).toEqual([`${bad} lowQ`]);
+    expect(data.variantSet.filters.at(-1)).toEqual({ id: 'lowQ', description: 'Dummy' });
   });
 
   it('rejects a non-numeric Integer (INFO and FORMAT)', async () => {

@@ -61,7 +61,7 @@ export function program(): Command {
 
   prog
     .command('create')
-    .description('create a depot from the variant set (and, unless --no-samples, the samples) of a VCF or VCZ')
+    .description('create a depot from the variant set (and, unless --no-samples, the samples) of a VCF, BCF or VCZ')
     .argument('<depot>', 'directory to create (must not exist or be empty)')
     .requiredOption('--from <file>', 'VCF (.vcf, .vcf.gz), BCF (.bcf) or VCZ (directory, .vcz.zip) to take the variants from')
     .option('--no-samples', 'take only the variant set')
@@ -92,7 +92,7 @@ export function program(): Command {
     .command('append')
     .description('add the samples of VCF/VCZ files, all in one transaction (all or nothing)')
     .argument('<depot>')
-    .argument('<files...>', 'VCF or VCZ files holding exactly the depot\'s variants')
+    .argument('<files...>', 'VCF, BCF or VCZ files holding exactly the depot\'s variants')
     .option('-m, --message <text>', 'log message')
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, files: string[], o: { message?: string; json?: boolean }) => {

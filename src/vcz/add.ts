@@ -98,7 +98,8 @@ export interface AddFilesResult extends CommitInfo {
 }
 
 /**
- * Adds every sample of `files` — VCF (plain or bgzipped), or VCZ (a
+ * Adds every sample of `files` — VCF (plain or bgzipped), BCF (streamed like
+ * a VCF), or VCZ (a
  * directory or a .zip) — to `depot` in one durable transaction: all files or
  * none. VCFs (from `streamFromBytes`, 4 MiB, on) are streamed block by
  * block: memory holds about one variant block of calls (blockSize × samples
@@ -211,7 +212,7 @@ async function stageVcf(
 }
 
 /**
- * Creates a depot at `path` with the variant set of `file` (VCF or VCZ) and,
+ * Creates a depot at `path` with the variant set of `file` (VCF, BCF or VCZ) and,
  * unless `samples` is false, its samples: `Depot.create` then
  * {@link addFiles} (version 1). A VCF from `streamFromBytes` (4 MiB) on is
  * read twice, once for its variants and once streaming its calls, so memory

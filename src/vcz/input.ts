@@ -1,5 +1,6 @@
 /**
- * Reading calls from a file, whatever its kind: VCF (plain or bgzipped) or
+ * Reading calls from a file, whatever its kind: VCF (plain or bgzipped), BCF
+ * (BGZF or uncompressed, read by the VCF reader) or
  * VCZ (a directory, or a .zip, Zarr format 2 or 3).
  */
 import { existsSync, statSync } from 'node:fs';
@@ -18,7 +19,7 @@ export interface ImportedCalls {
 
 /**
  * Reads `path`: a directory or a name ending `.zip` is read as VCZ,
- * anything else as VCF.
+ * anything else as VCF or BCF (told apart by their content).
  *
  * VCF warnings (e.g. an undeclared FILTER key) go to `options.onWarning`.
  *

@@ -1,5 +1,6 @@
 /**
- * VCF import: reads a VCF (plain or gzip/BGZF) into a `VariantSet` and
+ * VCF import: reads a VCF (plain or gzip/BGZF) or a BCF (BGZF or
+ * uncompressed; decoded to VCF lines by ./bcf.ts) into a `VariantSet` and
  * per-sample `SampleCalls`, reproducing what bio2zarr's `vcf2zarr convert`
  * writes (docs/vcz-format.md §3, §4): the same values bit for bit, the same
  * widths (trailing dimensions) and the same Integer dtypes.
@@ -50,6 +51,7 @@ import {
   VcfFieldNameError,
 } from './errors.ts';
 import { fieldArrayName } from './zarr/names.ts';
+import { BcfDecoder, looksLikeBcf } from './bcf.ts';
 
 // @gmod/vcf ships an ES module build (its "import" condition) and a CommonJS
 // one ("require") whose default export sits on `.default`. Loading it through
@@ -187,8 +189,12 @@ function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
 
 /**
  * Reads the VCF at `path` (plain text or gzip/BGZF-compressed, detected by the
- * gzip magic bytes) and returns its variant set and per-sample calls exactly
- * as `vcf2zarr convert` would store them.
+ * gzip magic bytes) or BCF 2.1/2.2 (BGZF or uncompressed, detected by the
+ * `BCF` magic of the decompressed bytes, whatever the file's name; its
+ * records are read as the VCF lines `bcftools view` prints for them, so a
+ * BCF gives exactly what its VCF gives; line numbers in errors count the
+ * header text's lines, then one per record) and returns its variant set and
+ * per-sample calls exactly as `vcf2zarr convert` would store them.
  *
  * Variant set (all columns [variants], 0-based variant order = file order):
  * - `contigs`: `##contig` lines in header order (with `length` when given),
@@ -221,6 +227,8 @@ function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
  *
  * Errors (all `VcfError`s from ./errors.ts, with `file` and 1-based `line`):
  * VcfTruncatedError (gzip stream cut short / corrupt, BGZF without EOF block),
+ * BcfFormatError (a BCF's binary layout is broken: bad version, a record cut
+ * short, a dictionary index the header lacks),
  * VcfHeaderError (no `#CHROM` line, bad columns, unknown Type or Number,
  * duplicate sample names), VcfSyntaxError (fewer than 8 columns, non-numeric
  * POS, more sample sub-fields than FORMAT keys, a FORMAT key given twice),
@@ -357,10 +365,24 @@ async function forEachLine(
     if (end > start && buf[end - 1] === 13) end--;
     onLine(buf, start, end, line);
   };
+  // The first decompressed bytes tell BCF (`BCF\2\2`, plain or BGZF) from VCF text.
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let bcf: BcfDecoder | undefined;
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
+    for await (let chunk of input as AsyncIterable<Buffer>) {
       signal?.throwIfAborted();
       onProgress?.(src.bytesRead, totalBytes);
+      if (head !== undefined) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < 3) continue;
+        chunk = head;
+        head = undefined;
+        if (looksLikeBcf(chunk)) bcf = new BcfDecoder(path, onLine);
+      }
+      if (bcf) {
+        bcf.push(chunk);
+        continue;
+      }
       let pos = 0;
       for (;;) {
         const nl = chunk.indexOf(10, pos);
@@ -382,9 +404,23 @@ async function forEachLine(
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('Z_')) {
-      throw new VcfTruncatedError(path, line, (err as Error).message, { cause: err });
+      throw new VcfTruncatedError(path, bcf ? bcf.line : line, (err as Error).message, { cause: err });
     }
     throw err;
+  }
+  if (bcf) {
+    bcf.end();
+    if (bgzfMissingEof) throw new VcfTruncatedError(path, bcf.line, 'the BGZF end-of-file block is missing');
+    return;
+  }
+  if (head !== undefined && head.length > 0) {
+    // A file of fewer than 3 bytes: split it here.
+    let pos = 0;
+    for (let nl = head.indexOf(10); nl >= 0; nl = head.indexOf(10, pos)) {
+      emit(head, pos, nl);
+      pos = nl + 1;
+    }
+    if (pos < head.length) carry.push(head.subarray(pos));
   }
   if (carry.length > 0) {
     const joined = Buffer.concat(carry);
@@ -835,9 +871,6 @@ class VcfBuilder {
         return;
       }
       if (start === end) return;
-      if (lineNo === 1 && end - start >= 3 && buf.toString('latin1', start, start + 3) === 'BCF') {
-        throw new VcfHeaderError(this.file, lineNo, 'this is a BCF file, not VCF; convert it with `bcftools view -Oz`');
-      }
       throw new VcfHeaderError(this.file, lineNo, 'a data line comes before the #CHROM header line');
     }
     if (start === end) return;

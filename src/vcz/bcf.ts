@@ -119,6 +119,10 @@ function structuredAttributes(value: string): Map<string, string> {
 export class BcfDecoder {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /** Chunks waiting until `wanted` bytes are there (a long record or header is joined once, not chunk by chunk). */
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
+  private wanted = 0;
   private headerDone = false;
   /** 1-based number of the last line handed out. */
   line = 0;
@@ -134,6 +138,15 @@ export class BcfDecoder {
 
   /** Adds decompressed bytes and decodes every record they complete. */
   push(chunk: Buffer): void {
+    if (this.wanted > 0) {
+      this.waiting.push(chunk);
+      this.waitingBytes += chunk.length;
+      if (this.waitingBytes < this.wanted) return;
+      chunk = Buffer.concat(this.waiting);
+      this.waiting = [];
+      this.waitingBytes = 0;
+      this.wanted = 0;
+    }
     if (this.pos >= this.buf.length) {
       this.buf = chunk;
       this.pos = 0;
@@ -141,14 +154,30 @@ export class BcfDecoder {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
       this.pos = 0;
     }
-    if (!this.headerDone && !this.header()) return;
+    if (!this.headerDone && !this.header()) return this.wait();
     while (this.record());
+    this.wait();
+  }
+
+  /** Sets aside the undecoded bytes until the record (or header) they start is complete. */
+  private wait(): void {
+    const b = this.buf;
+    const left = b.length - this.pos;
+    let need = 0;
+    if (!this.headerDone) need = left >= 9 ? 9 + b.readUInt32LE(5) : 9;
+    else need = left >= 8 ? 8 + b.readUInt32LE(this.pos) + b.readUInt32LE(this.pos + 4) : 8;
+    if (left === 0 || need <= left) return;
+    this.waiting = [b.subarray(this.pos)];
+    this.waitingBytes = left;
+    this.wanted = need;
+    this.buf = Buffer.alloc(0);
+    this.pos = 0;
   }
 
   /** Call at the end of the stream. @throws BcfFormatError when it ends inside the header or a record. */
   end(): void {
     if (!this.headerDone) throw new BcfFormatError(this.file, 0, 'the file ends inside the header');
-    const left = this.buf.length - this.pos;
+    const left = this.buf.length - this.pos + this.waitingBytes;
     if (left > 0) throw new BcfFormatError(this.file, this.line + 1, `the file ends inside record ${this.records + 1} (${left} byte(s) left over)`);
   }
 
@@ -287,6 +316,7 @@ export class BcfDecoder {
     const end = this.p + count;
     while (e < end && b[e] !== 0) e++;
     let s = b.toString('utf8', this.p, e);
+    if (/[\t\n\r]/.test(s)) this.bad(`a string holds a tab or line break, which a VCF line cannot carry (${JSON.stringify(s.slice(0, 40))})`);
     if (s.includes('\x07')) s = s.replace(/\x07/g, '.'); // htslib's bcf_str_missing
     this.p = end;
     return s;

@@ -10,7 +10,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleCalls, VariantSet } from '../../src/codec/types.ts';
 import { Depot, addFiles, createFromFile, depotExportSource, exportVcz } from '../../src/index.ts';
@@ -200,5 +200,36 @@ describe('broken BCF is a typed error naming the file', () => {
     // nothing is left behind by a failed create
     await expect(createFromFile(join(tmp, 'bad.depot'), path)).rejects.toSatisfy((e) => isVczError(e, 'bcf-format'));
     expect(existsSync(join(tmp, 'bad.depot'))).toBe(false);
+  });
+
+  it('mutated BCF bytes (uncompressed and BGZF): a typed error or a usable result, never a crash', async () => {
+    const raw = readFileSync(toBcf(join(dataDir, 'sample.vcf.gz'), false));
+    const lText = raw.readUInt32LE(5);
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const outcomes = { ok: 0, typed: 0 };
+    for (let k = 0; k < 150; k++) {
+      const b = Buffer.from(raw);
+      // flip 1-4 bytes, most of them in the records (after the header text)
+      for (let j = 0, n = 1 + rand(4); j < n; j++) {
+        const at = rand(10) < 8 ? 9 + lText + rand(b.length - 9 - lText) : rand(b.length);
+        b[at] = rand(256);
+      }
+      const path = join(tmp, `mutated-${k}.bcf`);
+      writeFileSync(path, k % 3 === 2 ? gzipSync(b) : b);
+      try {
+        const data = await readVcf(path);
+        for (let i = 0; i < data.sampleIds.length; i++) data.calls(i);
+        outcomes.ok++;
+      } catch (err) {
+        expect(isVczError(err), `case ${k}: ${String(err)}`).toBe(true);
+        expect((err as Error).message).toContain(path);
+        outcomes.typed++;
+      }
+    }
+    expect(outcomes.typed).toBeGreaterThan(10);
   });
 });

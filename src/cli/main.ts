@@ -47,6 +47,11 @@ function print(json: boolean, data: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : text());
 }
 
+/** Prints an import warning (e.g. an undeclared FILTER key, read as bcftools does) on stderr. */
+function printWarning(w: { readonly message: string }): void {
+  process.stderr.write(`vczdepot: warning: ${w.message}\n`);
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
@@ -94,9 +99,9 @@ export function program(): Command {
 
   prog
     .command('create')
-    .description('create a depot from the variant set (and, unless --no-samples, the samples) of a VCF or VCZ')
+    .description('create a depot from the variant set (and, unless --no-samples, the samples) of a VCF, BCF or VCZ')
     .argument('<depot>', 'directory to create (must not exist or be empty)')
-    .requiredOption('--from <file>', 'VCF (.vcf, .vcf.gz) or VCZ (directory, .vcz.zip) to take the variants from')
+    .requiredOption('--from <file>', 'VCF (.vcf, .vcf.gz), BCF (.bcf) or VCZ (directory, .vcz.zip) to take the variants from')
     .option('--no-samples', 'take only the variant set')
     .option('--block-size <n>', 'variants per record block', positiveInt(), 1000)
     .option('--level <n>', 'zstd level of the chunks (1-19)', intInRange(1, 19), 3)
@@ -112,6 +117,7 @@ export function program(): Command {
           samples: o.samples,
           message: `create --from ${basename(o.from)}`,
           onProgress: (done, total) => bar.update(done, total),
+          onWarning: printWarning,
           signal,
         }),
       ).finally(bar.stop);
@@ -124,7 +130,7 @@ export function program(): Command {
     .command('append')
     .description('add the samples of VCF/VCZ files, all in one transaction (all or nothing)')
     .argument('<depot>')
-    .argument('<files...>', 'VCF or VCZ files holding exactly the depot\'s variants')
+    .argument('<files...>', 'VCF, BCF or VCZ files holding exactly the depot\'s variants')
     .option('-m, --message <text>', 'log message')
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, files: string[], o: { message?: string; json?: boolean }) => {
@@ -134,7 +140,7 @@ export function program(): Command {
       try {
         const bar = progress('reading', !o.json, { unit: 'bytes' });
         const commit = await interruptible((signal) =>
-          addFiles(depot, files, { ...(o.message ? { message: o.message } : {}), onProgress: (done, total) => bar.update(done, total), signal }),
+          addFiles(depot, files, { ...(o.message ? { message: o.message } : {}), onProgress: (done, total) => bar.update(done, total), onWarning: printWarning, signal }),
         ).finally(bar.stop);
         const result = { ...commit, seconds: (performance.now() - t0) / 1000 };
         print(!!o.json, result, () => `added ${commit.added.length} samples (version ${commit.version}, ${result.seconds.toFixed(2)} s)\n`);

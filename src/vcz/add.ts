@@ -12,7 +12,7 @@ import { blockCount, maxAlleles } from '../codec/index.ts';
 import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type SampleInput } from '../depot/index.ts';
 import { isVczPath, readInput, type ImportedCalls } from './input.ts';
 import { checkSameVariants, checkVariantRange } from './match.ts';
-import { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape } from './vcf.ts';
+import { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape, type VcfWarning } from './vcf.ts';
 import { readVcz } from './vcz-read.ts';
 
 /** One imported file. */
@@ -67,6 +67,23 @@ export interface AddFilesOptions {
    * MB. Default 4 MiB; 0 streams every VCF.
    */
   readonly streamFromBytes?: number;
+  /**
+   * Called with each warning of the VCF readers (an undeclared FILTER key,
+   * read as bcftools reads it), once per warning even when a file is read
+   * more than once. The CLI prints them as `vczdepot: warning: ...`.
+   */
+  readonly onWarning?: (warning: VcfWarning) => void;
+}
+
+/** `onWarning` passing each distinct warning (by message) on once, or undefined without one. */
+function onceEach(onWarning: ((w: VcfWarning) => void) | undefined): ((w: VcfWarning) => void) | undefined {
+  if (!onWarning) return undefined;
+  const seen = new Set<string>();
+  return (w) => {
+    if (seen.has(w.message)) return;
+    seen.add(w.message);
+    onWarning(w);
+  };
 }
 
 /** Default {@link AddFilesOptions.streamFromBytes}: 4 MiB. */
@@ -81,7 +98,8 @@ export interface AddFilesResult extends CommitInfo {
 }
 
 /**
- * Adds every sample of `files` — VCF (plain or bgzipped), or VCZ (a
+ * Adds every sample of `files` — VCF (plain or bgzipped), BCF (streamed like
+ * a VCF), or VCZ (a
  * directory or a .zip) — to `depot` in one durable transaction: all files or
  * none. VCFs (from `streamFromBytes`, 4 MiB, on) are streamed block by
  * block: memory holds about one variant block of calls (blockSize × samples
@@ -100,6 +118,8 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
   const sizes = files.map((f) => (isVczPath(f) ? 0 : statSync(f).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const shapes = new Map<number, VcfCallShape>();
+  const onWarning = onceEach(options.onWarning);
+  const warn = onWarning ? { onWarning } : {};
   for (;;) {
     const txn = depot.begin();
     try {
@@ -117,7 +137,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
           continue;
         }
         if (sizes[k]! < (options.streamFromBytes ?? STREAM_FROM_BYTES)) {
-          const data = await readVcf(file);
+          const data = await readVcf(file, warn);
           checkSameVariants(depot.variantSet, data.variantSet, file);
           txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })));
           counts.push(data.sampleIds.length);
@@ -125,7 +145,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
           options.onProgress?.(before, totalBytes);
           continue;
         }
-        const r = await stageVcf(depot, txn, file, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal);
+        const r = await stageVcf(depot, txn, file, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning);
         before += sizes[k]!;
         if (r.restartShape) {
           shapes.set(k, r.restartShape);
@@ -159,6 +179,7 @@ async function stageVcf(
   shape: VcfCallShape | undefined,
   onBytes: (bytesRead: number) => void,
   signal: AbortSignal | undefined,
+  onWarning: ((w: VcfWarning) => void) | undefined,
 ): Promise<{ samples: number; restartShape?: VcfCallShape }> {
   const vs = depot.variantSet;
   const nBlocks = blockCount(vs.numVariants, depot.meta.blockSize);
@@ -167,6 +188,7 @@ async function stageVcf(
     windowSize: depot.meta.blockSize,
     maxAlleles: maxAlleles(vs),
     ...(shape ? { shape } : {}),
+    ...(onWarning ? { onWarning } : {}),
     onProgress: (n) => onBytes(n),
     onWindow: (w) => {
       signal?.throwIfAborted();
@@ -183,14 +205,14 @@ async function stageVcf(
   if (r.window.restartNeeded) return { samples: r.sampleIds.length, restartShape: r.window.shape };
   if (!writer && r.sampleIds.length > 0) {
     // No variants: nothing to stream (and no block to tell the ploidy).
-    const data = await readVcf(file);
+    const data = await readVcf(file, onWarning ? { onWarning } : {});
     txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })));
   }
   return { samples: r.sampleIds.length };
 }
 
 /**
- * Creates a depot at `path` with the variant set of `file` (VCF or VCZ) and,
+ * Creates a depot at `path` with the variant set of `file` (VCF, BCF or VCZ) and,
  * unless `samples` is false, its samples: `Depot.create` then
  * {@link addFiles} (version 1). A VCF from `streamFromBytes` (4 MiB) on is
  * read twice, once for its variants and once streaming its calls, so memory
@@ -209,8 +231,9 @@ export async function createFromFile(
   if (!existsSync(file)) throw new Error(`${file} does not exist`);
   const withSamples = options.samples ?? true;
   const message = options.message;
+  const onWarning = onceEach(options.onWarning);
   if (!isVczPath(file) && statSync(file).size >= (options.streamFromBytes ?? STREAM_FROM_BYTES)) {
-    const v = await readVcfVariants(file, options.signal ? { signal: options.signal } : {});
+    const v = await readVcfVariants(file, { ...(options.signal ? { signal: options.signal } : {}), ...(onWarning ? { onWarning } : {}) });
     if (!v.infoNeedsCalls) {
       const depot = Depot.create(path, v.variantSet, options);
       if (!withSamples || v.sampleIds.length === 0) return { depot, commit: undefined, sampleCount: 0 };
@@ -220,6 +243,7 @@ export async function createFromFile(
           ...(message !== undefined ? { message } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(onWarning ? { onWarning } : {}),
         });
         return { depot, commit, sampleCount: v.sampleIds.length };
       } catch (err) {
@@ -230,7 +254,7 @@ export async function createFromFile(
     }
   }
   // Read whole: a VCZ store, a small VCF, or a VCF whose INFO widths depend on its calls.
-  const data = await readInput(file);
+  const data = await readInput(file, onWarning ? { onWarning } : {});
   const depot = Depot.create(path, data.variantSet, options);
   if (!withSamples || data.sampleIds.length === 0) return { depot, commit: undefined, sampleCount: 0 };
   try {

@@ -14,7 +14,9 @@ export type VcfErrorTag =
   | 'vcf-genotype'
   | 'vcf-sample-count'
   | 'vcf-field-count'
-  | 'vcf-changed';
+  | 'vcf-changed'
+  | 'vcf-field-name'
+  | 'bcf-format';
 
 /** Every tag of this module's errors. */
 export type VczErrorTag = VcfErrorTag;
@@ -199,6 +201,50 @@ export class VcfShapeChangedError extends VcfError {
   }
 }
 
+/**
+ * An INFO or FORMAT ID that the VCF header declares (and htslib accepts)
+ * but that cannot name the field's Zarr array, `variant_<ID>` or
+ * `call_<ID>` (bio2zarr's names): it holds `/` or `\\`, is longer than a
+ * file name may be, or is the name of a fixed VCZ array (`variant_position`,
+ * `call_genotype`, ...). Raised at import, so that no depot is created that
+ * could never be exported. `line` is the header line declaring the field.
+ */
+export class VcfFieldNameError extends VcfError {
+  readonly tag = 'vcf-field-name' as const;
+  constructor(
+    file: string,
+    line: number,
+    readonly kind: 'INFO' | 'FORMAT',
+    readonly id: string,
+    /** The Zarr array name the field would get. */
+    readonly arrayName: string,
+    readonly reason: string,
+  ) {
+    super(
+      file,
+      line,
+      `${kind}/${id} cannot be exported: its Zarr array '${arrayName}' is not a valid name (${reason})`,
+      `Rename the field in the header and records (e.g. \`bcftools annotate --rename-annots\`) and retry`,
+    );
+    this.name = 'VcfFieldNameError';
+  }
+}
+
+/**
+ * A BCF file's binary layout is broken: a bad magic or header length, a
+ * record running past the end of the file, an unknown typed-value type, or
+ * a key or contig index the header's dictionaries do not hold (hts-specs
+ * VCFv4.3 §6, BCF2). `line` is the 1-based line the record would have in
+ * `bcftools view`'s VCF text (header lines included), 0 for the header.
+ */
+export class BcfFormatError extends VcfError {
+  readonly tag = 'bcf-format' as const;
+  constructor(file: string, line: number, readonly reason: string, options?: { cause?: unknown }) {
+    super(file, line, `invalid BCF: ${reason}`, 'Check the file with `bcftools view`; re-create it or convert it to VCF with `bcftools view -Oz`', options);
+    this.name = 'BcfFormatError';
+  }
+}
+
 /** Every concrete error class of this module. */
 export type AnyVczError =
   | VcfTruncatedError
@@ -209,7 +255,9 @@ export type AnyVczError =
   | VcfGenotypeError
   | VcfSampleCountError
   | VcfFieldCountError
-  | VcfShapeChangedError;
+  | VcfShapeChangedError
+  | VcfFieldNameError
+  | BcfFormatError;
 
 /** True when `err` is an error of this module (with the given tag, if one is given). */
 export function isVczError<T extends VczErrorTag>(err: unknown, tag?: T): err is Extract<AnyVczError, { tag: T }> {

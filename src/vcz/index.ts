@@ -3,7 +3,7 @@ export { addFiles, addSamplesFromFiles, createFromFile, type AddFilesOptions, ty
 export { checkSameVariants, checkVariantRange, VariantSetMismatchError, type VariantSide } from './match.ts';
 export { depotExportSource } from './source.ts';
 export { formatSampleVcf, formatFloat32, sampleCallsJson, type ShowOptions, type ShownVariant } from './show.ts';
-export { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape, type VcfWindow, type VcfWindowOptions, type VcfWindowResult } from './vcf.ts';
+export { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape, type VcfReadOptions, type VcfWarning, type VcfWindow, type VcfWindowOptions, type VcfWindowResult } from './vcf.ts';
 export { readVcz } from './vcz-read.ts';
 export { exportVcz, type ExportSource, type ExportOptions, type ExportSummary } from './export.ts';
 export * from './errors.ts';

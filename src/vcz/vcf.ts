@@ -1,5 +1,6 @@
 /**
- * VCF import: reads a VCF (plain or gzip/BGZF) into a `VariantSet` and
+ * VCF import: reads a VCF (plain or gzip/BGZF) or a BCF (BGZF or
+ * uncompressed; decoded to VCF lines by ./bcf.ts) into a `VariantSet` and
  * per-sample `SampleCalls`, reproducing what bio2zarr's `vcf2zarr convert`
  * writes (docs/vcz-format.md, "Arrays" and "Types and sentinels"): the same values bit for bit, the same
  * widths (trailing dimensions) and the same Integer dtypes.
@@ -47,7 +48,10 @@ import {
   VcfTruncatedError,
   VcfUndeclaredError,
   VcfValueError,
+  VcfFieldNameError,
 } from './errors.ts';
+import { fieldArrayName } from './zarr/names.ts';
+import { BcfDecoder, looksLikeBcf } from './bcf.ts';
 
 // @gmod/vcf ships an ES module build (its "import" condition) and a CommonJS
 // one ("require") whose default export sits on `.default`. Loading it through
@@ -55,6 +59,31 @@ import {
 // (dist/vczdepot.cjs), where a default import would resolve differently.
 const { default: VCFParser } = createRequire(import.meta.url)('@gmod/vcf') as typeof import('@gmod/vcf');
 type VCFParser = InstanceType<typeof VCFParser>;
+
+/**
+ * A problem bcftools reads past with a warning, and so do we (the import
+ * goes on). `message` is the whole text: file, 1-based line, what was done.
+ */
+export interface VcfWarning {
+  readonly file: string;
+  /** 1-based line (header lines included) where it was first seen. */
+  readonly line: number;
+  /**
+   * `undeclared-filter`: a FILTER key the header does not declare; as htslib
+   * 1.16 (vcf_parse_filter) does, it is added to the filters as
+   * `##FILTER=<ID=key,Description="Dummy">` after the declared ones, in
+   * first-seen order, and warned about once per key.
+   */
+  readonly kind: 'undeclared-filter';
+  readonly key: string;
+  readonly message: string;
+}
+
+/** Options every VCF reader takes. */
+export interface VcfReadOptions {
+  /** Called with each warning, in file order (by default warnings are dropped). */
+  readonly onWarning?: (warning: VcfWarning) => void;
+}
 
 /** What `readVcf` returns. */
 export interface VcfData {
@@ -160,14 +189,20 @@ function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
 
 /**
  * Reads the VCF at `path` (plain text or gzip/BGZF-compressed, detected by the
- * gzip magic bytes) and returns its variant set and per-sample calls exactly
- * as `vcf2zarr convert` would store them.
+ * gzip magic bytes) or BCF 2.1/2.2 (BGZF or uncompressed, detected by the
+ * `BCF` magic of the decompressed bytes, whatever the file's name; its
+ * records are read as the VCF lines `bcftools view` prints for them, so a
+ * BCF gives exactly what its VCF gives; line numbers in errors count the
+ * header text's lines, then one per record) and returns its variant set and
+ * per-sample calls exactly as `vcf2zarr convert` would store them.
  *
  * Variant set (all columns [variants], 0-based variant order = file order):
  * - `contigs`: `##contig` lines in header order (with `length` when given),
  *   then contigs used by records but not declared, in first-seen order;
  * - `filters`: `##FILTER` lines in header order with PASS first, always
- *   described "All filters passed" (htslib ignores a header's own PASS line);
+ *   described "All filters passed" (htslib ignores a header's own PASS line),
+ *   then FILTER keys records use but the header does not declare, in
+ *   first-seen order, described "Dummy" (htslib 1.16 vcf_parse_filter);
  * - `contig` index into `contigs`; `position` POS (1-based); `id` the whole ID
  *   column (`.` when missing); `alleles` REF then ALTs (ALT `.` → REF only);
  *   `quality` float32 (missing: NaN 0x7F800001); `filter` [variants, filters]
@@ -192,10 +227,15 @@ function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
  *
  * Errors (all `VcfError`s from ./errors.ts, with `file` and 1-based `line`):
  * VcfTruncatedError (gzip stream cut short / corrupt, BGZF without EOF block),
+ * BcfFormatError (a BCF's binary layout is broken: bad version, a record cut
+ * short, a dictionary index the header lacks),
  * VcfHeaderError (no `#CHROM` line, bad columns, unknown Type or Number,
  * duplicate sample names), VcfSyntaxError (fewer than 8 columns, non-numeric
  * POS, more sample sub-fields than FORMAT keys, a FORMAT key given twice),
- * VcfUndeclaredError (INFO, FORMAT or FILTER key not in the header),
+ * VcfUndeclaredError (INFO or FORMAT key not in the header; an undeclared
+ * FILTER key is a {@link VcfWarning} to `options.onWarning` and a filter
+ * described "Dummy", as bcftools reads it), VcfFieldNameError (an INFO or
+ * FORMAT ID whose Zarr array name the exporter cannot write),
  * VcfValueError (non-numeric or out-of-int32-range Integer, non-numeric Float
  * or QUAL), VcfGenotypeError (GT allele index ≥ number of alleles, or an
  * unparseable GT), VcfSampleCountError (a line with more or fewer sample
@@ -207,8 +247,8 @@ function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
  * (about one byte per GT allele and per small Integer value; 1,000 samples ×
  * 50,000 variants with GT:AD:DP:GQ:PL take ~0.9 GB, read in ~25 s).
  */
-export async function readVcf(path: string): Promise<VcfData> {
-  const builder = new VcfBuilder(path);
+export async function readVcf(path: string, options: VcfReadOptions = {}): Promise<VcfData> {
+  const builder = new VcfBuilder(path, { kind: 'full' }, options.onWarning);
   await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line));
   return builder.finish();
 }
@@ -226,16 +266,16 @@ export async function readVcf(path: string): Promise<VcfData> {
  */
 export async function readVcfVariants(
   path: string,
-  options: { readonly signal?: AbortSignal } = {},
+  options: VcfReadOptions & { readonly signal?: AbortSignal } = {},
 ): Promise<{ variantSet: VariantSet; sampleIds: string[]; source: string; infoNeedsCalls: boolean }> {
-  const builder = new VcfBuilder(path, { kind: 'variants' });
+  const builder = new VcfBuilder(path, { kind: 'variants' }, options.onWarning);
   await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), undefined, options.signal);
   const { variantSet, sampleIds, source } = builder.finish();
   return { variantSet, sampleIds, source, infoNeedsCalls: variantSet.info.some((c) => c.def.number === 'G') };
 }
 
 /** Options of {@link readVcfWindows}. */
-export interface VcfWindowOptions {
+export interface VcfWindowOptions extends VcfReadOptions {
   /** Variants per window (the depot's block size). */
   readonly windowSize: number;
   /** The alleles dimension of Number=A/R/G widths: max(max alleles of the variants, 2), known beforehand (the depot's). */
@@ -273,7 +313,7 @@ export async function readVcfWindows(path: string, options: VcfWindowOptions): P
     maxAlleles: options.maxAlleles,
     onWindow: options.onWindow,
     ...(options.shape ? { shape: options.shape } : {}),
-  });
+  }, options.onWarning);
   await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), options.onProgress);
   return builder.finish() as VcfData & { window: VcfWindowResult };
 }
@@ -325,10 +365,24 @@ async function forEachLine(
     if (end > start && buf[end - 1] === 13) end--;
     onLine(buf, start, end, line);
   };
+  // The first decompressed bytes tell BCF (`BCF\2\2`, plain or BGZF) from VCF text.
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let bcf: BcfDecoder | undefined;
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
+    for await (let chunk of input as AsyncIterable<Buffer>) {
       signal?.throwIfAborted();
       onProgress?.(src.bytesRead, totalBytes);
+      if (head !== undefined) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < 3) continue;
+        chunk = head;
+        head = undefined;
+        if (looksLikeBcf(chunk)) bcf = new BcfDecoder(path, onLine);
+      }
+      if (bcf) {
+        bcf.push(chunk);
+        continue;
+      }
       let pos = 0;
       for (;;) {
         const nl = chunk.indexOf(10, pos);
@@ -350,9 +404,23 @@ async function forEachLine(
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('Z_')) {
-      throw new VcfTruncatedError(path, line, (err as Error).message, { cause: err });
+      throw new VcfTruncatedError(path, bcf ? bcf.line : line, (err as Error).message, { cause: err });
     }
     throw err;
+  }
+  if (bcf) {
+    bcf.end();
+    if (bgzfMissingEof) throw new VcfTruncatedError(path, bcf.line, 'the BGZF end-of-file block is missing');
+    return;
+  }
+  if (head !== undefined && head.length > 0) {
+    // A file of fewer than 3 bytes: split it here.
+    let pos = 0;
+    for (let nl = head.indexOf(10); nl >= 0; nl = head.indexOf(10, pos)) {
+      emit(head, pos, nl);
+      pos = nl + 1;
+    }
+    if (pos < head.length) carry.push(head.subarray(pos));
   }
   if (carry.length > 0) {
     const joined = Buffer.concat(carry);
@@ -768,7 +836,27 @@ class VcfBuilder {
   constructor(
     private readonly file: string,
     private readonly mode: BuilderMode = { kind: 'full' },
+    private readonly onWarning?: (warning: VcfWarning) => void,
   ) {}
+
+  /**
+   * An undeclared FILTER key, read as htslib 1.16's vcf_parse_filter does:
+   * a warning, and `##FILTER=<ID=key,Description="Dummy">` added to the
+   * header (after the declared filters). Returns the key's filter index.
+   */
+  private addUndeclaredFilter(key: string, lineNo: number): number {
+    const index = this.filters.length;
+    this.filters.push({ id: key, description: 'Dummy' });
+    this.filterIndex.set(key, index);
+    this.onWarning?.({
+      file: this.file,
+      line: lineNo,
+      kind: 'undeclared-filter',
+      key,
+      message: `${this.file}:${lineNo}: FILTER '${key}' is not declared in the header; read as bcftools does, as if the header had ##FILTER=<ID=${key},Description="Dummy">`,
+    });
+    return index;
+  }
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
     if (this.inHeader) {
@@ -783,9 +871,6 @@ class VcfBuilder {
         return;
       }
       if (start === end) return;
-      if (lineNo === 1 && end - start >= 3 && buf.toString('latin1', start, start + 3) === 'BCF') {
-        throw new VcfHeaderError(this.file, lineNo, 'this is a BCF file, not VCF; convert it with `bcftools view -Oz`');
-      }
       throw new VcfHeaderError(this.file, lineNo, 'a data line comes before the #CHROM header line');
     }
     if (start === end) return;
@@ -880,6 +965,9 @@ class VcfBuilder {
           this.hasGenotype = true;
           continue;
         }
+        // What the exporter cannot write is refused here, not at export.
+        const array = fieldArrayName(key, id);
+        if (array.problem !== undefined) throw new VcfFieldNameError(this.file, line, key, id, array.name, array.problem);
         index.set(id, (isInfo ? this.infoAccs : this.formatAccs).length);
         const acc = makeAcc(key, id, type as InfoType, number, description, isInfo ? 1 : this.nSamples);
         (isInfo ? this.infoAccs : this.formatAccs).push(acc);
@@ -969,8 +1057,7 @@ class VcfBuilder {
     else {
       filterRow = [];
       for (const f of bytesText(buf, fStart, fEnd).split(';')) {
-        const fi = this.filterIndex.get(f);
-        if (fi === undefined) throw new VcfUndeclaredError(file, lineNo, 'FILTER', f);
+        const fi = this.filterIndex.get(f) ?? this.addUndeclaredFilter(f, lineNo);
         if (!filterRow.includes(fi)) filterRow.push(fi);
       }
     }

@@ -24,6 +24,7 @@ import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { BloscEncoder, type BloscShuffle } from './blosc.ts';
 import { CodecUnavailableError, ZarrSpecError, ZarrStateError } from './errors.ts';
 import { VlenUtf8Encoder } from './vlen-utf8.ts';
+import { zarrNameProblem } from './names.ts';
 
 /**
  * Element types the writer supports. `str` is a variable-length UTF-8 string
@@ -319,7 +320,6 @@ function charCodes(items: readonly string[], array: string): Uint32Array {
 
 // -------------------------------------------------------------------- writer
 
-const NAME_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
 /**
  * Writes one Zarr store. Usage: `create` → `setRootAttributes` →
@@ -412,7 +412,10 @@ export class ZarrStoreWriter {
     const bad = (reason: string): never => {
       throw new ZarrSpecError(spec.name, reason);
     };
-    if (!spec.name.split('/').every((s) => NAME_SEGMENT.test(s))) bad('invalid name: segments must match [A-Za-z0-9_-][A-Za-z0-9_.-]*');
+    for (const segment of spec.name.split('/')) {
+      const problem = zarrNameProblem(segment);
+      if (problem !== undefined) bad(`invalid name segment '${segment}': ${problem}`);
+    }
     if (this.arrays.has(spec.name)) bad('created twice');
     if (!(spec.dtype in ITEMSIZE)) bad(`unknown dtype ${String(spec.dtype)}`);
     const rank = spec.shape.length;

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The `vczdepot` command. Runs the bundle dist/vczdepot.cjs (built by
-// `npm run build`, which npm runs on install) when it is newer than every
-// file in src/, else the TypeScript sources through tsx.
+// `npm run build`: npm runs it on `npm pack` and on `npm ci` in a checkout).
+// The npm package ships dist/ and no src/, so an installed vczdepot always
+// runs the bundle. In a checkout (src/ present) a bundle older than any file
+// in src/ is stale: the TypeScript sources run instead, through tsx (a dev
+// dependency).
 //
 // CommonJS on purpose: Node 20 starts a CommonJS entry ~5 ms sooner than an
 // ES module one, a twentieth of a one-shot command like `vczdepot remove`.
@@ -11,6 +14,7 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const bundle = join(root, 'dist', 'vczdepot.cjs');
+const src = join(root, 'src');
 
 function newestSource(dir) {
   let newest = 0;
@@ -31,7 +35,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 async function load() {
-  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(join(root, 'src'))) return require(bundle).main;
+  if (!existsSync(src)) return require(bundle).main;
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(src)) return require(bundle).main;
   const { register } = await import('tsx/esm/api');
   register();
   return (await import('../src/cli/main.ts')).main;

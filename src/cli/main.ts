@@ -255,15 +255,34 @@ export function program(): Command {
     .option('--samples-chunk-size <n>', 'samples per chunk (default min(samples, 10000))', positiveInt('--samples-chunk-size'))
     .addOption(new Option('--compressor <name>', 'chunk codec').choices(['blosc', 'zstd']).default('blosc'))
     .option('--zip', 'write a .vcz.zip instead of a directory')
+    .option('-s, --samples <list>', 'comma-separated samples to export, in this order; ^A,B exports all but A and B (as bcftools view -s)')
+    .option('-S, --samples-file <file>', 'samples to export, one id a line; ^FILE excludes them (as bcftools view -S)')
+    .option('-r, --regions <list>', 'comma-separated chr, chr:pos, chr:beg-end, chr:beg- (1-based, inclusive): variants overlapping them (as bcftools view -r)')
+    .option('--no-update', 'keep the stored INFO/AC, AN, AF instead of recomputing them from the exported calls (as bcftools --no-update)')
     .option('--force', 'replace OUT even if it is not a store vczdepot made')
     .option('--json', 'print the result as JSON')
     .action(
       async (
         depotPath: string,
         out: string,
-        o: { at?: string; zarrFormat: string; variantsChunkSize?: number; samplesChunkSize?: number; compressor: 'blosc' | 'zstd'; zip?: boolean; force?: boolean; json?: boolean },
+        o: {
+          at?: string;
+          zarrFormat: string;
+          variantsChunkSize?: number;
+          samplesChunkSize?: number;
+          compressor: 'blosc' | 'zstd';
+          zip?: boolean;
+          samples?: string;
+          samplesFile?: string;
+          regions?: string;
+          update: boolean;
+          force?: boolean;
+          json?: boolean;
+        },
       ) => {
-        const { exportDepot } = await vcz();
+        const { exportDepot, parseSampleList, readSamplesFile } = await vcz();
+        if (o.samples !== undefined && o.samplesFile !== undefined) throw new CommanderError(2, 'vczdepot.usage', 'give --samples or --samples-file, not both');
+        const samples = o.samples !== undefined ? parseSampleList(o.samples) : o.samplesFile !== undefined ? readSamplesFile(o.samplesFile) : undefined;
         const depot = Depot.open(depotPath, { readOnly: true });
         try {
           const bar = progress('writing chunks', !o.json);
@@ -275,6 +294,9 @@ export function program(): Command {
             ...(o.samplesChunkSize ? { samplesChunkSize: o.samplesChunkSize } : {}),
             compressor: o.compressor,
             zip: !!o.zip,
+            ...(samples ? { samples } : {}),
+            ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
+            updateInfo: o.update,
             force: !!o.force,
             onProgress: bar.update,
           });

@@ -8,7 +8,6 @@
  * the commands that read or write files, so the others load the depot layer
  * alone.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Depot, type At } from '../depot/index.ts';
@@ -67,25 +66,6 @@ class UsageError extends Error {
   }
 }
 const usage = (message: string, command?: string) => new UsageError(message, command);
-
-/**
- * Sample ids of `-s LIST` (comma-separated) and `-S FILE` (one a line; blank
- * lines and `#` comments skipped), in that order, as bcftools takes them.
- */
-function sampleList(o: { samples?: string; samplesFile?: string }): string[] {
-  const ids: string[] = [];
-  if (o.samples !== undefined) ids.push(...o.samples.split(',').filter((s) => s !== ''));
-  if (o.samplesFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(o.samplesFile, 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read the samples file ${o.samplesFile}: ${(err as Error).message}`);
-    }
-    for (const line of text.split(/\r?\n/)) if (line.trim() !== '' && !line.startsWith('#')) ids.push(line.trim());
-  }
-  return ids;
-}
 
 /** Builds the commander program (exported for tests). */
 export function program(): Command {
@@ -276,19 +256,22 @@ export function program(): Command {
     .argument('<depot>')
     .argument('[sample]', 'one sample id (or use -s / -S)')
     .option('--at <tag|version>', 'a tag name or version number (default: the head)')
-    .option('-s, --samples <list>', 'comma-separated sample ids, in the order to print')
-    .option('-S, --samples-file <file>', 'a file of sample ids, one a line')
+    .option('-s, --samples <list>', 'comma-separated sample ids, in this order; ^A,B shows all but A and B (as bcftools view -s)')
+    .option('-S, --samples-file <file>', 'sample ids, one a line; ^FILE excludes them (as bcftools view -S)')
+    .option('-r, --regions <list>', 'comma-separated chr, chr:pos, chr:beg-end, chr:beg- (1-based, inclusive): variants overlapping them (as bcftools view -r)')
     .option('--json', 'print the variants as JSON objects')
-    .action(async (depotPath: string, sample: string | undefined, o: { at?: string; samples?: string; samplesFile?: string; json?: boolean }) => {
-      const ids = [...(sample !== undefined ? [sample] : []), ...sampleList(o)];
-      if (ids.length === 0) throw usage('show needs a SAMPLE, -s LIST or -S FILE', 'show');
-      const { formatSampleVcf, sampleCallsJson } = await vcz();
+    .action(async (depotPath: string, sample: string | undefined, o: { at?: string; samples?: string; samplesFile?: string; regions?: string; json?: boolean }) => {
+      if ([sample, o.samples, o.samplesFile].filter((x) => x !== undefined).length !== 1) throw usage('show takes one of SAMPLE, -s LIST or -S FILE', 'show');
+      const { formatSampleVcf, sampleCallsJson, parseSampleList, readSamplesFile, resolveSampleSelection, selectVariants } = await vcz();
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
         const at = parseAt(o.at);
+        const selection = sample !== undefined ? [sample] : o.samples !== undefined ? parseSampleList(o.samples) : readSamplesFile(o.samplesFile!);
+        const ids = resolveSampleSelection(depot.samples(at === undefined ? {} : { at }), selection, at ?? depot.version());
         const views = depot.getMany(ids, at === undefined ? {} : { at });
-        if (o.json) print(true, sampleCallsJson(depot.variantSet, views), () => '');
-        else for (const line of formatSampleVcf(depot.variantSet, views)) process.stdout.write(line + '\n');
+        const options = o.regions !== undefined ? { variants: selectVariants(depot.variantSet, [o.regions]) } : {};
+        if (o.json) print(true, sampleCallsJson(depot.variantSet, views, options), () => '');
+        else for (const line of formatSampleVcf(depot.variantSet, views, options)) process.stdout.write(line + '\n');
       } finally {
         depot.close();
       }
@@ -305,15 +288,34 @@ export function program(): Command {
     .option('--samples-chunk-size <n>', 'samples per chunk (default min(samples, 10000))', positiveInt())
     .addOption(new Option('--compressor <name>', 'chunk codec').choices(['blosc', 'zstd']).default('blosc'))
     .option('--zip', 'write a .vcz.zip (ZIP_STORED) instead of a directory (the default when OUT ends in .zip)')
+    .option('-s, --samples <list>', 'comma-separated samples to export, in this order; ^A,B exports all but A and B (as bcftools view -s)')
+    .option('-S, --samples-file <file>', 'samples to export, one id a line; ^FILE excludes them (as bcftools view -S)')
+    .option('-r, --regions <list>', 'comma-separated chr, chr:pos, chr:beg-end, chr:beg- (1-based, inclusive): variants overlapping them (as bcftools view -r)')
+    .option('--no-update', 'keep the stored INFO/AC, AN, AF instead of recomputing them from the exported calls (as bcftools --no-update)')
     .option('--force', 'replace OUT even if it is not a store vczdepot made')
     .option('--json', 'print the result as JSON')
     .action(
       async (
         depotPath: string,
         out: string,
-        o: { at?: string; zarrFormat: string; variantsChunkSize?: number; samplesChunkSize?: number; compressor: 'blosc' | 'zstd'; zip?: boolean; force?: boolean; json?: boolean },
+        o: {
+          at?: string;
+          zarrFormat: string;
+          variantsChunkSize?: number;
+          samplesChunkSize?: number;
+          compressor: 'blosc' | 'zstd';
+          zip?: boolean;
+          samples?: string;
+          samplesFile?: string;
+          regions?: string;
+          update: boolean;
+          force?: boolean;
+          json?: boolean;
+        },
       ) => {
-        const { exportDepot } = await vcz();
+        const { exportDepot, parseSampleList, readSamplesFile } = await vcz();
+        if (o.samples !== undefined && o.samplesFile !== undefined) throw usage('give --samples or --samples-file, not both', 'export');
+        const samples = o.samples !== undefined ? parseSampleList(o.samples) : o.samplesFile !== undefined ? readSamplesFile(o.samplesFile) : undefined;
         const depot = Depot.open(depotPath, { readOnly: true });
         try {
           const bar = progress('writing chunks', !o.json);
@@ -327,6 +329,9 @@ export function program(): Command {
               compressor: o.compressor,
               // Without --zip, OUT ending in .zip still means a .vcz.zip (vcztools opens it by its name).
               ...(o.zip ? { zip: true } : {}),
+              ...(samples ? { samples } : {}),
+              ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
+              updateInfo: o.update,
               force: !!o.force,
               onProgress: bar.update,
               signal,

@@ -27,7 +27,7 @@
 import type { FieldView, RecordView } from '../codec/record.ts';
 import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, STRING_FILL, STRING_MISSING } from '../codec/sentinels.ts';
 import type { InfoColumn, IntArray, VariantSet, VcfNumber } from '../codec/types.ts';
-import { binomial, maxAlleles } from '../codec/variant-set.ts';
+import { binomial, maxAlleles, subsetVariantSet } from '../codec/variant-set.ts';
 import { BLOSC_BITSHUFFLE, BLOSC_NOSHUFFLE, BLOSC_SHUFFLE, type BloscShuffle } from './zarr/blosc.ts';
 import { ExportSourceError } from './zarr/errors.ts';
 import { type ZarrArrayHandle, type ZarrArraySpec, type ZarrCompressor, type ZarrDtype, ZarrStoreWriter } from './zarr/store.ts';
@@ -51,6 +51,13 @@ export interface ExportSource {
    * decides.
    */
   fieldStats: ReadonlyMap<string, { width: number; min?: number; max?: number }>;
+  /**
+   * The variants to export: 0-based indices into `variantSet`, in output
+   * order, each at most once (e.g. the records `bcftools view -r` selects).
+   * Default: every variant, in order. Records are still read by block of the
+   * whole variant set.
+   */
+  variants?: ArrayLike<number>;
   /** One RecordView per sample of `sampleIds` (same order) for block `block`. */
   readBlock(sampleIds: readonly string[], block: number): RecordView[];
   /** Root attribute `source`, e.g. `vczdepot-0.1.0`; default `vczdepot-<package version>`. */
@@ -77,6 +84,12 @@ export interface ExportOptions {
    * metadata says clevel 7 / 9 either way; decoders do not use the level.
    */
   bloscZstdLevel?: number | 'c-blosc';
+  /**
+   * Recompute the cohort-level INFO fields AC, AN and AF from the exported
+   * calls (default true), as `bcftools view -s` does for AC/AN; false keeps
+   * the stored values (bcftools `--no-update`). See {@link recomputedInfo}.
+   */
+  updateInfo?: boolean;
   /** Write a `.vcz.zip` (ZIP_STORED) instead of a directory. Default: true when `out` ends in `.zip`. */
   zip?: boolean;
   /** Called after every chunk written, with chunks done and the total. */
@@ -261,10 +274,19 @@ function checkChunkSize(name: string, v: number | undefined): void {
  * GT in an array with GT gets -1 (missing) alleles and phased false;
  * ploidy-1 arrays are all phased (bio2zarr). Float bits are copied exactly.
  *
+ * With `source.variants`, only those variants are written, in that order
+ * (variant arrays and `region_index` of the subset; the alleles and genotypes
+ * dimensions stay the whole set's). Unless `options.updateInfo` is false,
+ * declared INFO/AC, AN and AF are recomputed from the exported genotypes
+ * ({@link recomputedInfo}; bcftools `view -s` for AC/AN, `+fill-tags -t AF`
+ * for AF) and written after the call arrays, with the narrowest Integer
+ * dtype holding the counts and fill (as vcf2zarr picks).
+ *
  * The store is built in `<out>.tmp-<random>` and renamed (or zipped) into
  * `out` at the end; on error the temporary data is deleted.
  *
- * @throws RangeError for invalid options
+ * @throws RangeError for invalid options, or a `variants` index out of
+ *   range or repeated
  * @throws ZarrStateError when `out` exists or its parent does not
  * @throws ExportSourceError when records do not match the request (count,
  *   sample, block), a record's field or ploidy is wider than the array
@@ -274,7 +296,10 @@ function checkChunkSize(name: string, v: number | undefined): void {
  */
 export async function exportVcz(source: ExportSource, out: string, options: ExportOptions = {}): Promise<ExportSummary> {
   const t0 = performance.now();
-  const vs = source.variantSet;
+  const full = source.variantSet;
+  // Output row v holds the variant src(v) of the whole set (the selection, or v itself).
+  const sel = source.variants === undefined ? null : Int32Array.from(source.variants);
+  const vs = sel ? subsetVariantSet(full, sel) : full;
   const nV = vs.numVariants;
   const sampleIds = source.sampleIds;
   const nS = sampleIds.length;
@@ -293,7 +318,9 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
   const comp = (shuffle: BloscShuffle, clevel = 7): ZarrCompressor => (useZstd ? { id: 'zstd', level: zstdLevel } : { id: 'blosc', cname: 'zstd', clevel, shuffle });
 
   // Dimensions (bio2zarr vcf.py generate_schema).
-  const alleles = maxAlleles(vs);
+  // The whole set's: records hold Number=R/A/G values at its widths (a region
+  // export keeps the alleles and genotypes dimensions of the whole set).
+  const alleles = maxAlleles(full);
   const hasGT = vs.hasGenotype;
   const ploidy = hasGT ? Math.max(source.maxPloidy, 1) : 0;
   let genotypes = 0;
@@ -330,8 +357,8 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       done++;
       options.onProgress?.(done, total);
     };
-    const schema = (name: string, dtype: ZarrDtype, dimNames: string[], shape: number[], shuffle: BloscShuffle, description: string): ZarrArrayHandle =>
-      create({
+    const schema = (name: string, dtype: ZarrDtype, dimNames: string[], shape: number[], shuffle: BloscShuffle, description: string, counted = true): ZarrArrayHandle =>
+      (counted ? create : (spec: ZarrArraySpec) => writer.createArray(spec))({
         name,
         dtype,
         shape,
@@ -436,9 +463,14 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     const posH = schema('variant_position', posDtype, ['variants'], [nV], BLOSC_SHUFFLE, FIXED_DESCRIPTIONS.variant_position!);
     varWriters.push(numericColumn(posH, vs.position, 1, 1, 0));
 
-    for (const col of vs.info) varWriters.push(infoWriter(col));
+    // AC/AN/AF recomputed from the exported calls: written after the call
+    // arrays (their dtypes depend on the counts); their chunks are counted now.
+    const recompute = options.updateInfo === false ? new Set<string>() : recomputedInfo(vs);
+    for (const col of vs.info) if (!recompute.has(col.def.id)) varWriters.push(infoWriter(col));
+    total += recompute.size * Math.ceil(nV / vChunk);
+    const counts = recompute.size > 0 ? new Int32Array(nV * alleles) : null;
 
-    function infoWriter(col: InfoColumn): VarWriter {
+    function infoWriter(col: InfoColumn, counted = true): VarWriter {
       const def = col.def;
       const name = `variant_${def.id}`;
       const dim = def.type === 'Flag' ? null : fieldDim('INFO', def.id, def.number, col.width, dims);
@@ -465,7 +497,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
         default:
           dtype = 'str';
       }
-      const h = schema(name, dtype, dimNames, shape, BLOSC_SHUFFLE, def.description);
+      const h = schema(name, dtype, dimNames, shape, BLOSC_SHUFFLE, def.description, counted);
       if (dtype === 'str' || dtype === 'char') {
         const vals = col.values as string[];
         const w = col.width;
@@ -558,18 +590,29 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
         for (let c = 0; c < nVChunks; c++) {
           const v0 = c * vChunk;
           const v1 = Math.min(nV, v0 + vChunk);
-          const b0 = Math.floor(v0 / source.blockSize);
-          const b1 = Math.floor((v1 - 1) / source.blockSize);
-          for (const b of [...cache.keys()]) if (b < b0) cache.delete(b);
-          for (let b = b0; b <= b1; b++) if (!cache.has(b)) cache.set(b, readRecords(source, ids, b));
-          const ctx: TileContext = { cache, blockSize: source.blockSize, nIds: ids.length, v0, v1, vChunk, sChunk, ploidy };
+          // The record blocks holding this chunk's variants (in ascending order: each read once per column when the selection is sorted).
+          const needed = new Set<number>();
+          for (let v = v0; v < v1; v++) needed.add(Math.floor((sel ? sel[v]! : v) / source.blockSize));
+          for (const b of [...cache.keys()]) if (!needed.has(b)) cache.delete(b);
+          for (const b of [...needed].sort((x, y) => x - y)) if (!cache.has(b)) cache.set(b, readRecords(source, ids, b));
+          const ctx: TileContext = { cache, blockSize: source.blockSize, nIds: ids.length, v0, v1, vChunk, sChunk, ploidy, sel };
           for (const plan of plans) {
             const tile = fillTile(plan, ctx, gtPlan);
+            if (plan.kind === 'gt' && counts) countAlleles(tile as Int8Array | Int16Array, ctx, counts, alleles);
             const coords = plan.handle.spec.shape.map((_, i) => (i === 0 ? c : i === 1 ? sc : 0));
             write(plan.handle, coords, tile);
           }
           await yieldToLoop();
         }
+      }
+    }
+
+    // The recomputed INFO arrays, from the allele counts of every column.
+    if (counts) {
+      const late = recomputedColumns(vs, recompute, counts, alleles).map((col) => infoWriter(col, false));
+      for (let c = 0; c < nVChunks; c++) {
+        const v0 = c * vChunk;
+        for (const w of late) w(v0, Math.min(nV, v0 + vChunk), c);
       }
     }
 
@@ -616,6 +659,8 @@ interface TileContext {
   readonly sChunk: number;
   /** Array ploidy. */
   readonly ploidy: number;
+  /** Output row → index in the whole variant set (null: the identity). */
+  readonly sel: Int32Array | null;
 }
 
 const decodedStrings = new WeakMap<FieldView, string[]>();
@@ -635,7 +680,7 @@ function stringsOf(f: FieldView): string[] {
  * by the next call for the same plan).
  */
 function fillTile(plan: CallPlan, ctx: TileContext, gtPlan: CallPlan | undefined): NumArray | string[] {
-  const { cache, blockSize, nIds, v0, v1, vChunk, sChunk, ploidy } = ctx;
+  const { cache, blockSize, nIds, v0, v1, vChunk, sChunk, ploidy, sel } = ctx;
   const W = plan.width;
   const len = vChunk * sChunk * W;
   const name = plan.handle.spec.name;
@@ -656,13 +701,17 @@ function fillTile(plan: CallPlan, ctx: TileContext, gtPlan: CallPlan | undefined
   }
   const rowStride = sChunk * W;
   for (let v = v0; v < v1; ) {
-    const b = Math.floor(v / blockSize);
+    // A run of rows [v, v + n) holding consecutive variants of one block.
+    const s0 = sel ? sel[v]! : v;
+    const b = Math.floor(s0 / blockSize);
     const recs = cache.get(b)!;
-    const bEnd = Math.min(v1, (b + 1) * blockSize);
+    const bEnd = (b + 1) * blockSize;
+    let n = 1;
+    if (sel) while (v + n < v1 && sel[v + n] === s0 + n && s0 + n < bEnd) n++;
+    else n = Math.min(v1, bEnd) - v;
     for (let i = 0; i < nIds; i++) {
       const r = recs[i]!;
-      const lv0 = v - r.variantStart;
-      const n = bEnd - v;
+      const lv0 = s0 - r.variantStart;
       const base = (v - v0) * rowStride + i * W;
       switch (plan.kind) {
         case 'phased': {
@@ -745,7 +794,7 @@ function fillTile(plan: CallPlan, ctx: TileContext, gtPlan: CallPlan | undefined
         }
       }
     }
-    v = bEnd;
+    v += n;
   }
   return tile;
 }
@@ -757,4 +806,92 @@ function checkRange(a: IntArray, from: number, to: number, dtype: ZarrDtype, nam
     const x = a[i]!;
     if (x < lo || x > hi) throw new ExportSourceError(`sample '${sampleId}' has value ${x}, outside ${dtype} chosen from fieldStats (min/max too narrow)`, name);
   }
+}
+
+// ------------------------------------------------- recomputed AC / AN / AF
+
+/**
+ * The INFO fields an export recomputes from the exported calls: the ids among
+ * `AC` (Type=Integer, Number=A or .), `AN` (Integer, Number=1) and `AF`
+ * (Float, Number=A or .) that the variant set declares, when it declares
+ * FORMAT/GT (none otherwise: without genotypes there is nothing to count,
+ * and bcftools leaves such records alone). A field declared with another
+ * Type or Number is kept as stored.
+ *
+ * What is written (docs/vcz-export.md, "Cohort-level INFO"):
+ * * AN = number of called alleles (allele index ≥ 0; missing `.` and the fill
+ *   of a lower ploidy are not counted) over the exported samples, as
+ *   `bcftools view -s` (htslib `bcf_calc_ac`) writes it; 0 when none is called.
+ * * AC[k] = number of called alleles equal to ALT k (one value per ALT; a
+ *   variant without ALT gets no AC, i.e. missing, as bcftools removes it).
+ * * AF[k] = AC[k] / AN rounded to float32, missing when AN = 0 and absent
+ *   (missing) without ALT — what `bcftools +fill-tags -- -t AF` writes.
+ *   `bcftools view -s` leaves AF as it was; we recompute it on purpose.
+ */
+export function recomputedInfo(vs: VariantSet): Set<string> {
+  const ids = new Set<string>();
+  if (!vs.hasGenotype) return ids;
+  for (const { def } of vs.info) {
+    if (def.id === 'AC' && def.type === 'Integer' && (def.number === 'A' || def.number === '.')) ids.add('AC');
+    else if (def.id === 'AN' && def.type === 'Integer' && def.number === 1) ids.add('AN');
+    else if (def.id === 'AF' && def.type === 'Float' && (def.number === 'A' || def.number === '.')) ids.add('AF');
+  }
+  return ids;
+}
+
+/** Adds the called alleles of a call_genotype tile (rows [v0, v1) of the column) to counts [variants, alleles]. */
+function countAlleles(tile: Int8Array | Int16Array, ctx: TileContext, counts: Int32Array, alleles: number): void {
+  const { v0, v1, nIds, sChunk, ploidy } = ctx;
+  for (let v = v0; v < v1; v++) {
+    const row = (v - v0) * sChunk * ploidy;
+    const out = v * alleles;
+    for (let k = row, end = row + nIds * ploidy; k < end; k++) {
+      const a = tile[k]!;
+      if (a >= 0 && a < alleles) counts[out + a]!++;
+    }
+  }
+}
+
+/** The recomputed columns (ids of `ids`, in the variant set's order) from allele counts [variants, alleles]. */
+function recomputedColumns(vs: VariantSet, ids: ReadonlySet<string>, counts: Int32Array, alleles: number): InfoColumn[] {
+  const nV = vs.numVariants;
+  let maxAlt = 1;
+  for (let v = 0; v < nV; v++) maxAlt = Math.max(maxAlt, vs.alleles[v]!.length - 1);
+  const an = new Int32Array(nV);
+  for (let v = 0; v < nV; v++) {
+    let sum = 0;
+    for (let a = 0; a < alleles; a++) sum += counts[v * alleles + a]!;
+    an[v] = sum;
+  }
+  const cols: InfoColumn[] = [];
+  for (const col of vs.info) {
+    const def = col.def;
+    if (!ids.has(def.id)) continue;
+    if (def.id === 'AN') {
+      cols.push({ def, width: 1, values: an });
+      continue;
+    }
+    const w = def.number === 'A' ? alleles - 1 : maxAlt;
+    if (def.id === 'AC') {
+      const ac = new Int32Array(nV * w);
+      for (let v = 0; v < nV; v++) {
+        const nAlt = vs.alleles[v]!.length - 1;
+        for (let k = 0; k < w; k++) ac[v * w + k] = nAlt === 0 ? INT_MISSING : k < nAlt ? counts[v * alleles + 1 + k]! : INT_FILL;
+      }
+      cols.push({ def, width: w, values: ac });
+    } else {
+      const af = new Float32Array(nV * w);
+      const bits = new Uint32Array(af.buffer);
+      for (let v = 0; v < nV; v++) {
+        const nAlt = vs.alleles[v]!.length - 1;
+        for (let k = 0; k < w; k++) {
+          if (nAlt === 0 || (k < nAlt && an[v] === 0)) bits[v * w + k] = FLOAT32_MISSING_BITS;
+          else if (k >= nAlt) bits[v * w + k] = FLOAT32_FILL_BITS;
+          else af[v * w + k] = counts[v * alleles + 1 + k]! / an[v]!;
+        }
+      }
+      cols.push({ def, width: w, values: af });
+    }
+  }
+  return cols;
 }

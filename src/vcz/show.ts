@@ -124,7 +124,8 @@ function variantIndices(vs: VariantSet, options: ShowOptions): ArrayLike<number>
  * variant set and one column per sample, in the order of `views`.
  *
  * @returns the lines, without line breaks; missing values print as `.`, fill
- *   values end a vector (they are never printed).
+ *   values end a vector (they are never printed); a FORMAT field missing in
+ *   every sample at a variant is left out of that line (as vcztools view).
  * @throws RangeError when a view does not hold every block of its sample.
  */
 export function formatSampleVcf(vs: VariantSet, views: SampleView | readonly SampleView[], options: ShowOptions = {}): string[] {
@@ -143,19 +144,27 @@ export function formatSampleVcf(vs: VariantSet, views: SampleView | readonly Sam
     lines.push(`##FORMAT=<ID=${d.id},Number=${d.number},Type=${d.type},Description="${d.description}">`);
   }
   lines.push(['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO', 'FORMAT', ...list.map((v) => v.sampleId)].join('\t'));
-  const keys = [...(hasGt ? ['GT'] : []), ...fieldIds];
   const fieldOf = calls.map((c) => new Map(c.fields.map((f) => [f.id, f])));
   const idx = variantIndices(vs, options);
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i]!;
+    // A FORMAT field missing in every sample at this variant is left out of
+    // the line, as vcztools view does (a VCZ has one FORMAT list for all
+    // records; a VCF record lists only its own).
+    const values = fieldIds.map((id) =>
+      calls.map((_, s) => {
+        const f = fieldOf[s]!.get(id);
+        return f ? vector(f.values as ArrayLike<number> | readonly string[], v, f.width) : [];
+      }),
+    );
+    const shown = fieldIds.map((_, k) => values[k]!.some((vals) => vals.some((x) => x !== null)));
+    const keys = [...(hasGt ? ['GT'] : []), ...fieldIds.filter((_, k) => shown[k])];
     const columns = calls.map((c, s) => {
       const sample: string[] = [];
       if (hasGt) sample.push(genotypeText(c, v) ?? '.');
-      for (const id of fieldIds) {
-        const f = fieldOf[s]!.get(id);
-        const vals = f ? vector(f.values as ArrayLike<number> | readonly string[], v, f.width) : [];
-        sample.push(vals.map((x) => text(x, defs.get(id)!.type === 'Float')).join(',') || '.');
-      }
+      fieldIds.forEach((id, k) => {
+        if (shown[k]) sample.push(values[k]![s]!.map((x) => text(x, defs.get(id)!.type === 'Float')).join(',') || '.');
+      });
       return sample.join(':') || '.';
     });
     lines.push([...siteColumns(vs, v), infoText(vs, v), keys.join(':') || '.', ...columns].join('\t'));

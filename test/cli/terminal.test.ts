@@ -212,6 +212,18 @@ describe('show', () => {
     r = await cli('show', depot, '-s', 'NA00003,NA00001');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/FORMAT\tNA00003\tNA00001$/m);
+    // -r and ^exclusion select as bcftools view does (sites and sample columns; bcftools also recomputes AC/AN)
+    r = await cli('show', depot, '-s', '^NA00002', '-r', '20:14000-1110696,X');
+    expect(r.code, r.err).toBe(0);
+    const bcf = spawnSync('bcftools', ['view', '--no-version', '-H', '-s', '^NA00002', '-r', '20:14000-1110696,X', join(data, 'sample.vcf.gz')], { encoding: 'utf8' });
+    expect(bcf.status, bcf.stderr).toBe(0);
+    const cols = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [...l.split('\t').slice(0, 7), ...l.split('\t').slice(9)].join('\t'));
+    expect(cols(r.out)).toEqual(cols(bcf.stdout));
+    expect(cols(r.out).length).toBeGreaterThan(2);
+    expect(r.out).toMatch(/FORMAT\tNA00001\tNA00003$/m);
+    r = await cli('show', depot, '-s', 'NOBODY');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/sample 'NOBODY' is not live/);
     r = await cli('show', depot, 'NA00001', '--json');
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);

@@ -16,6 +16,10 @@ Usage: .venv/bin/python test/vcz/vcz_interop.py COMMAND ARGS...
                          files (byte for byte, except the root attrs' source)
                          and every chunk's decoded bytes (an absent chunk
                          counts as zeros / ""); prints a JSON report
+  check-af OURS THEIRS   ours' variant_AF against AC/AN counted (numpy) from
+                         theirs' call_genotype: AC[k]/AN as float32, missing
+                         when AN = 0 or without ALT, fill past the ALTs; its
+                         shape and dims equal theirs'; prints a JSON report
   xarray STORE           open with xarray.open_zarr(concat_characters=False)
                          and print dims, dtypes and values as JSON
 
@@ -293,6 +297,36 @@ def xarray_open(path):
     print(json.dumps(out))
 
 
+def check_af(ours, theirs):
+    a, b = open_store(ours), open_store(theirs)
+    problems = []
+    af = a["variant_AF"]
+    if list(af.shape) != list(b["variant_AF"].shape) or dims_of(af) != dims_of(b["variant_AF"]) or af.dtype != np.float32:
+        problems.append({"what": "variant_AF shape/dims/dtype", "ours": [list(af.shape), dims_of(af), str(af.dtype)], "theirs": [list(b["variant_AF"].shape), dims_of(b["variant_AF"])]})
+    else:
+        gt = b["call_genotype"][:]
+        alleles = b["variant_allele"][:]
+        nalt = np.array([sum(1 for x in row if x != "") - 1 for row in alleles], dtype=np.int64)
+        an = (gt >= 0).sum(axis=(1, 2))
+        ours_bits = np.asarray(af[:]).reshape(af.shape[0], -1).view(np.uint32)
+        w = ours_bits.shape[1]
+        exp = np.zeros((af.shape[0], w), dtype=np.uint32)
+        for v in range(af.shape[0]):
+            for k in range(w):
+                if nalt[v] == 0 or (k < nalt[v] and an[v] == 0):
+                    exp[v, k] = 0x7F800001
+                elif k >= nalt[v]:
+                    exp[v, k] = 0x7F800002
+                else:
+                    ac = int((gt[v] == k + 1).sum())
+                    exp[v, k] = np.array([ac / int(an[v])], dtype=np.float32).view(np.uint32)[0]
+        bad = np.argwhere(exp != ours_bits)
+        if len(bad):
+            v, k = bad[0]
+            problems.append({"what": f"variant_AF[{v},{k}]", "ours": int(ours_bits[v, k]), "expected": int(exp[v, k]), "differing": int(len(bad))})
+    print(json.dumps({"checked": int(np.prod(af.shape)), "problems": problems}))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "blosc-gen":
@@ -305,6 +339,8 @@ def main():
         dump(*args)
     elif cmd == "compare":
         compare(*args)
+    elif cmd == "check-af":
+        check_af(*args)
     elif cmd == "xarray":
         xarray_open(*args)
     else:

@@ -39,8 +39,10 @@ import {
 } from '../codec/index.ts';
 import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, isSchunkError, packRecords, scanChunks, type EncodedChunk } from '../schunk/index.ts';
 import {
+  AmbiguousAtError,
   DepotExistsError,
   DepotIOError,
+  DepotNotFoundError,
   DepotVersionError,
   DuplicateSampleError,
   IndexCorruptionError,
@@ -77,7 +79,11 @@ import {
 import { checkVariantSet } from './variant-set-check.ts';
 import { ChunkArena, ChunkStager, align8, stagingOwner, type EncodedSample } from './chunks.ts';
 
-/** A version number, or the name of a tag. */
+/**
+ * A version number, or a string: the name of a tag, or, when it is all
+ * digits (as `--at 3` passes it), the version of that number (see
+ * {@link Depot.resolveVersion}).
+ */
 export type At = number | string;
 
 /** Options of {@link Depot.create}. */
@@ -496,11 +502,15 @@ export class Depot {
   /**
    * Opens an existing depot.
    *
-   * @throws NotADepotError when `path` holds no depot index.
+   * @throws DepotNotFoundError when `path` does not exist.
+   * @throws NotADepotError when `path` is a file, or a directory without a depot index.
    * @throws DepotVersionError when the depot format is newer than this code.
    */
   static open(path: string, options: OpenOptions = {}): Depot {
     const abs = resolve(path);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (!st) throw new DepotNotFoundError(abs);
+    if (!st.isDirectory()) throw new NotADepotError(abs, 'it is a file; a depot is a directory');
     if (!existsSync(join(abs, INDEX_FILE))) throw new NotADepotError(abs, `no ${INDEX_FILE} in it`);
     let env: RootDatabase;
     try {
@@ -552,10 +562,18 @@ export class Depot {
   }
 
   /**
-   * Names the current head state with an immutable tag, in a commit of its
-   * own (the tag names that commit's version, whose samples are the head's).
+   * Names the current head version with an immutable tag, as git and
+   * Icechunk tag an existing snapshot: no version is created (the head stays
+   * where it is). One durable LMDB write transaction records the tag
+   * (`{name, version: head, time, message?}` in the tags dbi) and adds its
+   * name to the `tags` of the head's log entry, so the log shows which
+   * versions are tagged and `tags()` when each tag was taken.
    *
-   * @throws TagExistsError when the name was ever used; InvalidArgumentError for an empty name, one with a tab, line break or NUL, or over 1024 UTF-8 bytes.
+   * @returns the tag as stored (its `time` is when it was taken, ISO 8601).
+   * @throws TagExistsError when the name was ever used; InvalidArgumentError
+   *   for an empty name, an all-digit name (`--at 3` reads as version 3: use
+   *   e.g. `v3`), one with a tab, line break or NUL, or over 1024 UTF-8 bytes.
+   *   On error nothing is written.
    */
   tag(name: string, options: WriteOptions = {}): TagEntry {
     const { commit } = this.transaction((txn) => txn.tag(name, options), { operation: 'tag' });
@@ -571,8 +589,10 @@ export class Depot {
    * write transaction (see the commit protocol at the top of this file); if
    * any fails (duplicate sample, unknown sample, reused tag) the whole
    * transaction rolls back and the error propagates. A tag staged here names
-   * the transaction's version. Not reentrant: do not call depot writes from
-   * inside the callback.
+   * the transaction's version; a transaction that stages only tags creates
+   * no version, its tags name the head (as {@link Depot.tag}; a tag without
+   * a message of its own gets the commit's). Not reentrant: do not call
+   * depot writes from inside the callback.
    *
    * @returns the callback's result and the commit.
    */
@@ -685,6 +705,9 @@ export class Depot {
         live();
         if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('tag name', 'must be a non-empty string');
         checkName('tag name', name);
+        if (ALL_DIGITS.test(name)) {
+          throw new InvalidArgumentError('tag name', `'${name}' is all digits, which \`--at ${name}\` reads as version ${Number(name)}; a tag needs another character, e.g. 'v${name}'`);
+        }
         ops.push({ kind: 'tag', name, ...(o?.message !== undefined ? { message: o.message } : {}) });
       },
       commit: (o = {}) => {
@@ -710,6 +733,7 @@ export class Depot {
   }
 
   private commit(ops: StagedOp[], stager: ChunkStager, operation: Operation, message: string | undefined): CommitInfo {
+    if (ops.length > 0 && ops.every((op) => op.kind === 'tag')) return this.commitTags(ops as Extract<StagedOp, { kind: 'tag' }>[], message);
     stager.finish();
     const { chunks, where } = stager;
     const writer = (this.writer ??= new SegmentWriter());
@@ -806,6 +830,30 @@ export class Depot {
       if (isDepotError(err)) throw err;
       throw new DepotIOError(this.path, `commit (${operation})`, { cause: err });
     }
+  }
+
+  /**
+   * Tags alone name the head: no new version. One write transaction puts each
+   * tag and appends its name to the head's log entry (`tags`: the tags naming
+   * that version, whether taken by its commit or later).
+   */
+  private commitTags(ops: Extract<StagedOp, { kind: 'tag' }>[], message: string | undefined): CommitInfo {
+    const time = new Date().toISOString();
+    return this.writeTxn('commit (tag)', () => {
+      const head = this.checked('meta', 'head', this.dbMeta.get('head')) as number;
+      const log = this.checked('log', head, this.dbLog.get(head));
+      const tags: string[] = [];
+      for (const op of ops) {
+        const existing = this.dbTags.get(op.name);
+        if (existing) throw new TagExistsError(op.name, this.path, existing.version);
+        const msg = op.message ?? message;
+        const t: TagEntry = { name: op.name, version: head, time, ...(msg !== undefined ? { message: msg } : {}) };
+        this.dbTags.putSync(op.name, t);
+        tags.push(op.name);
+      }
+      this.dbLog.putSync(head, { ...log, tags: [...log.tags, ...tags] });
+      return { version: head, time, added: [], removed: [], tags };
+    });
   }
 
   /**
@@ -1108,10 +1156,38 @@ export class Depot {
       return { version: at, label: `version ${at}` };
     }
     const raw = fitsKey(at) ? this.dbTags.get(at, { transaction: txn } as any) : undefined;
+    if (ALL_DIGITS.test(at)) {
+      // All digits: a version, unless a depot made before such tag names
+      // were refused holds a tag of that name; both at once is an error.
+      const n = Number(at);
+      const isVersion = Number.isSafeInteger(n) && n <= head;
+      if (raw) {
+        const t = this.checked('tags', at, raw);
+        if (isVersion) throw new AmbiguousAtError(at, n, t.version, this.path);
+      } else {
+        if (!isVersion) throw new UnknownVersionError(n, head, this.path);
+        return { version: n, label: `version ${n}` };
+      }
+    }
     if (!raw) throw new UnknownTagError(at, this.path, this.tagsIn(txn).map((x) => x.name));
     const t = this.checked('tags', at, raw);
     if (t.version > head) throw new IndexCorruptionError(this.path, `tags[${JSON.stringify(at)}]`, `names version ${t.version}, past the head ${head}`);
     return { version: t.version, label: `tag '${at}' (version ${t.version})` };
+  }
+
+  /**
+   * The version `at` names, from one read snapshot: the head when `at` is
+   * undefined; a number is a version (0..head); a string is a tag name, or,
+   * when it is all digits (what `--at 3` passes), the version of that number.
+   * A depot made before all-digit tag names were refused may hold a tag
+   * named like a version: a string naming both is {@link AmbiguousAtError};
+   * one naming only the tag (no such version yet) is the tag.
+   *
+   * @throws UnknownVersionError, UnknownTagError, AmbiguousAtError.
+   */
+  resolveVersion(at?: At): number {
+    this.assertOpen();
+    return this.snapshot((txn) => this.resolveAt(at, txn).version);
   }
 
   private tagsIn(txn: any): TagEntry[] {
@@ -1527,6 +1603,9 @@ export class Depot {
           checked.tags++;
           if (t.version > head || !log.get(t.version)?.tags.includes(t.name)) err({ kind: 'tag', tag: t.name, version: t.version, message: `tag '${t.name}' names version ${t.version}, which the log does not record as tagged '${t.name}'` });
           (tagsByVersion.get(t.version) ?? tagsByVersion.set(t.version, []).get(t.version)!).push(t.name);
+          if (ALL_DIGITS.test(t.name) && Number(t.name) <= head) {
+            warn({ kind: 'tag', tag: t.name, version: t.version, message: `tag '${t.name}' (version ${t.version}) is named like version ${Number(t.name)}, so \`--at ${t.name}\` is ambiguous (an error); read the tag with --at ${t.version}` });
+          }
         }
         const liveAt = (v: number) => [...entries.values()].filter((e) => isLive(e, v)).map((e) => e.sampleId);
         for (let v = 0; v <= head; v++) {
@@ -1602,6 +1681,9 @@ export class Depot {
     if (this.readOnly) throw new ReadOnlyError(this.path, operation);
   }
 }
+
+/** A name of digits only: reads as a version number (`--at 3`), so no new tag may have one. */
+const ALL_DIGITS = /^[0-9]+$/;
 
 /** Longest sample id or tag name, UTF-8 bytes: both are LMDB keys (at most 1978 bytes with their encoding). */
 const MAX_NAME_BYTES = 1024;

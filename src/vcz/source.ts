@@ -19,13 +19,12 @@ const READ_BATCH = 64;
  * samples-chunk column of one variant block: samplesChunkSize × block record
  * bytes), reading at most 64 samples' chunks at a time.
  *
- * @throws UnknownTagError / UnknownVersionError for a bad `at`.
+ * @throws UnknownTagError / UnknownVersionError / AmbiguousAtError for a bad `at`.
  */
 export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot'): ExportSource & { version: number } {
-  const version = at === undefined ? depot.version() : typeof at === 'number' ? at : depot.tags().find((t) => t.name === at)?.version;
-  // Let the depot raise its own typed error for an unknown tag.
-  const info = depot.sampleInfo(version === undefined ? { at: at! } : { at: version });
-  const pinned = version ?? depot.version();
+  // The depot resolves `at` (typed errors for an unknown or ambiguous one).
+  const pinned = depot.resolveVersion(at);
+  const info = depot.sampleInfo({ at: pinned });
   const fieldStats = new Map<string, { width: number; min?: number; max?: number }>();
   let maxPloidy = 0;
   for (const s of info) {

@@ -24,10 +24,14 @@ class VerifyFailed extends Error {
   }
 }
 
-/** Parses a `--at` value: digits are a version, anything else a tag name. */
+/**
+ * A `--at` value, passed to the depot as given: all digits name a version
+ * (`--at 3`), anything else a tag. The depot resolves it, so that a depot
+ * holding an all-digit tag from before such names were refused gives an
+ * AmbiguousAtError for a number that names both, instead of a silent pick.
+ */
 function parseAt(v: string | undefined): At | undefined {
-  if (v === undefined) return undefined;
-  return /^\d+$/.test(v) ? Number(v) : v;
+  return v;
 }
 
 /** An option parser for integers in [min, max]; anything else is a usage error (exit 2). */
@@ -180,7 +184,7 @@ export function program(): Command {
 
   prog
     .command('tag')
-    .description('name the current head with an immutable tag')
+    .description('name the current head version with an immutable tag (creates no version; a name of digits only is refused)')
     .argument('<depot>')
     .argument('<name>')
     .option('-m, --message <text>', 'tag message')
@@ -189,7 +193,7 @@ export function program(): Command {
       const depot = Depot.open(depotPath);
       try {
         const t = depot.tag(name, o.message ? { message: o.message } : {});
-        print(!!o.json, t, () => `tagged version ${t.version} as ${t.name}\n`);
+        print(!!o.json, t, () => `tagged version ${t.version} (the head) as ${t.name}\n`);
       } finally {
         depot.close();
       }
@@ -212,19 +216,29 @@ export function program(): Command {
 
   prog
     .command('log')
-    .description('list versions, oldest first')
+    .description('list versions, oldest first, and the tags taken of each (with when they were taken)')
     .argument('<depot>')
     .option('--json', 'print as JSON')
     .action((depotPath: string, o: { json?: boolean }) => {
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
         const log = depot.log();
+        const taken = new Map(depot.tags().map((t) => [t.name, t]));
         const summary = (ids: readonly string[]) => (ids.length > 5 ? `${ids.slice(0, 5).join(',')},… (${ids.length})` : ids.join(','));
         print(!!o.json, log, () =>
           log
             .map((e) => {
-              const parts = [e.added.length ? `+${summary(e.added)}` : '', e.removed.length ? `-${summary(e.removed)}` : '', e.tags.length ? `tag ${e.tags.join(',')}` : ''].filter(Boolean);
-              return `${e.version}\t${e.time}\t${e.operation}\t${parts.join(' ')}${e.message ? `\t${e.message}` : ''}\n`;
+              // A tag taken after the version's commit (`vczdepot tag`) gets a line of its own: when it was taken, its message.
+              const later = e.tags.flatMap((n) => {
+                const t = taken.get(n);
+                return t && t.time !== e.time ? [t] : [];
+              });
+              const own = e.tags.filter((n) => !later.some((t) => t.name === n));
+              const parts = [e.added.length ? `+${summary(e.added)}` : '', e.removed.length ? `-${summary(e.removed)}` : '', own.length ? `tag ${own.join(',')}` : ''].filter(Boolean);
+              return (
+                `${e.version}\t${e.time}\t${e.operation}\t${parts.join(' ')}${e.message ? `\t${e.message}` : ''}\n` +
+                later.map((t) => `${e.version}\t${t.time}\ttag\t${t.name}${t.message ? `\t${t.message}` : ''}\n`).join('')
+              );
             })
             .join(''),
         );

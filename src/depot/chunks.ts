@@ -341,6 +341,87 @@ export class ChunkStager {
   }
 }
 
+/** Where {@link BlockRepacker} put one record: sample entry `seq`, block `block`, at `offset` (8-byte aligned) in the chunk, `length` bytes. */
+export interface RepackItem {
+  readonly seq: number;
+  readonly block: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * Packs records handed over block by block (block b of every sample, in
+ * entry order, then block b+1, ...) into compressed chunks, as compact and
+ * purge rewrite a depot: the same layout as {@link ChunkStager.addBlock}
+ * (records in arrival order at 8-byte aligned offsets, a new chunk when the
+ * next record would end past the target; a block whose records fill at
+ * least 1/16 of a chunk starts a new chunk and no other block joins its
+ * chunks). Each chunk is built and compressed as soon as it is full and
+ * handed to `emit`; the repacker then holds no reference to its records, so
+ * its memory is the open chunk's records (at most one chunk target, or one
+ * record larger than that).
+ */
+export class BlockRepacker {
+  #records: Uint8Array[] = [];
+  #owners: { seq: number; block: number }[] = [];
+  #used = 0;
+
+  /**
+   * @param chunkTargetBytes target raw chunk size, bytes
+   * @param level zstd level
+   * @param emit receives each compressed chunk and where its records are, in order
+   */
+  constructor(
+    private readonly chunkTargetBytes: number,
+    private readonly level: number,
+    private readonly emit: (chunk: EncodedChunk, items: RepackItem[]) => void,
+  ) {}
+
+  /** Adds block `block`'s records: `records[i]` belongs to entry `seqs[i]`. */
+  addBlock(block: number, seqs: readonly number[], records: readonly Uint8Array[]): void {
+    let bytes = 0;
+    for (const r of records) bytes += r.length;
+    const own = bytes >= this.chunkTargetBytes / 16;
+    if (own) this.#close();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (this.#records.length > 0 && align8(this.#used) + r.length > this.chunkTargetBytes) this.#close();
+      this.#records.push(r);
+      this.#owners.push({ seq: seqs[i]!, block });
+      this.#used = align8(this.#used) + r.length;
+    }
+    if (own) this.#close();
+  }
+
+  /** Emits the open chunk, if any. */
+  finish(): void {
+    this.#close();
+  }
+
+  #close(): void {
+    const records = this.#records;
+    if (records.length === 0) return;
+    const owners = this.#owners;
+    const raw = new Uint8Array(this.#used);
+    const items: RepackItem[] = new Array(records.length);
+    let at = 0;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      at = align8(at);
+      raw.set(r, at);
+      items[i] = { seq: owners[i]!.seq, block: owners[i]!.block, offset: at, length: r.length };
+      at += r.length;
+    }
+    this.#records = [];
+    this.#owners = [];
+    this.#used = 0;
+    this.emit(encodeChunk(raw, this.level), items);
+  }
+}
+
+/** Compact and purge repack records in groups of blocks of about this many chunk targets (64 MiB with the default 4 MiB chunks). */
+export const REPACK_GROUP_CHUNKS = STAGE_GROUP_CHUNKS;
+
 export function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }

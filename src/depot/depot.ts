@@ -37,10 +37,12 @@ import {
   type SampleCalls,
   type VariantSet,
 } from '../codec/index.ts';
-import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, isSchunkError, packRecords, scanChunks, type EncodedChunk } from '../schunk/index.ts';
+import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, SegmentWriter, isSchunkError, scanChunks, type EncodedChunk } from '../schunk/index.ts';
 import {
+  AmbiguousAtError,
   DepotExistsError,
   DepotIOError,
+  DepotNotFoundError,
   DepotVersionError,
   DuplicateSampleError,
   IndexCorruptionError,
@@ -75,9 +77,13 @@ import {
   type TagEntry,
 } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
-import { ChunkArena, ChunkStager, align8, stagingOwner, type EncodedSample } from './chunks.ts';
+import { BlockRepacker, ChunkArena, ChunkStager, REPACK_GROUP_CHUNKS, align8, stagingOwner, type EncodedSample, type RepackItem } from './chunks.ts';
 
-/** A version number, or the name of a tag. */
+/**
+ * A version number, or a string: the name of a tag, or, when it is all
+ * digits (as `--at 3` passes it), the version of that number (see
+ * {@link Depot.resolveVersion}).
+ */
 export type At = number | string;
 
 /** Options of {@link Depot.create}. */
@@ -496,11 +502,15 @@ export class Depot {
   /**
    * Opens an existing depot.
    *
-   * @throws NotADepotError when `path` holds no depot index.
+   * @throws DepotNotFoundError when `path` does not exist.
+   * @throws NotADepotError when `path` is a file, or a directory without a depot index.
    * @throws DepotVersionError when the depot format is newer than this code.
    */
   static open(path: string, options: OpenOptions = {}): Depot {
     const abs = resolve(path);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (!st) throw new DepotNotFoundError(abs);
+    if (!st.isDirectory()) throw new NotADepotError(abs, 'it is a file; a depot is a directory');
     if (!existsSync(join(abs, INDEX_FILE))) throw new NotADepotError(abs, `no ${INDEX_FILE} in it`);
     let env: RootDatabase;
     try {
@@ -552,10 +562,18 @@ export class Depot {
   }
 
   /**
-   * Names the current head state with an immutable tag, in a commit of its
-   * own (the tag names that commit's version, whose samples are the head's).
+   * Names the current head version with an immutable tag, as git and
+   * Icechunk tag an existing snapshot: no version is created (the head stays
+   * where it is). One durable LMDB write transaction records the tag
+   * (`{name, version: head, time, message?}` in the tags dbi) and adds its
+   * name to the `tags` of the head's log entry, so the log shows which
+   * versions are tagged and `tags()` when each tag was taken.
    *
-   * @throws TagExistsError when the name was ever used; InvalidArgumentError for an empty name, one with a tab, line break or NUL, or over 1024 UTF-8 bytes.
+   * @returns the tag as stored (its `time` is when it was taken, ISO 8601).
+   * @throws TagExistsError when the name was ever used; InvalidArgumentError
+   *   for an empty name, an all-digit name (`--at 3` reads as version 3: use
+   *   e.g. `v3`), one with a tab, line break or NUL, or over 1024 UTF-8 bytes.
+   *   On error nothing is written.
    */
   tag(name: string, options: WriteOptions = {}): TagEntry {
     const { commit } = this.transaction((txn) => txn.tag(name, options), { operation: 'tag' });
@@ -571,8 +589,10 @@ export class Depot {
    * write transaction (see the commit protocol at the top of this file); if
    * any fails (duplicate sample, unknown sample, reused tag) the whole
    * transaction rolls back and the error propagates. A tag staged here names
-   * the transaction's version. Not reentrant: do not call depot writes from
-   * inside the callback.
+   * the transaction's version; a transaction that stages only tags creates
+   * no version, its tags name the head (as {@link Depot.tag}; a tag without
+   * a message of its own gets the commit's). Not reentrant: do not call
+   * depot writes from inside the callback.
    *
    * @returns the callback's result and the commit.
    */
@@ -685,6 +705,9 @@ export class Depot {
         live();
         if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('tag name', 'must be a non-empty string');
         checkName('tag name', name);
+        if (ALL_DIGITS.test(name)) {
+          throw new InvalidArgumentError('tag name', `'${name}' is all digits, which \`--at ${name}\` reads as version ${Number(name)}; a tag needs another character, e.g. 'v${name}'`);
+        }
         ops.push({ kind: 'tag', name, ...(o?.message !== undefined ? { message: o.message } : {}) });
       },
       commit: (o = {}) => {
@@ -710,6 +733,7 @@ export class Depot {
   }
 
   private commit(ops: StagedOp[], stager: ChunkStager, operation: Operation, message: string | undefined): CommitInfo {
+    if (ops.length > 0 && ops.every((op) => op.kind === 'tag')) return this.commitTags(ops as Extract<StagedOp, { kind: 'tag' }>[], message);
     stager.finish();
     const { chunks, where } = stager;
     const writer = (this.writer ??= new SegmentWriter());
@@ -809,6 +833,30 @@ export class Depot {
   }
 
   /**
+   * Tags alone name the head: no new version. One write transaction puts each
+   * tag and appends its name to the head's log entry (`tags`: the tags naming
+   * that version, whether taken by its commit or later).
+   */
+  private commitTags(ops: Extract<StagedOp, { kind: 'tag' }>[], message: string | undefined): CommitInfo {
+    const time = new Date().toISOString();
+    return this.writeTxn('commit (tag)', () => {
+      const head = this.checked('meta', 'head', this.dbMeta.get('head')) as number;
+      const log = this.checked('log', head, this.dbLog.get(head));
+      const tags: string[] = [];
+      for (const op of ops) {
+        const existing = this.dbTags.get(op.name);
+        if (existing) throw new TagExistsError(op.name, this.path, existing.version);
+        const msg = op.message ?? message;
+        const t: TagEntry = { name: op.name, version: head, time, ...(msg !== undefined ? { message: msg } : {}) };
+        this.dbTags.putSync(op.name, t);
+        tags.push(op.name);
+      }
+      this.dbLog.putSync(head, { ...log, tags: [...log.tags, ...tags] });
+      return { version: head, time, added: [], removed: [], tags };
+    });
+  }
+
+  /**
    * Erases samples (withdrawn consent): in one durable transaction, every
    * entry of each sample id — live or kept by tags — is dropped, the log
    * forgets the ids (the purge's own log entry records only how many samples
@@ -817,7 +865,8 @@ export class Depot {
    * are copied verbatim, chunks with them are repacked) and then deleted.
    * Other samples and tags are unchanged, byte for byte. Blocks writers for
    * the duration (it holds the LMDB write lock); readers keep reading (a
-   * read that meets a deleted file retries on the new index).
+   * read that meets a deleted file retries on the new index). Memory as
+   * {@link Depot.compact}: the repacked records stream group by group.
    *
    * @throws UnknownSampleError when an id was never in the depot; nothing changes.
    */
@@ -876,8 +925,13 @@ export class Depot {
    * each block's records from few chunks. One durable transaction; a new
    * version with a log entry; the old files are deleted after the commit.
    * Blocks writers while it runs; readers keep their snapshot (a read that
-   * meets a deleted file retries on the new index). Memory: the records of
-   * all live and tagged samples are held while repacking (their raw size).
+   * meets a deleted file retries on the new index). A chunk holds records of
+   * one block when a block's records fill 1/16 of a chunk or more (as
+   * writes pack them). Memory is bounded, not proportional to the depot:
+   * records are repacked one group of blocks at a time (about 16 chunk
+   * targets of records, 64 MiB by default, or one block of every sample if
+   * that is more), plus the index (docs/depot-format.md, "Compact and
+   * purge"). On error nothing changes and the new files are deleted.
    */
   compact(options: WriteOptions = {}): CommitInfo & { bytesBefore: number; bytesAfter: number } {
     this.assertWritable('compact');
@@ -930,79 +984,193 @@ export class Depot {
    * one), fdatasyncs them, and updates the chunk directory, the entries and
    * the active segment. With `repackAll` every record is repacked
    * block-major; otherwise chunks whose records all survive are copied
-   * verbatim and only the others are repacked. Chunks no entry references
-   * are dropped. Returns the old file numbers, to delete after the commit.
+   * verbatim (checksum verified) and only the others are repacked. Chunks no
+   * entry references are dropped. Returns the old file numbers, to delete
+   * after the commit; on error the new files are deleted (the index, rolled
+   * back with the transaction, never referenced them).
+   *
+   * Streaming: records are repacked one group of consecutive blocks at a
+   * time (blocks are added to a group until its records reach
+   * {@link REPACK_GROUP_CHUNKS} chunk targets, 64 MiB by default; a group
+   * has at least one block). For a group, each source chunk holding one of
+   * its records is decompressed once (one at a time, no cache), the group's
+   * records are copied out, packed block-major ({@link BlockRepacker}: block
+   * b of every sample in entry order, a block of 1/16 chunk or more in chunks
+   * of its own), compressed, and appended to the new files; then the next
+   * group. Memory: about one group of records, its compressed chunks and one
+   * decompressed source chunk (a group is one block when one block of all
+   * samples is larger than the budget), plus the index (entries and chunk
+   * directory), whatever the depot's size. Verbatim chunks are copied in
+   * batches of the same budget.
    */
   private rewriteFiles(entries: Map<number, SampleEntry>, files: Set<number>, repackAll: boolean): number[] {
     const chunks = new Map<number, ChunkEntry>();
     for (const { key, value } of this.dbChunks.getRange({})) chunks.set(key as number, value as ChunkEntry);
-    const refs = new Map<number, { seq: number; b: number }[]>();
-    for (const [seq, e] of entries) e.chunks.forEach((c, b) => (refs.get(c) ?? refs.set(c, []).get(c)!).push({ seq, b }));
+    const refCount = new Map<number, number>();
+    for (const e of entries.values()) for (const c of e.chunks) refCount.set(c, (refCount.get(c) ?? 0) + 1);
     const moving = [...chunks].filter(([, c]) => files.has(c.file)).sort(([, x], [, y]) => x.file - y.file || x.offset - y.offset);
-    // A chunk is copied verbatim unless repacking everything or some of its records are gone.
-    const liveRecords = (id: number) => refs.get(id)?.length ?? 0;
+    // A chunk is copied verbatim unless repacking everything or some of its records are gone; unreferenced ones are dropped.
     const verbatim: number[] = [];
-    const repack: { seq: number; b: number; bytes: Uint8Array }[] = [];
+    const repack = new Set<number>();
+    for (const [id, c] of moving) {
+      const n = refCount.get(id) ?? 0;
+      if (n === 0) continue;
+      if (!repackAll && c.items === n) verbatim.push(id);
+      else repack.add(id);
+    }
+    const budget = REPACK_GROUP_CHUNKS * this.meta.chunkTargetBytes;
     const reader = new ChunkReader({ cacheBytes: 0 });
     const writer = (this.writer ??= new SegmentWriter());
-    try {
-      for (const [id, c] of moving) {
-        const list = refs.get(id);
-        if (!list) continue; // unreferenced: dropped
-        const buf = reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id });
-        if (!repackAll && c.items === liveRecords(id)) {
-          verbatim.push(id);
-          continue;
-        }
-        for (const r of list) {
-          const e = entries.get(r.seq)!;
-          repack.push({ seq: r.seq, b: r.b, bytes: buf.slice(e.offsets[r.b]!, e.offsets[r.b]! + e.lengths[r.b]!) });
-        }
-      }
-      repack.sort((x, y) => x.b - y.b || x.seq - y.seq);
-      const encoded = packRecords(
-        repack.map((r) => r.bytes),
-        this.meta.chunkTargetBytes,
-      ).map((p) => ({ p, chunk: encodeChunk(p.raw, this.meta.level) }));
-      // Lay the new chunks out in new files.
-      let file = Math.max(-1, ...this.segmentFiles()) + 1;
-      let path = segmentPath(this.path, file);
+    const next = { ...(this.dbMeta.get('next') as Counters) };
+    // ---- the new files, after every existing one
+    const created: string[] = [];
+    let file = Math.max(-1, ...this.segmentFiles());
+    let path = '';
+    let end = 0;
+    const newFile = (): void => {
+      file++;
+      path = segmentPath(this.path, file);
       rmSync(path, { force: true });
-      let end = writer.create(path);
-      const next = { ...(this.dbMeta.get('next') as Counters) };
-      const put = (bytes: EncodedChunk): { file: number; offset: number } => {
-        if (end + bytes.bytes.length > this.meta.segmentMaxBytes && end > FILE_HEADER_SIZE) {
-          writer.closeFile(path);
-          file++;
-          path = segmentPath(this.path, file);
-          rmSync(path, { force: true });
-          end = writer.create(path);
-        }
-        const r = writer.appendChunks(path, end, [bytes]);
+      created.push(path);
+      end = writer.create(path);
+    };
+    /** Appends chunks (one fdatasync per file written), rolling over past segmentMaxBytes; returns where each went. */
+    const append = (cs: readonly EncodedChunk[]): { file: number; offset: number }[] => {
+      const at: { file: number; offset: number }[] = [];
+      let batch: EncodedChunk[] = [];
+      const flush = (): void => {
+        if (batch.length === 0) return;
+        const r = writer.appendChunks(path, end, batch);
+        for (const o of r.offsets) at.push({ file, offset: o });
         end = r.end;
-        return { file, offset: r.offsets[0]! };
+        batch = [];
       };
-      const updated = new Map<number, SampleEntry>();
-      const entryOf = (seq: number) => updated.get(seq) ?? updated.set(seq, { ...entries.get(seq)!, chunks: [...entries.get(seq)!.chunks], offsets: [...entries.get(seq)!.offsets], lengths: [...entries.get(seq)!.lengths] }).get(seq)!;
+      let pending = end;
+      for (const c of cs) {
+        if (pending + c.bytes.length > this.meta.segmentMaxBytes && pending > FILE_HEADER_SIZE) {
+          flush();
+          writer.closeFile(path);
+          newFile();
+          pending = end;
+        }
+        batch.push(c);
+        pending += c.bytes.length;
+      }
+      flush();
+      return at;
+    };
+    const updated = new Map<number, SampleEntry>();
+    const entryOf = (seq: number): SampleEntry => {
+      let e = updated.get(seq);
+      if (!e) {
+        const o = entries.get(seq)!;
+        e = { ...o, chunks: [...o.chunks], offsets: [...o.offsets], lengths: [...o.lengths] };
+        updated.set(seq, e);
+      }
+      return e;
+    };
+    const readChunk = (id: number): Uint8Array => {
+      const c = chunks.get(id)!;
+      return reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id });
+    };
+    try {
+      newFile();
+      // ---- verbatim chunks: checksum verified, copied as they are, in batches
+      const remap = new Map<number, number>();
+      let batch: { id: number; chunk: EncodedChunk }[] = [];
+      let batchBytes = 0;
+      const flushVerbatim = (): void => {
+        const at = append(batch.map((x) => x.chunk));
+        batch.forEach(({ id, chunk }, i) => {
+          const c = chunks.get(id)!;
+          const nid = next.chunk++;
+          this.dbChunks.putSync(nid, { file: at[i]!.file, offset: at[i]!.offset, compressedLength: chunk.compressedLength, rawLength: chunk.rawLength, items: c.items });
+          remap.set(id, nid);
+        });
+        batch = [];
+        batchBytes = 0;
+      };
       for (const id of verbatim) {
         const c = chunks.get(id)!;
-        const raw = this.readChunkBytes(c);
-        const at = put({ bytes: raw, rawLength: c.rawLength, compressedLength: c.compressedLength, checksum: 0 });
-        const nid = next.chunk++;
-        this.dbChunks.putSync(nid, { file: at.file, offset: at.offset, compressedLength: c.compressedLength, rawLength: c.rawLength, items: c.items });
-        for (const r of refs.get(id)!) entryOf(r.seq).chunks[r.b] = nid;
+        readChunk(id); // verify the checksum before copying the bytes
+        const bytes = this.readChunkBytes(c);
+        batch.push({ id, chunk: { bytes, rawLength: c.rawLength, compressedLength: c.compressedLength, checksum: 0 } });
+        batchBytes += bytes.length;
+        if (batchBytes >= budget) flushVerbatim();
       }
-      for (const { p, chunk } of encoded) {
-        const at = put(chunk);
-        const nid = next.chunk++;
-        this.dbChunks.putSync(nid, { file: at.file, offset: at.offset, compressedLength: chunk.compressedLength, rawLength: chunk.rawLength, items: p.items.length });
-        for (const item of p.items) {
-          const r = repack[item.index]!;
-          const e = entryOf(r.seq);
-          e.chunks[r.b] = nid;
-          e.offsets[r.b] = item.offset;
-          e.lengths[r.b] = item.length;
+      flushVerbatim();
+      if (remap.size > 0) {
+        for (const [seq, e] of entries) {
+          e.chunks.forEach((c, b) => {
+            const nid = remap.get(c);
+            if (nid !== undefined) entryOf(seq).chunks[b] = nid;
+          });
         }
+      }
+      // ---- repacked records, one group of blocks at a time
+      const emitted: { chunk: EncodedChunk; items: RepackItem[] }[] = [];
+      const writeEmitted = (): void => {
+        const at = append(emitted.map((x) => x.chunk));
+        emitted.forEach(({ chunk, items }, i) => {
+          const nid = next.chunk++;
+          this.dbChunks.putSync(nid, { file: at[i]!.file, offset: at[i]!.offset, compressedLength: chunk.compressedLength, rawLength: chunk.rawLength, items: items.length });
+          for (const it of items) {
+            const e = entryOf(it.seq);
+            e.chunks[it.block] = nid;
+            e.offsets[it.block] = it.offset;
+            e.lengths[it.block] = it.length;
+          }
+        });
+        emitted.length = 0;
+      };
+      const packer = new BlockRepacker(this.meta.chunkTargetBytes, this.meta.level, (chunk, items) => void emitted.push({ chunk, items }));
+      if (repack.size > 0) {
+        const list = [...entries];
+        const nBlocks = blockCount(this.numVariants, this.meta.blockSize);
+        for (let b0 = 0; b0 < nBlocks; ) {
+          // The group [b0, b1): blocks until their records reach the budget.
+          let b1 = b0;
+          let bytes = 0;
+          while (b1 < nBlocks && (b1 === b0 || bytes < budget)) {
+            for (const [, e] of list) if (repack.has(e.chunks[b1]!)) bytes += e.lengths[b1]!;
+            b1++;
+          }
+          // Its records, in (block, entry) order, and which chunk each is in.
+          const seqs: number[][] = [];
+          const recs: Uint8Array[][] = [];
+          const byChunk = new Map<number, { g: number; i: number; e: SampleEntry }[]>();
+          for (let b = b0; b < b1; b++) {
+            const s: number[] = [];
+            for (const [seq, e] of list) {
+              const c = e.chunks[b]!;
+              if (!repack.has(c)) continue;
+              (byChunk.get(c) ?? byChunk.set(c, []).get(c)!).push({ g: b - b0, i: s.length, e });
+              s.push(seq);
+            }
+            seqs.push(s);
+            recs.push(new Array<Uint8Array>(s.length));
+          }
+          const order = [...byChunk.keys()].sort((x, y) => chunks.get(x)!.file - chunks.get(y)!.file || chunks.get(x)!.offset - chunks.get(y)!.offset);
+          for (const id of order) {
+            const buf = readChunk(id);
+            for (const { g, i, e } of byChunk.get(id)!) {
+              const b = b0 + g;
+              const off = e.offsets[b]!;
+              const stop = off + e.lengths[b]!;
+              if (off % 8 !== 0 || stop > buf.length) throw new IndexCorruptionError(this.path, recordWhere(e, b), `record [${off}, ${stop}) is not inside the chunk's ${buf.length} bytes at an 8-byte aligned offset`);
+              recs[g]![i] = buf.slice(off, stop);
+            }
+          }
+          byChunk.clear();
+          for (let g = 0; g < seqs.length; g++) {
+            packer.addBlock(b0 + g, seqs[g]!, recs[g]!);
+            recs[g] = [];
+          }
+          writeEmitted();
+          b0 = b1;
+        }
+        packer.finish();
+        writeEmitted();
       }
       // Every new file is synced (appendChunks fdatasyncs); now the index.
       for (const [id] of moving) this.dbChunks.removeSync(id);
@@ -1010,6 +1178,16 @@ export class Depot {
       this.dbMeta.putSync('segment', { file, end } satisfies SegmentState);
       this.dbMeta.putSync('next', next);
       return [...files];
+    } catch (err) {
+      // The transaction rolls back; the new files were never referenced.
+      for (const p of created) {
+        try {
+          writer.closeFile(p);
+        } finally {
+          rmSync(p, { force: true });
+        }
+      }
+      throw err;
     } finally {
       reader.close();
     }
@@ -1108,10 +1286,38 @@ export class Depot {
       return { version: at, label: `version ${at}` };
     }
     const raw = fitsKey(at) ? this.dbTags.get(at, { transaction: txn } as any) : undefined;
+    if (ALL_DIGITS.test(at)) {
+      // All digits: a version, unless a depot made before such tag names
+      // were refused holds a tag of that name; both at once is an error.
+      const n = Number(at);
+      const isVersion = Number.isSafeInteger(n) && n <= head;
+      if (raw) {
+        const t = this.checked('tags', at, raw);
+        if (isVersion) throw new AmbiguousAtError(at, n, t.version, this.path);
+      } else {
+        if (!isVersion) throw new UnknownVersionError(n, head, this.path);
+        return { version: n, label: `version ${n}` };
+      }
+    }
     if (!raw) throw new UnknownTagError(at, this.path, this.tagsIn(txn).map((x) => x.name));
     const t = this.checked('tags', at, raw);
     if (t.version > head) throw new IndexCorruptionError(this.path, `tags[${JSON.stringify(at)}]`, `names version ${t.version}, past the head ${head}`);
     return { version: t.version, label: `tag '${at}' (version ${t.version})` };
+  }
+
+  /**
+   * The version `at` names, from one read snapshot: the head when `at` is
+   * undefined; a number is a version (0..head); a string is a tag name, or,
+   * when it is all digits (what `--at 3` passes), the version of that number.
+   * A depot made before all-digit tag names were refused may hold a tag
+   * named like a version: a string naming both is {@link AmbiguousAtError};
+   * one naming only the tag (no such version yet) is the tag.
+   *
+   * @throws UnknownVersionError, UnknownTagError, AmbiguousAtError.
+   */
+  resolveVersion(at?: At): number {
+    this.assertOpen();
+    return this.snapshot((txn) => this.resolveAt(at, txn).version);
   }
 
   private tagsIn(txn: any): TagEntry[] {
@@ -1527,6 +1733,9 @@ export class Depot {
           checked.tags++;
           if (t.version > head || !log.get(t.version)?.tags.includes(t.name)) err({ kind: 'tag', tag: t.name, version: t.version, message: `tag '${t.name}' names version ${t.version}, which the log does not record as tagged '${t.name}'` });
           (tagsByVersion.get(t.version) ?? tagsByVersion.set(t.version, []).get(t.version)!).push(t.name);
+          if (ALL_DIGITS.test(t.name) && Number(t.name) <= head) {
+            warn({ kind: 'tag', tag: t.name, version: t.version, message: `tag '${t.name}' (version ${t.version}) is named like version ${Number(t.name)}, so \`--at ${t.name}\` is ambiguous (an error); read the tag with --at ${t.version}` });
+          }
         }
         const liveAt = (v: number) => [...entries.values()].filter((e) => isLive(e, v)).map((e) => e.sampleId);
         for (let v = 0; v <= head; v++) {
@@ -1602,6 +1811,9 @@ export class Depot {
     if (this.readOnly) throw new ReadOnlyError(this.path, operation);
   }
 }
+
+/** A name of digits only: reads as a version number (`--at 3`), so no new tag may have one. */
+const ALL_DIGITS = /^[0-9]+$/;
 
 /** Longest sample id or tag name, UTF-8 bytes: both are LMDB keys (at most 1978 bytes with their encoding). */
 const MAX_NAME_BYTES = 1024;

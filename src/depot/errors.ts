@@ -10,7 +10,9 @@ export type DepotErrorTag =
   | 'unknown-tag'
   | 'tag-exists'
   | 'unknown-version'
+  | 'ambiguous-at'
   | 'depot-exists'
+  | 'depot-not-found'
   | 'not-a-depot'
   | 'depot-version'
   | 'read-only'
@@ -72,12 +74,38 @@ export class UnknownVersionError extends DepotError {
   }
 }
 
+/**
+ * An all-digit `at` string (`--at 3`) that names both a version and a tag of
+ * that name. New tags cannot be all digits (`InvalidArgumentError`); a depot
+ * made before that rule may hold one. Neither is picked: pass the version as
+ * a number (the API) or the tag's version number (`tagVersion`).
+ */
+export class AmbiguousAtError extends DepotError {
+  readonly tag = 'ambiguous-at' as const;
+  constructor(readonly at: string, readonly version: number, readonly tagVersion: number, readonly depot: string) {
+    super(
+      `'${at}' is ambiguous in depot ${depot}: it is version ${version}, and also tag '${at}' (which names version ${tagVersion}), ` +
+        `taken before all-digit tag names were refused; ask for version ${tagVersion} to read the tag's samples`,
+    );
+    this.name = 'AmbiguousAtError';
+  }
+}
+
 /** `Depot.create` on a path that already holds something. */
 export class DepotExistsError extends DepotError {
   readonly tag = 'depot-exists' as const;
   constructor(readonly path: string) {
     super(`${path} already exists and is not empty; choose a new directory for the depot`);
     this.name = 'DepotExistsError';
+  }
+}
+
+/** `Depot.open` on a path that does not exist. */
+export class DepotNotFoundError extends DepotError {
+  readonly tag = 'depot-not-found' as const;
+  constructor(readonly path: string) {
+    super(`${path} does not exist; check the path, or make a depot there with \`vczdepot create\``);
+    this.name = 'DepotNotFoundError';
   }
 }
 
@@ -149,7 +177,9 @@ type DepotErrors =
   | UnknownTagError
   | TagExistsError
   | UnknownVersionError
+  | AmbiguousAtError
   | DepotExistsError
+  | DepotNotFoundError
   | NotADepotError
   | DepotVersionError
   | ReadOnlyError

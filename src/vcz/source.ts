@@ -152,16 +152,15 @@ export function selectVariants(vs: VariantSet, regions: readonly (Region | strin
  * samples-chunk column of one variant block: samplesChunkSize × block record
  * bytes), reading at most 64 samples' chunks at a time.
  *
- * @throws UnknownTagError / UnknownVersionError for a bad `at`.
+ * @throws UnknownTagError / UnknownVersionError / AmbiguousAtError for a bad `at`.
  * @throws ExportSelectionError for a sample not live at that version or
  *   listed twice (bcftools errors too, short of `--force-samples`) and for a
  *   region that does not parse.
  */
 export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', selection: ExportSelection = {}): ExportSource & { version: number } {
-  const version = at === undefined ? depot.version() : typeof at === 'number' ? at : depot.tags().find((t) => t.name === at)?.version;
-  // Let the depot raise its own typed error for an unknown tag.
-  const live = depot.sampleInfo(version === undefined ? { at: at! } : { at: version });
-  const pinned = version ?? depot.version();
+  // The depot resolves `at` (typed errors for an unknown or ambiguous one).
+  const pinned = depot.resolveVersion(at);
+  const live = depot.sampleInfo({ at: pinned });
   const info = selectSamples(live, selection.samples, pinned);
   const fieldStats = new Map<string, { width: number; min?: number; max?: number }>();
   let maxPloidy = 0;

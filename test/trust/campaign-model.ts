@@ -45,11 +45,17 @@ export class Model {
   }
 
   /**
-   * Applies a successful operation as version `version` (must be the next).
+   * Applies a successful operation as version `version` (must be the next;
+   * for a tag, which names the head and creates no version, the head).
    * @returns the tags whose sample set changed because of a purge.
    */
   apply(op: CampaignOp, version?: number): string[] {
     const s = this.state;
+    if (op.kind === 'tag') {
+      if (version !== undefined && version !== s.version) throw new Error(`model: ${JSON.stringify(op)} tagged version ${version}, expected the head ${s.version}`);
+      s.tags[op.name] = [s.version, [...s.live]];
+      return [];
+    }
     const v = s.version + 1;
     if (version !== undefined && version !== v) throw new Error(`model: ${JSON.stringify(op)} committed version ${version}, expected ${v}`);
     s.version = v;
@@ -77,10 +83,6 @@ export class Model {
       case 'remove':
         op.ids.forEach(rem);
         operation = 'remove';
-        break;
-      case 'tag':
-        s.tags[op.name] = [v, [...s.live]];
-        operation = 'tag';
         break;
       case 'compact':
         operation = 'compact';

@@ -239,7 +239,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
         let want = model;
         if (pending) {
           s.inFlight[pending.kind] = (s.inFlight[pending.kind] ?? 0) + 1;
-          if (head === model.state.version + 1 && pending.expect === undefined) {
+          // A tag creates no version: it was applied when its name is there.
+          const p = pending;
+          const applied =
+            p.kind === 'tag' ? head === model.state.version && !(p.name in model.state.tags) && d.tags().some((t) => t.name === p.name) : head === model.state.version + 1;
+          if (applied && pending.expect === undefined) {
             want = model.clone();
             const changed = want.apply(pending, head);
             s.inFlightApplied++;

@@ -10,7 +10,8 @@
  *   exactly what each sample id's data encodes to (so the sample id in each
  *   record matches, and the values are the generator's);
  * - tags(): every tag names the script's version for it, and every tag the
- *   script made up to v is there; the samples of a random tag are the
+ *   script made of a version before v is there (a tag of v itself is taken
+ *   just after v's commit, so it may not be there yet); the samples of a random tag are the
  *   script's samples of its version;
  * - head: getMany(samples()) at the head, the same byte check (an
  *   UnknownSampleError is accepted only when the head moved in between).
@@ -85,7 +86,7 @@ while (Date.now() < until) {
       res.tagsChecked++;
       if (script.tags.get(t.name) !== t.version || t.version > h2) error(`tag ${t.name} names version ${t.version}; the script tagged version ${script.tags.get(t.name)} (head ${h2})`);
     }
-    for (const [name, tv] of script.tags) if (tv <= v && !tags.some((t) => t.name === name)) error(`tag ${name} (version ${tv} <= ${v}) is missing`);
+    for (const [name, tv] of script.tags) if (tv < v && !tags.some((t) => t.name === name)) error(`tag ${name} (version ${tv} < ${v}) is missing`);
     if (tags.length) {
       const t = tags[Math.floor(r() * tags.length)]!;
       const before = d.version();

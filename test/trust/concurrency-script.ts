@@ -3,14 +3,15 @@
  * operations that is a pure function of a seed, so that a reader process can
  * compute, for any version v, which samples and tags version v has. Every
  * operation succeeds and commits exactly one version: operation k is version
- * k. Sample ids carry their data (`syn12#c7`, `HG00096#c8`: see data.ts).
+ * k. A tag creates no version: a put may carry one (`tag`), which the
+ * writer takes right after the put commits, naming its version. Sample ids
+ * carry their data (`syn12#c7`, `HG00096#c8`: see data.ts).
  */
 import { rng } from '../helpers/synthetic.ts';
 
 export type ScriptOp =
-  | { kind: 'put'; ids: string[] }
+  | { kind: 'put'; ids: string[]; /** a tag to take of this version once it is committed */ tag?: string }
   | { kind: 'remove'; ids: string[] }
-  | { kind: 'tag'; name: string }
   | { kind: 'purge'; ids: string[] }
   | { kind: 'compact' };
 
@@ -59,8 +60,11 @@ export class Script {
       this.removed.push(...ids);
       op = { kind: 'remove', ids };
     } else if (x < 0.33) {
-      op = { kind: 'tag', name: `c${v}` };
-      this.tags.set(op.name, v);
+      // a put, then a tag of its version
+      const ids = [newId(0)];
+      cur.push(...ids);
+      op = { kind: 'put', ids, tag: `c${v}` };
+      this.tags.set(`c${v}`, v);
     } else if (x < 0.37) {
       op = { kind: 'compact' };
     } else if (x < 0.39 && this.removed.length + cur.length > 0) {

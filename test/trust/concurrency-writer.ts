@@ -2,7 +2,8 @@
  * Writer process of the concurrency tests (test/trust/concurrency.ts).
  *
  * `script` mode: the only writer; runs the deterministic {@link Script}
- * (operation k is version k) for `ms` milliseconds, then exits.
+ * (operation k is version k; a put carrying a tag is followed by the tag,
+ * which names its version) for `ms` milliseconds, then exits.
  *
  * `pair` mode: one of two writers on one depot; puts, removes and tags its
  * own samples (ids `syn<k>#<role>.<n>`, tags `<role>.<n>`) and sometimes
@@ -32,12 +33,14 @@ if (mode === 'script') {
     switch (op.kind) {
       case 'put':
         got = op.ids.length === 1 ? d.put(op.ids[0]!, data.calls(op.ids[0]!)).version : d.putMany(op.ids.map((id) => ({ sampleId: id, calls: data.calls(id) }))).version;
+        if (op.tag !== undefined) {
+          const t = d.tag(op.tag);
+          if (t.version !== v) throw new Error(`tag ${op.tag} after operation ${v} names version ${t.version}`);
+          if (d.version() !== v) throw new Error(`tag ${op.tag} moved the head to ${d.version()}`);
+        }
         break;
       case 'remove':
         got = d.remove(op.ids).version;
-        break;
-      case 'tag':
-        got = d.tag(op.name).version;
         break;
       case 'purge':
         got = d.purge(op.ids).version;

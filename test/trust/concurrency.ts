@@ -99,7 +99,11 @@ export async function runReadersAndWriter(o: { ms: number; readers: number; seed
       const head = d.version();
       s.versionsWritten = head;
       const script = new Script(seed, data.data.sampleIds).upTo(head);
-      for (let v = 1; v <= head; v++) s.operations[script.ops[v]!.kind] = (s.operations[script.ops[v]!.kind] ?? 0) + 1;
+      for (let v = 1; v <= head; v++) {
+        const op = script.ops[v]!;
+        s.operations[op.kind] = (s.operations[op.kind] ?? 0) + 1;
+        if (op.kind === 'put' && op.tag !== undefined) s.operations.tag = (s.operations.tag ?? 0) + 1;
+      }
       const gone = script.purgedUpTo(head);
       const want = script.live[head]!.filter((x) => !gone.has(x));
       if (JSON.stringify(d.samples()) !== JSON.stringify(want)) errors.push(`final samples ${JSON.stringify(d.samples())}, script ${JSON.stringify(want)}`);
@@ -121,6 +125,8 @@ export interface TwoWritersSummary {
   seconds: number;
   /** Operations that returned, per writer. */
   done: [number, number];
+  /** Of those, tags (which name the head and create no version). */
+  tagsTaken: number;
   versions: number;
   /** Must be empty. */
   errors: string[];
@@ -134,7 +140,7 @@ export async function runTwoWriters(o: { ms: number; seed?: number }): Promise<T
   const root = scratchDir('vczdepot-writers-');
   const path = join(root, 'depot');
   const errors: string[] = [];
-  const s: TwoWritersSummary = { seconds: 0, done: [0, 0], versions: 0, errors };
+  const s: TwoWritersSummary = { seconds: 0, done: [0, 0], tagsTaken: 0, versions: 0, errors };
   try {
     Depot.create(path, data.variantSet, { blockSize: BLOCK_SIZE, chunkTargetBytes: 4096, segmentMaxBytes: 48 * 1024 }).close();
     const seed = o.seed ?? 11;
@@ -156,6 +162,14 @@ export async function runTwoWriters(o: { ms: number; seed?: number }): Promise<T
           if (!line.startsWith('done ')) continue;
           const op = JSON.parse(line.slice(5)) as { kind: string; ids?: string[]; name?: string; version: number };
           s.done[i]++;
+          if (op.kind === 'tag') {
+            // A tag names the head when it was taken (this writer's last version or the other's): no version of its own.
+            s.tagsTaken++;
+            if (tags.get(op.name!) !== op.version) errors.push(`${role}: tag ${op.name} names version ${tags.get(op.name!)}, expected ${op.version}`);
+            const mine = d.samples({ at: op.name! }).filter((x) => x.includes(`#${role}.`));
+            if (JSON.stringify(mine) !== JSON.stringify(live)) errors.push(`${role}: tag ${op.name} holds ${JSON.stringify(mine)} of its samples, expected ${JSON.stringify(live)}`);
+            continue;
+          }
           if (used.has(op.version)) errors.push(`${role}: version ${op.version} was also reported by ${used.get(op.version)}`);
           used.set(op.version, `${role} ${op.kind}`);
           const l = log[op.version];
@@ -169,10 +183,6 @@ export async function runTwoWriters(o: { ms: number; seed?: number }): Promise<T
           } else if (op.kind === 'remove') {
             live.splice(live.indexOf(op.ids![0]!), 1);
             if (JSON.stringify(l.removed) !== JSON.stringify(op.ids)) errors.push(`${role}: log[${op.version}].removed ${JSON.stringify(l.removed)}, expected ${JSON.stringify(op.ids)}`);
-          } else if (op.kind === 'tag') {
-            if (tags.get(op.name!) !== op.version) errors.push(`${role}: tag ${op.name} names version ${tags.get(op.name!)}, expected ${op.version}`);
-            const mine = d.samples({ at: op.name! }).filter((x) => x.includes(`#${role}.`));
-            if (JSON.stringify(mine) !== JSON.stringify(live)) errors.push(`${role}: tag ${op.name} holds ${JSON.stringify(mine)} of its samples, expected ${JSON.stringify(live)}`);
           } else if (l.operation !== 'compact') errors.push(`${role}: log[${op.version}] is ${l.operation}, expected compact`);
         }
         const mine = d.samples().filter((x) => x.includes(`#${role}.`));

@@ -21,7 +21,7 @@
  * char: NUL pads (end of vector), 0x07 missing. GT values are
  * (allele + 1) << 1 | phased, 0 for a missing allele.
  *
- * Dictionaries (§6.2.1): strings = `PASS` (index 0) then the IDs of the
+ * Dictionaries (VCF 4.3 §6.2.1): strings = `PASS` (index 0) then the IDs of the
  * ##FILTER, ##INFO and ##FORMAT lines in header order, each ID once;
  * contigs = the ##contig lines in order; an `IDX=n` attribute sets an
  * entry's index explicitly (bcftools writes it on every line).

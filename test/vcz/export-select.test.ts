@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, ExportSelectionError, addFiles, createFromFile, exportDepot, parseRegions, parseSampleList } from '../../src/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
-import { bcftoolsReference } from './bcftools-oracle.ts';
+import { bcftoolsReference } from '../helpers/bcftools-oracle.ts';
 
 const vcfDir = join(repoRoot, 'test', 'data', 'vcf');
 let dir: string;

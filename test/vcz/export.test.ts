@@ -12,7 +12,7 @@ import type { SampleCalls, VariantSet } from '../../src/codec/types.ts';
 import { exportVcz, minIntDtype, zarrGuessChunks, type ExportOptions } from '../../src/vcz/export.ts';
 import { isVczWriteError } from '../../src/vcz/zarr/errors.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
-import { bcftoolsReference, withUpdatedInfo } from './bcftools-oracle.ts';
+import { bcftoolsReference, withUpdatedInfo } from '../helpers/bcftools-oracle.ts';
 import { makeSource, modelFromDump, type VczDump } from './model.ts';
 
 const helper = join(repoRoot, 'test/vcz/vcz_interop.py');

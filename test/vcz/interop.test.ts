@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, addFiles, createFromFile, depotExportSource, exportVcz, type At } from '../../src/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
-import { bcftoolsReference, withUpdatedInfo } from './bcftools-oracle.ts';
+import { bcftoolsReference, withUpdatedInfo } from '../helpers/bcftools-oracle.ts';
 
 const vcfDir = join(repoRoot, 'test', 'data', 'vcf');
 const FIXTURES = [

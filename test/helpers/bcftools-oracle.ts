@@ -11,7 +11,7 @@
  * records get AN=0, AC=0,…, AF=.,… here, as our export writes them.
  */
 import { execFileSync } from 'node:child_process';
-import { run } from '../helpers/interop.ts';
+import { run } from './interop.ts';
 
 /** Options of {@link bcftoolsReference}. */
 export interface ReferenceOptions {

@@ -1453,7 +1453,7 @@ export class Depot {
       } catch (err) {
         // compact/purge deleted a file after this snapshot: the same version,
         // read again from the new index, holds the same records.
-        if (attempt < 3 && isSchunkError(err, 'chunk-io') && err.code === 'ENOENT') {
+        if (attempt < 3 && isSchunkError(err, 'chunk-io') && err.errno === 'ENOENT') {
           at = version;
           continue;
         }

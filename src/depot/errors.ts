@@ -1,10 +1,13 @@
 /**
- * Errors of the depot layer. Each carries a literal `tag` and typed fields;
- * `isDepotError(err, tag)` narrows them. Every failed write leaves the depot
- * exactly as it was (the LMDB transaction is rolled back).
+ * Errors of the depot layer, in the vczdepot error family (src/errors.ts).
+ * Each carries a literal `code` and typed fields; `isVczdepotError(err,
+ * code)` (or `isDepotError(err, code)`) narrows them. Every failed write
+ * leaves the depot exactly as it was (the LMDB transaction is rolled back).
  */
+import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
 
-export type DepotErrorTag =
+/** Codes of the depot errors. */
+export type DepotErrorCode =
   | 'duplicate-sample'
   | 'unknown-sample'
   | 'unknown-tag'
@@ -20,14 +23,17 @@ export type DepotErrorTag =
   | 'index-corrupt'
   | 'invalid-argument';
 
+/** @deprecated The old name of {@link DepotErrorCode}. */
+export type DepotErrorTag = DepotErrorCode;
+
 /** Base class of every depot error. */
-export abstract class DepotError extends Error {
-  abstract readonly tag: DepotErrorTag;
+export abstract class DepotError extends VczdepotError {
+  abstract override readonly code: DepotErrorCode;
 }
 
 /** A sample id that is already live in the head (or given twice in one batch). */
 export class DuplicateSampleError extends DepotError {
-  readonly tag = 'duplicate-sample' as const;
+  readonly code = 'duplicate-sample' as const;
   constructor(readonly sampleId: string, readonly depot: string, readonly inBatch = false) {
     super(
       inBatch
@@ -40,7 +46,7 @@ export class DuplicateSampleError extends DepotError {
 
 /** A sample id that is not live at the version asked for. */
 export class UnknownSampleError extends DepotError {
-  readonly tag = 'unknown-sample' as const;
+  readonly code = 'unknown-sample' as const;
   constructor(readonly sampleId: string, readonly depot: string, readonly at: string) {
     super(`sample '${sampleId}' is not in depot ${depot} at ${at}; list samples with \`vczdepot samples\``);
     this.name = 'UnknownSampleError';
@@ -49,7 +55,7 @@ export class UnknownSampleError extends DepotError {
 
 /** A tag name that does not exist. */
 export class UnknownTagError extends DepotError {
-  readonly tag = 'unknown-tag' as const;
+  readonly code = 'unknown-tag' as const;
   constructor(readonly tagName: string, readonly depot: string, readonly known: readonly string[]) {
     super(`tag '${tagName}' does not exist in depot ${depot}; known tags: ${known.length ? known.join(', ') : 'none'}`);
     this.name = 'UnknownTagError';
@@ -58,7 +64,7 @@ export class UnknownTagError extends DepotError {
 
 /** A tag name that was used before: tags are immutable and never reused. */
 export class TagExistsError extends DepotError {
-  readonly tag = 'tag-exists' as const;
+  readonly code = 'tag-exists' as const;
   constructor(readonly tagName: string, readonly depot: string, readonly version: number) {
     super(`tag '${tagName}' already names version ${version} of depot ${depot}; tags are immutable, choose another name`);
     this.name = 'TagExistsError';
@@ -67,7 +73,7 @@ export class TagExistsError extends DepotError {
 
 /** A version number outside 0..head. */
 export class UnknownVersionError extends DepotError {
-  readonly tag = 'unknown-version' as const;
+  readonly code = 'unknown-version' as const;
   constructor(readonly version: number, readonly head: number, readonly depot: string) {
     super(`version ${version} does not exist in depot ${depot} (versions are 0..${head})`);
     this.name = 'UnknownVersionError';
@@ -81,7 +87,7 @@ export class UnknownVersionError extends DepotError {
  * a number (the API) or the tag's version number (`tagVersion`).
  */
 export class AmbiguousAtError extends DepotError {
-  readonly tag = 'ambiguous-at' as const;
+  readonly code = 'ambiguous-at' as const;
   constructor(readonly at: string, readonly version: number, readonly tagVersion: number, readonly depot: string) {
     super(
       `'${at}' is ambiguous in depot ${depot}: it is version ${version}, and also tag '${at}' (which names version ${tagVersion}), ` +
@@ -93,7 +99,7 @@ export class AmbiguousAtError extends DepotError {
 
 /** `Depot.create` on a path that already holds something. */
 export class DepotExistsError extends DepotError {
-  readonly tag = 'depot-exists' as const;
+  readonly code = 'depot-exists' as const;
   constructor(readonly path: string) {
     super(`${path} already exists and is not empty; choose a new directory for the depot`);
     this.name = 'DepotExistsError';
@@ -102,7 +108,7 @@ export class DepotExistsError extends DepotError {
 
 /** `Depot.open` on a path that does not exist. */
 export class DepotNotFoundError extends DepotError {
-  readonly tag = 'depot-not-found' as const;
+  readonly code = 'depot-not-found' as const;
   constructor(readonly path: string) {
     super(`${path} does not exist; check the path, or make a depot there with \`vczdepot create\``);
     this.name = 'DepotNotFoundError';
@@ -111,7 +117,7 @@ export class DepotNotFoundError extends DepotError {
 
 /** `Depot.open` on a path that is not a depot. */
 export class NotADepotError extends DepotError {
-  readonly tag = 'not-a-depot' as const;
+  readonly code = 'not-a-depot' as const;
   constructor(readonly path: string, readonly reason: string, options?: { cause?: unknown }) {
     super(`${path} is not a vczdepot depot: ${reason}`, options);
     this.name = 'NotADepotError';
@@ -120,7 +126,7 @@ export class NotADepotError extends DepotError {
 
 /** A depot written by a newer (or unknown older) format version. */
 export class DepotVersionError extends DepotError {
-  readonly tag = 'depot-version' as const;
+  readonly code = 'depot-version' as const;
   constructor(readonly path: string, readonly found: number, readonly supported: number) {
     super(
       `depot ${path} has format version ${found}; this vczdepot reads version ${supported}` +
@@ -132,7 +138,7 @@ export class DepotVersionError extends DepotError {
 
 /** A write on a depot opened read-only. */
 export class ReadOnlyError extends DepotError {
-  readonly tag = 'read-only' as const;
+  readonly code = 'read-only' as const;
   constructor(readonly path: string, readonly operation: string) {
     super(`cannot ${operation}: depot ${path} was opened read-only`);
     this.name = 'ReadOnlyError';
@@ -141,7 +147,7 @@ export class ReadOnlyError extends DepotError {
 
 /** LMDB or file-system failure, with the step and the original error as `cause`. */
 export class DepotIOError extends DepotError {
-  readonly tag = 'depot-io' as const;
+  readonly code = 'depot-io' as const;
   constructor(readonly path: string, readonly step: string, options: { cause: unknown }) {
     super(`depot ${path}: ${step} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
     this.name = 'DepotIOError';
@@ -155,7 +161,7 @@ export class DepotIOError extends DepotError {
  * is returned from it; run `vczdepot verify` for the full list.
  */
 export class IndexCorruptionError extends DepotError {
-  readonly tag = 'index-corrupt' as const;
+  readonly code = 'index-corrupt' as const;
   constructor(readonly path: string, readonly what: string, readonly reason: string, options?: { cause?: unknown }) {
     super(`depot ${path}: the index is damaged: ${what}: ${reason}; run \`vczdepot verify\` and restore the depot from a backup`, options);
     this.name = 'IndexCorruptionError';
@@ -164,7 +170,7 @@ export class IndexCorruptionError extends DepotError {
 
 /** A bad argument to a depot method (e.g. a block index out of range). */
 export class InvalidArgumentError extends DepotError {
-  readonly tag = 'invalid-argument' as const;
+  readonly code = 'invalid-argument' as const;
   constructor(readonly argument: string, reason: string) {
     super(`invalid ${argument}: ${reason}`);
     this.name = 'InvalidArgumentError';
@@ -187,7 +193,9 @@ type DepotErrors =
   | IndexCorruptionError
   | InvalidArgumentError;
 
-/** True when `err` is a depot error (with the given tag, if one is given). */
-export function isDepotError<T extends DepotErrorTag>(err: unknown, tag?: T): err is Extract<DepotErrors, { tag: T }> {
-  return err instanceof DepotError && (tag === undefined || err.tag === tag);
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<DepotErrors> {}
 }
+
+/** True when `err` is a depot error (with the given code, if one is given); `isVczdepotError` for the depot's classes. */
+export const isDepotError = areaGuard(DepotError);

@@ -1,11 +1,14 @@
 /**
- * Errors of VCF / VCZ import and export. Every class carries a literal `tag`
- * and typed fields; `isVczError(err, tag)` narrows to the class with that tag.
- * Messages say what is wrong, where (file and 1-based line) and what to do.
+ * Errors of VCF / BCF input, in the vczdepot error family (src/errors.ts).
+ * Every class carries a literal `code` and typed fields; `isVczdepotError(err,
+ * code)` (or `isVczError(err, code)`, for these classes only) narrows to the
+ * class with that code. Messages say what is wrong, where (file and 1-based
+ * line) and what to do.
  */
+import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
 
-/** Tags of the VCF input errors. */
-export type VcfErrorTag =
+/** Codes of the VCF input errors. */
+export type VcfErrorCode =
   | 'vcf-truncated'
   | 'vcf-header'
   | 'vcf-syntax'
@@ -18,12 +21,16 @@ export type VcfErrorTag =
   | 'vcf-field-name'
   | 'bcf-format';
 
-/** Every tag of this module's errors. */
-export type VczErrorTag = VcfErrorTag;
+/** Every code of this module's errors. */
+export type VczErrorCode = VcfErrorCode;
+/** @deprecated The old name of {@link VcfErrorCode}. */
+export type VcfErrorTag = VcfErrorCode;
+/** @deprecated The old name of {@link VczErrorCode}. */
+export type VczErrorTag = VczErrorCode;
 
-/** Base class of every error of `src/vcz`. */
-export abstract class VczError extends Error {
-  abstract readonly tag: VczErrorTag;
+/** Base class of the VCF input errors (the name is historical: VCZ import, export and write errors have their own bases). */
+export abstract class VczError extends VczdepotError {
+  abstract override readonly code: VczErrorCode;
 }
 
 /**
@@ -32,7 +39,7 @@ export abstract class VczError extends Error {
  * header lines, or 0 when the problem is not on one line.
  */
 export abstract class VcfError extends VczError {
-  abstract override readonly tag: VcfErrorTag;
+  abstract override readonly code: VcfErrorCode;
   constructor(
     readonly file: string,
     readonly line: number,
@@ -49,7 +56,7 @@ export abstract class VcfError extends VczError {
  * file without its end-of-file block). `line` is the last complete line read.
  */
 export class VcfTruncatedError extends VcfError {
-  readonly tag = 'vcf-truncated' as const;
+  readonly code = 'vcf-truncated' as const;
   constructor(file: string, line: number, readonly reason: string, options?: { cause?: unknown }) {
     super(
       file,
@@ -64,7 +71,7 @@ export class VcfTruncatedError extends VcfError {
 
 /** The header is unusable: no `#CHROM` line, wrong columns, a bad INFO/FORMAT definition. */
 export class VcfHeaderError extends VcfError {
-  readonly tag = 'vcf-header' as const;
+  readonly code = 'vcf-header' as const;
   constructor(file: string, line: number, readonly reason: string) {
     super(file, line, `invalid VCF header: ${reason}`, 'Fix the header (VCF 4.3 §1.4) and retry');
     this.name = 'VcfHeaderError';
@@ -73,7 +80,7 @@ export class VcfHeaderError extends VcfError {
 
 /** A data line is malformed: fewer than 8 columns, a non-numeric POS, a bad FORMAT layout. */
 export class VcfSyntaxError extends VcfError {
-  readonly tag = 'vcf-syntax' as const;
+  readonly code = 'vcf-syntax' as const;
   constructor(file: string, line: number, readonly reason: string) {
     super(file, line, `malformed data line: ${reason}`, 'Fix or remove the line (`bcftools view` reports the same problems)');
     this.name = 'VcfSyntaxError';
@@ -82,7 +89,7 @@ export class VcfSyntaxError extends VcfError {
 
 /** A record uses an INFO, FORMAT or FILTER key the header does not declare. */
 export class VcfUndeclaredError extends VcfError {
-  readonly tag = 'vcf-undeclared' as const;
+  readonly code = 'vcf-undeclared' as const;
   constructor(
     file: string,
     line: number,
@@ -101,7 +108,7 @@ export class VcfUndeclaredError extends VcfError {
 
 /** A value does not match its declared type (e.g. a non-numeric Integer). */
 export class VcfValueError extends VcfError {
-  readonly tag = 'vcf-value' as const;
+  readonly code = 'vcf-value' as const;
   constructor(
     file: string,
     line: number,
@@ -124,7 +131,7 @@ export class VcfValueError extends VcfError {
 
 /** A GT allele index is not an allele of the variant, or a GT is unparseable. */
 export class VcfGenotypeError extends VcfError {
-  readonly tag = 'vcf-genotype' as const;
+  readonly code = 'vcf-genotype' as const;
   constructor(
     file: string,
     line: number,
@@ -145,7 +152,7 @@ export class VcfGenotypeError extends VcfError {
 
 /** A data line has more or fewer sample columns than the header names. */
 export class VcfSampleCountError extends VcfError {
-  readonly tag = 'vcf-sample-count' as const;
+  readonly code = 'vcf-sample-count' as const;
   constructor(
     file: string,
     line: number,
@@ -167,7 +174,7 @@ export class VcfSampleCountError extends VcfError {
  * (as vcf2zarr rejects): A > alleles − 1, R > alleles, G > genotypes.
  */
 export class VcfFieldCountError extends VcfError {
-  readonly tag = 'vcf-field-count' as const;
+  readonly code = 'vcf-field-count' as const;
   constructor(
     file: string,
     line: number,
@@ -194,7 +201,7 @@ export class VcfFieldCountError extends VcfError {
  * where it was noticed (0 for the header).
  */
 export class VcfShapeChangedError extends VcfError {
-  readonly tag = 'vcf-changed' as const;
+  readonly code = 'vcf-changed' as const;
   constructor(file: string, variants: number) {
     super(file, 0, `the file changed while it was being read (after ${variants} variants its calls no longer fit what the first pass measured)`, 'Do not modify an input while vczdepot reads it; run the command again');
     this.name = 'VcfShapeChangedError';
@@ -210,7 +217,7 @@ export class VcfShapeChangedError extends VcfError {
  * could never be exported. `line` is the header line declaring the field.
  */
 export class VcfFieldNameError extends VcfError {
-  readonly tag = 'vcf-field-name' as const;
+  readonly code = 'vcf-field-name' as const;
   constructor(
     file: string,
     line: number,
@@ -238,7 +245,7 @@ export class VcfFieldNameError extends VcfError {
  * `bcftools view`'s VCF text (header lines included), 0 for the header.
  */
 export class BcfFormatError extends VcfError {
-  readonly tag = 'bcf-format' as const;
+  readonly code = 'bcf-format' as const;
   constructor(file: string, line: number, readonly reason: string, options?: { cause?: unknown }) {
     super(file, line, `invalid BCF: ${reason}`, 'Check the file with `bcftools view`; re-create it or convert it to VCF with `bcftools view -Oz`', options);
     this.name = 'BcfFormatError';
@@ -259,7 +266,13 @@ export type AnyVczError =
   | VcfFieldNameError
   | BcfFormatError;
 
-/** True when `err` is an error of this module (with the given tag, if one is given). */
-export function isVczError<T extends VczErrorTag>(err: unknown, tag?: T): err is Extract<AnyVczError, { tag: T }> {
-  return err instanceof VczError && (tag === undefined || err.tag === tag);
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<AnyVczError> {}
 }
+
+/**
+ * True when `err` is a VCF input error of this module (with the given code,
+ * if one is given). Other VCZ errors (`VczReadError`, `VczWriteError`,
+ * export errors) are not: `isVczdepotError` recognises every error.
+ */
+export const isVczError = areaGuard(VczError);

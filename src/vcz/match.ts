@@ -4,6 +4,7 @@
  * of each variant, same positions and the same alleles in the same order.
  */
 import type { VariantSet } from '../codec/index.ts';
+import { VczdepotError, type ErrorsByCode } from '../errors.ts';
 
 
 /** One side of a mismatch. */
@@ -18,8 +19,8 @@ export interface VariantSide {
  * The incoming file's variants differ from the depot's. Names the file, the
  * first differing variant (0-based index) and both sides. Nothing was written.
  */
-export class VariantSetMismatchError extends Error {
-  readonly tag = 'variant-set-mismatch' as const;
+export class VariantSetMismatchError extends VczdepotError {
+  readonly code = 'variant-set-mismatch' as const;
   constructor(
     readonly file: string,
     readonly reason: string,
@@ -35,6 +36,10 @@ export class VariantSetMismatchError extends Error {
     );
     this.name = 'VariantSetMismatchError';
   }
+}
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<VariantSetMismatchError> {}
 }
 
 function side(vs: VariantSet, v: number): VariantSide | undefined {

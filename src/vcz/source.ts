@@ -5,6 +5,7 @@
  * `bcftools view -r`), and block reads.
  */
 import { readFileSync } from 'node:fs';
+import { VczdepotError, type ErrorsByCode } from '../errors.ts';
 import type { At, Depot } from '../depot/index.ts';
 import type { FieldStats } from '../depot/index.ts';
 import { RecordView } from '../codec/index.ts';
@@ -19,8 +20,8 @@ const READ_BATCH = 64;
  * the exported version, a sample listed twice, an unreadable samples file, a
  * region that does not parse. Nothing is written.
  */
-export class ExportSelectionError extends Error {
-  readonly tag = 'export-selection' as const;
+export class ExportSelectionError extends VczdepotError {
+  readonly code = 'export-selection' as const;
   constructor(
     /** What is wrong and what to do. */
     readonly reason: string,
@@ -30,6 +31,10 @@ export class ExportSelectionError extends Error {
     super(reason);
     this.name = 'ExportSelectionError';
   }
+}
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<ExportSelectionError> {}
 }
 
 /**

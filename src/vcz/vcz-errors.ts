@@ -1,16 +1,20 @@
 /**
- * Errors of VCZ import (`readVcz`, src/vcz/vcz-read.ts). Every class carries
- * a literal `tag` and typed fields; `isVczReadError(err, tag)` narrows to the
- * class with that tag. Messages name the store path, what is wrong and what
- * to do about it.
+ * Errors of VCZ import (`readVcz`, src/vcz/vcz-read.ts), in the vczdepot
+ * error family (src/errors.ts). Every class carries a literal `code` and
+ * typed fields; `isVczdepotError(err, code)` (or `isVczReadError(err, code)`)
+ * narrows to the class with that code. Messages name the store path, what is
+ * wrong and what to do about it.
  */
+import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
 
-/** Tags of the VCZ import errors. */
-export type VczReadErrorTag = 'vcz-not-a-store' | 'vcz-unsafe-zip-entry' | 'vcz-invalid';
+/** Codes of the VCZ import errors. */
+export type VczReadErrorCode = 'vcz-not-a-store' | 'vcz-unsafe-zip-entry' | 'vcz-invalid';
+/** @deprecated The old name of {@link VczReadErrorCode}. */
+export type VczReadErrorTag = VczReadErrorCode;
 
 /** Base class of every VCZ import error. */
-export abstract class VczReadError extends Error {
-  abstract readonly tag: VczReadErrorTag;
+export abstract class VczReadError extends VczdepotError {
+  abstract override readonly code: VczReadErrorCode;
   /** The store path as given to `readVcz`. */
   abstract readonly path: string;
 }
@@ -23,7 +27,7 @@ export abstract class VczReadError extends Error {
  * problem is of another kind, see `detail`).
  */
 export class VczNotAStoreError extends VczReadError {
-  readonly tag = 'vcz-not-a-store' as const;
+  readonly code = 'vcz-not-a-store' as const;
   constructor(
     readonly path: string,
     readonly missing: readonly string[],
@@ -46,7 +50,7 @@ export class VczNotAStoreError extends VczReadError {
  * Raised after reading only the zip's central directory, before any entry.
  */
 export class VczUnsafeZipEntryError extends VczReadError {
-  readonly tag = 'vcz-unsafe-zip-entry' as const;
+  readonly code = 'vcz-unsafe-zip-entry' as const;
   constructor(
     readonly path: string,
     /** The offending entry name, as stored in the central directory. */
@@ -68,7 +72,7 @@ export class VczUnsafeZipEntryError extends VczReadError {
  * of range. `array` names the array (undefined for the store as a whole).
  */
 export class VczInvalidError extends VczReadError {
-  readonly tag = 'vcz-invalid' as const;
+  readonly code = 'vcz-invalid' as const;
   constructor(
     readonly path: string,
     readonly array: string | undefined,
@@ -87,10 +91,9 @@ export class VczInvalidError extends VczReadError {
 /** Every concrete VCZ import error class. */
 export type AnyVczReadError = VczNotAStoreError | VczUnsafeZipEntryError | VczInvalidError;
 
-/** True when `err` is a VCZ import error (with the given tag, if one is given). */
-export function isVczReadError<T extends VczReadErrorTag = VczReadErrorTag>(
-  err: unknown,
-  tag?: T,
-): err is Extract<AnyVczReadError, { tag: T }> {
-  return err instanceof VczReadError && (tag === undefined || err.tag === tag);
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<AnyVczReadError> {}
 }
+
+/** True when `err` is a VCZ import error (with the given code, if one is given); `isVczdepotError` for these classes. */
+export const isVczReadError = areaGuard(VczReadError);

@@ -56,12 +56,25 @@ export function isVczdepotError<C extends VczdepotErrorCode = VczdepotErrorCode>
 }
 
 /**
- * Makes an area's guard (`isDepotError`, `isSchunkError`, ...): true when
- * `err` is an instance of `base` (with the given code, if one is given),
- * narrowing to the class with that code (every class of the area without).
+ * Makes an area's guard (`isDepotError`, `isSchunkError`, ...) for the
+ * classes `E` (a union) deriving from `base`: true when `err` is an instance
+ * of `base` (with the given code, if one is given), narrowing to the class
+ * with that code (every class of `E` without).
  */
-export function areaGuard<A extends VczdepotErrorCode>(base: abstract new (...args: never[]) => { readonly code: A }) {
-  return function <C extends A = A>(err: unknown, code?: C): err is VczdepotErrorMap[C] {
-    return err instanceof base && (code === undefined || err.code === code);
-  };
+export function areaGuard<E extends VczdepotError>(base: abstract new (...args: never[]) => VczdepotError) {
+  return <C extends E['code'] = E['code']>(err: unknown, code?: C): err is Extract<E, { readonly code: C }> =>
+    err instanceof base && (code === undefined || err.code === code);
+}
+
+/**
+ * Names error classes: sets each one's `prototype.name` to its key, so that
+ * `err.name` (and the first line of `err.stack`) is the class name, as
+ * `Error.prototype.name` is `'Error'`. One call per module, after its
+ * classes, instead of `this.name = '...'` in every constructor; the keys are
+ * literal text, so a bundler renaming a class does not change its name.
+ */
+export function nameErrors(classes: Readonly<Record<string, abstract new (...args: never[]) => Error>>): void {
+  for (const [name, cls] of Object.entries(classes)) {
+    Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, enumerable: false, configurable: true });
+  }
 }

@@ -3,17 +3,15 @@
  * Each class carries a literal `code` and typed fields; `isVczdepotError(err,
  * code)` (or `isCodecError(err, code)`) narrows them.
  */
-import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the codec errors. */
-export type CodecErrorCode = 'record-invalid' | 'record-malformed';
+export type CodecErrorCode = AnyCodecError['code'];
 /** @deprecated The old name of {@link CodecErrorCode}. */
 export type CodecErrorTag = CodecErrorCode;
 
 /** Base class of every codec error. */
-export abstract class CodecError extends VczdepotError {
-  abstract override readonly code: CodecErrorCode;
-}
+export abstract class CodecError extends VczdepotError {}
 
 /**
  * A record (or a sample's calls) does not fit the variant set: wrong variant
@@ -39,7 +37,6 @@ export class RecordValidationError extends CodecError {
       .filter(Boolean)
       .join(', ');
     super(`invalid calls for ${where}: ${reason}`);
-    this.name = 'RecordValidationError';
   }
 }
 
@@ -52,13 +49,17 @@ export class RecordFormatError extends CodecError {
   readonly code = 'record-malformed' as const;
   constructor(readonly reason: string, options?: { cause?: unknown }) {
     super(`malformed sample record: ${reason}`, options);
-    this.name = 'RecordFormatError';
   }
 }
 
+/** Every codec error class. */
+type AnyCodecError = RecordValidationError | RecordFormatError;
+
+nameErrors({ RecordValidationError, RecordFormatError });
+
 declare module '../errors.ts' {
-  interface VczdepotErrorMap extends ErrorsByCode<RecordValidationError | RecordFormatError> {}
+  interface VczdepotErrorMap extends ErrorsByCode<AnyCodecError> {}
 }
 
 /** True when `err` is a codec error (with the given code, if one is given); `isVczdepotError` for the codec's classes. */
-export const isCodecError = areaGuard(CodecError);
+export const isCodecError = areaGuard<AnyCodecError>(CodecError);

@@ -4,32 +4,15 @@
  * code)` (or `isDepotError(err, code)`) narrows them. Every failed write
  * leaves the depot exactly as it was (the LMDB transaction is rolled back).
  */
-import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the depot errors. */
-export type DepotErrorCode =
-  | 'duplicate-sample'
-  | 'unknown-sample'
-  | 'unknown-tag'
-  | 'tag-exists'
-  | 'unknown-version'
-  | 'ambiguous-at'
-  | 'depot-exists'
-  | 'depot-not-found'
-  | 'not-a-depot'
-  | 'depot-version'
-  | 'read-only'
-  | 'depot-io'
-  | 'index-corrupt'
-  | 'invalid-argument';
-
+export type DepotErrorCode = AnyDepotError['code'];
 /** @deprecated The old name of {@link DepotErrorCode}. */
 export type DepotErrorTag = DepotErrorCode;
 
 /** Base class of every depot error. */
-export abstract class DepotError extends VczdepotError {
-  abstract override readonly code: DepotErrorCode;
-}
+export abstract class DepotError extends VczdepotError {}
 
 /** A sample id that is already live in the head (or given twice in one batch). */
 export class DuplicateSampleError extends DepotError {
@@ -40,7 +23,6 @@ export class DuplicateSampleError extends DepotError {
         ? `sample '${sampleId}' appears twice in one batch; each sample may be added once`
         : `sample '${sampleId}' is already in depot ${depot}; remove it first (vczdepot remove) or use another id`,
     );
-    this.name = 'DuplicateSampleError';
   }
 }
 
@@ -49,7 +31,6 @@ export class UnknownSampleError extends DepotError {
   readonly code = 'unknown-sample' as const;
   constructor(readonly sampleId: string, readonly depot: string, readonly at: string) {
     super(`sample '${sampleId}' is not in depot ${depot} at ${at}; list samples with \`vczdepot samples\``);
-    this.name = 'UnknownSampleError';
   }
 }
 
@@ -58,7 +39,6 @@ export class UnknownTagError extends DepotError {
   readonly code = 'unknown-tag' as const;
   constructor(readonly tagName: string, readonly depot: string, readonly known: readonly string[]) {
     super(`tag '${tagName}' does not exist in depot ${depot}; known tags: ${known.length ? known.join(', ') : 'none'}`);
-    this.name = 'UnknownTagError';
   }
 }
 
@@ -67,7 +47,6 @@ export class TagExistsError extends DepotError {
   readonly code = 'tag-exists' as const;
   constructor(readonly tagName: string, readonly depot: string, readonly version: number) {
     super(`tag '${tagName}' already names version ${version} of depot ${depot}; tags are immutable, choose another name`);
-    this.name = 'TagExistsError';
   }
 }
 
@@ -76,7 +55,6 @@ export class UnknownVersionError extends DepotError {
   readonly code = 'unknown-version' as const;
   constructor(readonly version: number, readonly head: number, readonly depot: string) {
     super(`version ${version} does not exist in depot ${depot} (versions are 0..${head})`);
-    this.name = 'UnknownVersionError';
   }
 }
 
@@ -93,7 +71,6 @@ export class AmbiguousAtError extends DepotError {
       `'${at}' is ambiguous in depot ${depot}: it is version ${version}, and also tag '${at}' (which names version ${tagVersion}), ` +
         `taken before all-digit tag names were refused; ask for version ${tagVersion} to read the tag's samples`,
     );
-    this.name = 'AmbiguousAtError';
   }
 }
 
@@ -102,7 +79,6 @@ export class DepotExistsError extends DepotError {
   readonly code = 'depot-exists' as const;
   constructor(readonly path: string) {
     super(`${path} already exists and is not empty; choose a new directory for the depot`);
-    this.name = 'DepotExistsError';
   }
 }
 
@@ -111,7 +87,6 @@ export class DepotNotFoundError extends DepotError {
   readonly code = 'depot-not-found' as const;
   constructor(readonly path: string) {
     super(`${path} does not exist; check the path, or make a depot there with \`vczdepot create\``);
-    this.name = 'DepotNotFoundError';
   }
 }
 
@@ -120,7 +95,6 @@ export class NotADepotError extends DepotError {
   readonly code = 'not-a-depot' as const;
   constructor(readonly path: string, readonly reason: string, options?: { cause?: unknown }) {
     super(`${path} is not a vczdepot depot: ${reason}`, options);
-    this.name = 'NotADepotError';
   }
 }
 
@@ -132,7 +106,6 @@ export class DepotVersionError extends DepotError {
       `depot ${path} has format version ${found}; this vczdepot reads version ${supported}` +
         (found > supported ? ': upgrade vczdepot' : ''),
     );
-    this.name = 'DepotVersionError';
   }
 }
 
@@ -141,7 +114,6 @@ export class ReadOnlyError extends DepotError {
   readonly code = 'read-only' as const;
   constructor(readonly path: string, readonly operation: string) {
     super(`cannot ${operation}: depot ${path} was opened read-only`);
-    this.name = 'ReadOnlyError';
   }
 }
 
@@ -150,7 +122,6 @@ export class DepotIOError extends DepotError {
   readonly code = 'depot-io' as const;
   constructor(readonly path: string, readonly step: string, options: { cause: unknown }) {
     super(`depot ${path}: ${step} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
-    this.name = 'DepotIOError';
   }
 }
 
@@ -164,7 +135,6 @@ export class IndexCorruptionError extends DepotError {
   readonly code = 'index-corrupt' as const;
   constructor(readonly path: string, readonly what: string, readonly reason: string, options?: { cause?: unknown }) {
     super(`depot ${path}: the index is damaged: ${what}: ${reason}; run \`vczdepot verify\` and restore the depot from a backup`, options);
-    this.name = 'IndexCorruptionError';
   }
 }
 
@@ -173,29 +143,19 @@ export class InvalidArgumentError extends DepotError {
   readonly code = 'invalid-argument' as const;
   constructor(readonly argument: string, reason: string) {
     super(`invalid ${argument}: ${reason}`);
-    this.name = 'InvalidArgumentError';
   }
 }
 
-type DepotErrors =
-  | DuplicateSampleError
-  | UnknownSampleError
-  | UnknownTagError
-  | TagExistsError
-  | UnknownVersionError
-  | AmbiguousAtError
-  | DepotExistsError
-  | DepotNotFoundError
-  | NotADepotError
-  | DepotVersionError
-  | ReadOnlyError
-  | DepotIOError
-  | IndexCorruptionError
-  | InvalidArgumentError;
+/** Every depot error class. */
+type AnyDepotError =
+  | DuplicateSampleError | UnknownSampleError | UnknownTagError | TagExistsError | UnknownVersionError | AmbiguousAtError | DepotExistsError
+  | DepotNotFoundError | NotADepotError | DepotVersionError | ReadOnlyError | DepotIOError | IndexCorruptionError | InvalidArgumentError;
+
+nameErrors({ DuplicateSampleError, UnknownSampleError, UnknownTagError, TagExistsError, UnknownVersionError, AmbiguousAtError, DepotExistsError, DepotNotFoundError, NotADepotError, DepotVersionError, ReadOnlyError, DepotIOError, IndexCorruptionError, InvalidArgumentError });
 
 declare module '../errors.ts' {
-  interface VczdepotErrorMap extends ErrorsByCode<DepotErrors> {}
+  interface VczdepotErrorMap extends ErrorsByCode<AnyDepotError> {}
 }
 
 /** True when `err` is a depot error (with the given code, if one is given); `isVczdepotError` for the depot's classes. */
-export const isDepotError = areaGuard(DepotError);
+export const isDepotError = areaGuard<AnyDepotError>(DepotError);

@@ -4,10 +4,10 @@
  * `isVczdepotError(err, code)` (or `isSchunkError(err, code)`) narrows them.
  * Errors raised by `node:fs` or the zstd codec are kept in `cause`.
  */
-import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the chunk file errors. */
-export type SchunkErrorCode = 'chunk-corrupt' | 'file-version' | 'file-header' | 'chunk-io' | 'zstd-unavailable';
+export type SchunkErrorCode = AnySchunkError['code'];
 /** @deprecated The old name of {@link SchunkErrorCode}. */
 export type SchunkErrorTag = SchunkErrorCode;
 
@@ -26,9 +26,7 @@ export interface ChunkLocation {
 }
 
 /** Base class of every error thrown by `src/schunk`. */
-export abstract class SchunkError extends VczdepotError {
-  abstract override readonly code: SchunkErrorCode;
-}
+export abstract class SchunkError extends VczdepotError {}
 
 /** Why a chunk was judged corrupt. */
 export type ChunkCorruptionReason =
@@ -71,7 +69,6 @@ export class ChunkCorruptionError extends SchunkError {
         `${detail !== undefined ? ` (${detail})` : ''}; ${VERIFY_HINT}`,
       options,
     );
-    this.name = 'ChunkCorruptionError';
     this.file = where.file;
     this.offset = where.offset;
     this.chunk = where.chunk;
@@ -100,7 +97,6 @@ export class ChunkFileVersionError extends SchunkError {
         ? `it was written by a newer vczdepot; upgrade vczdepot to read it`
         : `it is older than any version this build reads; open it with the vczdepot release that wrote it and export, or restore it from a backup`;
     super(`segment file '${file}' has format version ${found}, this build reads version ${expected}: ${what}`);
-    this.name = 'ChunkFileVersionError';
     this.file = file;
     this.found = found;
     this.expected = expected;
@@ -128,7 +124,6 @@ export class ChunkFileHeaderError extends SchunkError {
       `'${file}' is not a vczdepot chunk segment file: ${reason} (found ${found}); ` +
         `check that the depot directory is intact and ${VERIFY_HINT}`,
     );
-    this.name = 'ChunkFileHeaderError';
     this.file = file;
     this.reason = reason;
     this.found = found;
@@ -162,7 +157,6 @@ export class ChunkIOError extends SchunkError {
         `check the path, permissions and free disk space, then retry`,
       { cause },
     );
-    this.name = 'ChunkIOError';
     this.file = file;
     this.offset = offset;
     this.step = step;
@@ -185,21 +179,18 @@ export class ZstdUnavailableError extends SchunkError {
         `reinstall dependencies (npm ci) on this platform so zstd-napi builds, then retry`,
       options,
     );
-    this.name = 'ZstdUnavailableError';
     this.operation = operation;
   }
 }
 
-type AnySchunkError =
-  | ChunkCorruptionError
-  | ChunkFileVersionError
-  | ChunkFileHeaderError
-  | ChunkIOError
-  | ZstdUnavailableError;
+/** Every chunk file error class. */
+type AnySchunkError = ChunkCorruptionError | ChunkFileVersionError | ChunkFileHeaderError | ChunkIOError | ZstdUnavailableError;
+
+nameErrors({ ChunkCorruptionError, ChunkFileVersionError, ChunkFileHeaderError, ChunkIOError, ZstdUnavailableError });
 
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnySchunkError> {}
 }
 
 /** True when `err` is a chunk-layer error (with the given code, if one is given); `isVczdepotError` for the chunk layer's classes. */
-export const isSchunkError = areaGuard(SchunkError);
+export const isSchunkError = areaGuard<AnySchunkError>(SchunkError);

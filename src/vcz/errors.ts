@@ -5,22 +5,10 @@
  * class with that code. Messages say what is wrong, where (file and 1-based
  * line) and what to do.
  */
-import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the VCF input errors. */
-export type VcfErrorCode =
-  | 'vcf-truncated'
-  | 'vcf-header'
-  | 'vcf-syntax'
-  | 'vcf-undeclared'
-  | 'vcf-value'
-  | 'vcf-genotype'
-  | 'vcf-sample-count'
-  | 'vcf-field-count'
-  | 'vcf-changed'
-  | 'vcf-field-name'
-  | 'bcf-format';
-
+export type VcfErrorCode = AnyVczError['code'];
 /** Every code of this module's errors. */
 export type VczErrorCode = VcfErrorCode;
 /** @deprecated The old name of {@link VcfErrorCode}. */
@@ -29,9 +17,7 @@ export type VcfErrorTag = VcfErrorCode;
 export type VczErrorTag = VczErrorCode;
 
 /** Base class of the VCF input errors (the name is historical: VCZ import, export and write errors have their own bases). */
-export abstract class VczError extends VczdepotError {
-  abstract override readonly code: VczErrorCode;
-}
+export abstract class VczError extends VczdepotError {}
 
 /**
  * Base class of errors about a VCF input file. `file` is the path as given;
@@ -39,14 +25,7 @@ export abstract class VczError extends VczdepotError {
  * header lines, or 0 when the problem is not on one line.
  */
 export abstract class VcfError extends VczError {
-  abstract override readonly code: VcfErrorCode;
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    what: string,
-    todo: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(readonly file: string, readonly line: number, what: string, todo: string, options?: { cause?: unknown }) {
     super(`${file}${line > 0 ? `:${line}` : ''}: ${what}. ${todo}`, options);
   }
 }
@@ -58,14 +37,7 @@ export abstract class VcfError extends VczError {
 export class VcfTruncatedError extends VcfError {
   readonly code = 'vcf-truncated' as const;
   constructor(file: string, line: number, readonly reason: string, options?: { cause?: unknown }) {
-    super(
-      file,
-      line,
-      `the compressed file is truncated or corrupt (${reason})`,
-      'Re-copy or re-compress the file (bgzip) and check it with `bgzip -t` or `bcftools view`',
-      options,
-    );
-    this.name = 'VcfTruncatedError';
+    super(file, line, `the compressed file is truncated or corrupt (${reason})`, 'Re-copy or re-compress the file (bgzip) and check it with `bgzip -t` or `bcftools view`', options);
   }
 }
 
@@ -74,7 +46,6 @@ export class VcfHeaderError extends VcfError {
   readonly code = 'vcf-header' as const;
   constructor(file: string, line: number, readonly reason: string) {
     super(file, line, `invalid VCF header: ${reason}`, 'Fix the header (VCF 4.3 §1.4) and retry');
-    this.name = 'VcfHeaderError';
   }
 }
 
@@ -83,89 +54,45 @@ export class VcfSyntaxError extends VcfError {
   readonly code = 'vcf-syntax' as const;
   constructor(file: string, line: number, readonly reason: string) {
     super(file, line, `malformed data line: ${reason}`, 'Fix or remove the line (`bcftools view` reports the same problems)');
-    this.name = 'VcfSyntaxError';
   }
 }
 
 /** A record uses an INFO, FORMAT or FILTER key the header does not declare. */
 export class VcfUndeclaredError extends VcfError {
   readonly code = 'vcf-undeclared' as const;
-  constructor(
-    file: string,
-    line: number,
-    readonly kind: 'INFO' | 'FORMAT' | 'FILTER',
-    readonly key: string,
-  ) {
-    super(
-      file,
-      line,
-      `${kind} key '${key}' is not declared in the header`,
-      `Add a ##${kind}=<ID=${key},...> line to the header (e.g. with \`bcftools annotate -h\`) and retry`,
-    );
-    this.name = 'VcfUndeclaredError';
+  constructor(file: string, line: number, readonly kind: 'INFO' | 'FORMAT' | 'FILTER', readonly key: string) {
+    super(file, line, `${kind} key '${key}' is not declared in the header`, `Add a ##${kind}=<ID=${key},...> line to the header (e.g. with \`bcftools annotate -h\`) and retry`);
   }
 }
 
 /** A value does not match its declared type (e.g. a non-numeric Integer). */
 export class VcfValueError extends VcfError {
   readonly code = 'vcf-value' as const;
-  constructor(
-    file: string,
-    line: number,
-    /** `INFO/<ID>`, `FORMAT/<ID>`, `QUAL` or `POS`. */
-    readonly field: string,
-    readonly value: string,
-    readonly expected: string,
-    /** Sample name, for FORMAT values. */
-    readonly sample?: string,
-  ) {
-    super(
-      file,
-      line,
-      `${field}${sample !== undefined ? ` of sample '${sample}'` : ''} has value '${value}', expected ${expected}`,
-      'Fix the value (use `.` for missing) or correct the field\'s Type in the header',
-    );
-    this.name = 'VcfValueError';
+  /**
+   * @param field `INFO/<ID>`, `FORMAT/<ID>`, `QUAL` or `POS`.
+   * @param sample Sample name, for FORMAT values.
+   */
+  constructor(file: string, line: number, readonly field: string, readonly value: string, readonly expected: string, readonly sample?: string) {
+    super(file, line, `${field}${sample !== undefined ? ` of sample '${sample}'` : ''} has value '${value}', expected ${expected}`, 'Fix the value (use `.` for missing) or correct the field\'s Type in the header');
   }
 }
 
 /** A GT allele index is not an allele of the variant, or a GT is unparseable. */
 export class VcfGenotypeError extends VcfError {
   readonly code = 'vcf-genotype' as const;
-  constructor(
-    file: string,
-    line: number,
-    readonly sample: string,
-    readonly genotype: string,
-    /** Number of alleles of the variant (REF + ALTs). */
-    readonly numAlleles: number,
-  ) {
-    super(
-      file,
-      line,
-      `GT '${genotype}' of sample '${sample}' is not a genotype over the variant's ${numAlleles} allele(s) (indices 0..${numAlleles - 1})`,
-      'Fix the genotype or the ALT column',
-    );
-    this.name = 'VcfGenotypeError';
+  /**
+   * @param numAlleles Number of alleles of the variant (REF + ALTs).
+   */
+  constructor(file: string, line: number, readonly sample: string, readonly genotype: string, readonly numAlleles: number) {
+    super(file, line, `GT '${genotype}' of sample '${sample}' is not a genotype over the variant's ${numAlleles} allele(s) (indices 0..${numAlleles - 1})`, 'Fix the genotype or the ALT column');
   }
 }
 
 /** A data line has more or fewer sample columns than the header names. */
 export class VcfSampleCountError extends VcfError {
   readonly code = 'vcf-sample-count' as const;
-  constructor(
-    file: string,
-    line: number,
-    readonly expected: number,
-    readonly actual: number,
-  ) {
-    super(
-      file,
-      line,
-      `the line has ${actual} sample column(s) but the header names ${expected}`,
-      'Every data line needs one column per sample in the #CHROM line; fix the line or the header',
-    );
-    this.name = 'VcfSampleCountError';
+  constructor(file: string, line: number, readonly expected: number, readonly actual: number) {
+    super(file, line, `the line has ${actual} sample column(s) but the header names ${expected}`, 'Every data line needs one column per sample in the #CHROM line; fix the line or the header');
   }
 }
 
@@ -175,21 +102,11 @@ export class VcfSampleCountError extends VcfError {
  */
 export class VcfFieldCountError extends VcfError {
   readonly code = 'vcf-field-count' as const;
-  constructor(
-    file: string,
-    line: number,
-    /** `INFO/<ID>` or `FORMAT/<ID>`. */
-    readonly field: string,
-    readonly count: number,
-    readonly limit: number,
-  ) {
-    super(
-      file,
-      line,
-      `${field} has ${count} values but its Number allows at most ${limit} in this file`,
-      'Fix the values or declare the field with Number=.',
-    );
-    this.name = 'VcfFieldCountError';
+  /**
+   * @param field `INFO/<ID>` or `FORMAT/<ID>`.
+   */
+  constructor(file: string, line: number, readonly field: string, readonly count: number, readonly limit: number) {
+    super(file, line, `${field} has ${count} values but its Number allows at most ${limit} in this file`, 'Fix the values or declare the field with Number=.');
   }
 }
 
@@ -204,7 +121,6 @@ export class VcfShapeChangedError extends VcfError {
   readonly code = 'vcf-changed' as const;
   constructor(file: string, variants: number) {
     super(file, 0, `the file changed while it was being read (after ${variants} variants its calls no longer fit what the first pass measured)`, 'Do not modify an input while vczdepot reads it; run the command again');
-    this.name = 'VcfShapeChangedError';
   }
 }
 
@@ -218,22 +134,11 @@ export class VcfShapeChangedError extends VcfError {
  */
 export class VcfFieldNameError extends VcfError {
   readonly code = 'vcf-field-name' as const;
-  constructor(
-    file: string,
-    line: number,
-    readonly kind: 'INFO' | 'FORMAT',
-    readonly id: string,
-    /** The Zarr array name the field would get. */
-    readonly arrayName: string,
-    readonly reason: string,
-  ) {
-    super(
-      file,
-      line,
-      `${kind}/${id} cannot be exported: its Zarr array '${arrayName}' is not a valid name (${reason})`,
-      `Rename the field in the header and records (e.g. \`bcftools annotate --rename-annots\`) and retry`,
-    );
-    this.name = 'VcfFieldNameError';
+  /**
+   * @param arrayName The Zarr array name the field would get.
+   */
+  constructor(file: string, line: number, readonly kind: 'INFO' | 'FORMAT', readonly id: string, readonly arrayName: string, readonly reason: string) {
+    super(file, line, `${kind}/${id} cannot be exported: its Zarr array '${arrayName}' is not a valid name (${reason})`, `Rename the field in the header and records (e.g. \`bcftools annotate --rename-annots\`) and retry`);
   }
 }
 
@@ -248,23 +153,15 @@ export class BcfFormatError extends VcfError {
   readonly code = 'bcf-format' as const;
   constructor(file: string, line: number, readonly reason: string, options?: { cause?: unknown }) {
     super(file, line, `invalid BCF: ${reason}`, 'Check the file with `bcftools view`; re-create it or convert it to VCF with `bcftools view -Oz`', options);
-    this.name = 'BcfFormatError';
   }
 }
 
 /** Every concrete error class of this module. */
 export type AnyVczError =
-  | VcfTruncatedError
-  | VcfHeaderError
-  | VcfSyntaxError
-  | VcfUndeclaredError
-  | VcfValueError
-  | VcfGenotypeError
-  | VcfSampleCountError
-  | VcfFieldCountError
-  | VcfShapeChangedError
-  | VcfFieldNameError
-  | BcfFormatError;
+  | VcfTruncatedError | VcfHeaderError | VcfSyntaxError | VcfUndeclaredError | VcfValueError | VcfGenotypeError
+  | VcfSampleCountError | VcfFieldCountError | VcfShapeChangedError | VcfFieldNameError | BcfFormatError;
+
+nameErrors({ VcfTruncatedError, VcfHeaderError, VcfSyntaxError, VcfUndeclaredError, VcfValueError, VcfGenotypeError, VcfSampleCountError, VcfFieldCountError, VcfShapeChangedError, VcfFieldNameError, BcfFormatError });
 
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnyVczError> {}
@@ -275,4 +172,4 @@ declare module '../errors.ts' {
  * if one is given). Other VCZ errors (`VczReadError`, `VczWriteError`,
  * export errors) are not: `isVczdepotError` recognises every error.
  */
-export const isVczError = areaGuard(VczError);
+export const isVczError = areaGuard<AnyVczError>(VczError);

@@ -26,42 +26,32 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the export-guard errors. */
-export type ExportGuardErrorCode = 'export-target' | 'export-write';
+export type ExportGuardErrorCode = (ExportTargetError | ExportWriteError)['code'];
 
 /** Base class of the export-guard errors (in the vczdepot error family, src/errors.ts). */
-export abstract class ExportGuardError extends VczdepotError {
-  abstract override readonly code: ExportGuardErrorCode;
-}
+export abstract class ExportGuardError extends VczdepotError {}
 
 /** `out` holds something an export must not overwrite (without `force`), or cannot be prepared. */
 export class ExportTargetError extends ExportGuardError {
   readonly code = 'export-target' as const;
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
+  constructor(readonly path: string, readonly reason: string) {
     super(`cannot export to ${path}: ${reason}`);
-    this.name = 'ExportTargetError';
   }
 }
 
 /** An export failed while writing (out of space, a file-size limit, I/O); nothing was left behind and `out` is unchanged. */
 export class ExportWriteError extends ExportGuardError {
   readonly code = 'export-write' as const;
-  constructor(
-    /** The export's output path. */
-    readonly path: string,
-    /** The file being written when it failed, when known. */
-    readonly file: string | undefined,
-    /** What failed, e.g. `write` or `mkdir` (Node's syscall), or the error's own name. */
-    readonly step: string,
-    /** Node's error code (ENOSPC, EFBIG, ...), when there is one. */
-    readonly errno: string | undefined,
-    options: { cause: unknown },
-  ) {
+  /**
+   * @param path The export's output path.
+   * @param file The file being written when it failed, when known.
+   * @param step What failed, e.g. `write` or `mkdir` (Node's syscall), or the error's own name.
+   * @param errno Node's error code (ENOSPC, EFBIG, ...), when there is one.
+   */
+  constructor(readonly path: string, readonly file: string | undefined, readonly step: string, readonly errno: string | undefined, options: { cause: unknown }) {
     const c = options.cause as Error & { code?: string };
     super(
       `export to ${path} failed${file ? ` writing ${file}` : ''} (${step}${errno ? `, ${errno}` : ''}): ${c?.message ?? String(c)}` +
@@ -69,16 +59,17 @@ export class ExportWriteError extends ExportGuardError {
         `; ${path} was left as it was`,
       options,
     );
-    this.name = 'ExportWriteError';
   }
 }
+
+nameErrors({ ExportTargetError, ExportWriteError });
 
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<ExportTargetError | ExportWriteError> {}
 }
 
 /** True when `err` is an export-guard error (with the given code, if one is given); `isVczdepotError` for these classes. */
-export const isExportGuardError = areaGuard(ExportGuardError);
+export const isExportGuardError = areaGuard<ExportTargetError | ExportWriteError>(ExportGuardError);
 
 /** A prepared export target: export to `path`, then `commit()`, or `fail(err)`. */
 export interface ExportTarget {

@@ -5,7 +5,7 @@
  * `bcftools view -r`), and block reads.
  */
 import { readFileSync } from 'node:fs';
-import { VczdepotError, type ErrorsByCode } from '../errors.ts';
+import { type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 import type { At, Depot } from '../depot/index.ts';
 import type { FieldStats } from '../depot/index.ts';
 import { RecordView } from '../codec/index.ts';
@@ -22,16 +22,16 @@ const READ_BATCH = 64;
  */
 export class ExportSelectionError extends VczdepotError {
   readonly code = 'export-selection' as const;
-  constructor(
-    /** What is wrong and what to do. */
-    readonly reason: string,
-    /** The sample concerned, when one is. */
-    readonly sample?: string,
-  ) {
+  /**
+   * @param reason What is wrong and what to do.
+   * @param sample The sample concerned, when one is.
+   */
+  constructor(readonly reason: string, readonly sample?: string) {
     super(reason);
-    this.name = 'ExportSelectionError';
   }
 }
+
+nameErrors({ ExportSelectionError });
 
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<ExportSelectionError> {}

@@ -5,16 +5,15 @@
  * narrows to the class with that code. Messages name the store path, what is
  * wrong and what to do about it.
  */
-import { areaGuard, VczdepotError, type ErrorsByCode } from '../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the VCZ import errors. */
-export type VczReadErrorCode = 'vcz-not-a-store' | 'vcz-unsafe-zip-entry' | 'vcz-invalid';
+export type VczReadErrorCode = AnyVczReadError['code'];
 /** @deprecated The old name of {@link VczReadErrorCode}. */
 export type VczReadErrorTag = VczReadErrorCode;
 
 /** Base class of every VCZ import error. */
 export abstract class VczReadError extends VczdepotError {
-  abstract override readonly code: VczReadErrorCode;
   /** The store path as given to `readVcz`. */
   abstract readonly path: string;
 }
@@ -28,19 +27,15 @@ export abstract class VczReadError extends VczdepotError {
  */
 export class VczNotAStoreError extends VczReadError {
   readonly code = 'vcz-not-a-store' as const;
-  constructor(
-    readonly path: string,
-    readonly missing: readonly string[],
-    /** What was found instead, e.g. `no such file or directory`, `not a zip archive`. */
-    readonly detail: string,
-    options?: { cause?: unknown },
-  ) {
+  /**
+   * @param detail What was found instead, e.g. `no such file or directory`, `not a zip archive`.
+   */
+  constructor(readonly path: string, readonly missing: readonly string[], readonly detail: string, options?: { cause?: unknown }) {
     super(
       `${path}: not a VCF Zarr store (${detail}${missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''}). ` +
         'Give a directory or .vcz.zip written by bio2zarr (vcf2zarr convert) or vczdepot export',
       options,
     );
-    this.name = 'VczNotAStoreError';
   }
 }
 
@@ -51,17 +46,14 @@ export class VczNotAStoreError extends VczReadError {
  */
 export class VczUnsafeZipEntryError extends VczReadError {
   readonly code = 'vcz-unsafe-zip-entry' as const;
-  constructor(
-    readonly path: string,
-    /** The offending entry name, as stored in the central directory. */
-    readonly entry: string,
-    readonly reason: string,
-  ) {
+  /**
+   * @param entry The offending entry name, as stored in the central directory.
+   */
+  constructor(readonly path: string, readonly entry: string, readonly reason: string) {
     super(
       `${path}: zip entry '${entry}' is unsafe (${reason}); refusing to read the archive. ` +
         'Re-create the zip from the store directory with relative paths only',
     );
-    this.name = 'VczUnsafeZipEntryError';
   }
 }
 
@@ -73,27 +65,23 @@ export class VczUnsafeZipEntryError extends VczReadError {
  */
 export class VczInvalidError extends VczReadError {
   readonly code = 'vcz-invalid' as const;
-  constructor(
-    readonly path: string,
-    readonly array: string | undefined,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(readonly path: string, readonly array: string | undefined, readonly reason: string, options?: { cause?: unknown }) {
     super(
       `${path}${array !== undefined ? `: array ${array}` : ''}: ${reason}. ` +
         'Check the store with `vcf2zarr inspect` or re-create it with bio2zarr',
       options,
     );
-    this.name = 'VczInvalidError';
   }
 }
 
 /** Every concrete VCZ import error class. */
 export type AnyVczReadError = VczNotAStoreError | VczUnsafeZipEntryError | VczInvalidError;
 
+nameErrors({ VczNotAStoreError, VczUnsafeZipEntryError, VczInvalidError });
+
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnyVczReadError> {}
 }
 
 /** True when `err` is a VCZ import error (with the given code, if one is given); `isVczdepotError` for these classes. */
-export const isVczReadError = areaGuard(VczReadError);
+export const isVczReadError = areaGuard<AnyVczReadError>(VczReadError);

@@ -5,17 +5,15 @@
  * code)`) narrows them. Errors raised by `node:fs` or the zstd codec are kept
  * in `cause`.
  */
-import { areaGuard, VczdepotError, type ErrorsByCode } from '../../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../../errors.ts';
 
 /** Codes of the VCZ writer errors. */
-export type VczWriteErrorCode = 'blosc-frame' | 'zarr-spec' | 'zarr-state' | 'export-source' | 'codec-unavailable';
+export type VczWriteErrorCode = AnyVczWriteError['code'];
 /** @deprecated The old name of {@link VczWriteErrorCode}. */
 export type VczWriteErrorTag = VczWriteErrorCode;
 
 /** Base class of every error thrown by the VCZ writer. */
-export abstract class VczWriteError extends VczdepotError {
-  abstract override readonly code: VczWriteErrorCode;
-}
+export abstract class VczWriteError extends VczdepotError {}
 
 /**
  * A Blosc-1 frame cannot be decoded: short or inconsistent header, an
@@ -24,13 +22,11 @@ export abstract class VczWriteError extends VczdepotError {
  */
 export class BloscFrameError extends VczWriteError {
   readonly code = 'blosc-frame' as const;
-  constructor(
-    /** What is wrong, e.g. "header says cbytes 120 but the frame has 100 bytes". */
-    readonly reason: string,
-    options?: ErrorOptions,
-  ) {
+  /**
+   * @param reason What is wrong, e.g. "header says cbytes 120 but the frame has 100 bytes".
+   */
+  constructor(readonly reason: string, options?: ErrorOptions) {
     super(`invalid Blosc frame: ${reason}`, options);
-    this.name = 'BloscFrameError';
   }
 }
 
@@ -41,14 +37,11 @@ export class BloscFrameError extends VczWriteError {
  */
 export class ZarrSpecError extends VczWriteError {
   readonly code = 'zarr-spec' as const;
-  constructor(
-    /** The array's path inside the store, or `""` for the root group. */
-    readonly array: string,
-    readonly reason: string,
-    options?: ErrorOptions,
-  ) {
+  /**
+   * @param array The array's path inside the store, or `""` for the root group.
+   */
+  constructor(readonly array: string, readonly reason: string, options?: ErrorOptions) {
     super(`zarr array '${array}': ${reason}`, options);
-    this.name = 'ZarrSpecError';
   }
 }
 
@@ -59,14 +52,11 @@ export class ZarrSpecError extends VczWriteError {
  */
 export class ZarrStateError extends VczWriteError {
   readonly code = 'zarr-state' as const;
-  constructor(
-    /** The output path. */
-    readonly path: string,
-    readonly reason: string,
-    options?: ErrorOptions,
-  ) {
+  /**
+   * @param path The output path.
+   */
+  constructor(readonly path: string, readonly reason: string, options?: ErrorOptions) {
     super(`zarr store '${path}': ${reason}`, options);
-    this.name = 'ZarrStateError';
   }
 }
 
@@ -77,14 +67,11 @@ export class ZarrStateError extends VczWriteError {
  */
 export class ExportSourceError extends VczWriteError {
   readonly code = 'export-source' as const;
-  constructor(
-    readonly reason: string,
-    /** The VCZ array being written, when one is concerned. */
-    readonly array?: string,
-    options?: ErrorOptions,
-  ) {
+  /**
+   * @param array The VCZ array being written, when one is concerned.
+   */
+  constructor(readonly reason: string, readonly array?: string, options?: ErrorOptions) {
     super(`export: ${array ? `${array}: ` : ''}${reason}`, options);
-    this.name = 'ExportSourceError';
   }
 }
 
@@ -93,13 +80,17 @@ export class CodecUnavailableError extends VczWriteError {
   readonly code = 'codec-unavailable' as const;
   constructor(options?: ErrorOptions) {
     super('the native zstd codec (zstd-napi) cannot be loaded; VCZ export needs it to compress chunks', options);
-    this.name = 'CodecUnavailableError';
   }
 }
 
+/** Every VCZ writer error class. */
+type AnyVczWriteError = BloscFrameError | ZarrSpecError | ZarrStateError | ExportSourceError | CodecUnavailableError;
+
+nameErrors({ BloscFrameError, ZarrSpecError, ZarrStateError, ExportSourceError, CodecUnavailableError });
+
 declare module '../../errors.ts' {
-  interface VczdepotErrorMap extends ErrorsByCode<BloscFrameError | ZarrSpecError | ZarrStateError | ExportSourceError | CodecUnavailableError> {}
+  interface VczdepotErrorMap extends ErrorsByCode<AnyVczWriteError> {}
 }
 
 /** True when `err` is a VCZ writer error (with the given code, if one is given); `isVczdepotError` for these classes. */
-export const isVczWriteError = areaGuard(VczWriteError);
+export const isVczWriteError = areaGuard<AnyVczWriteError>(VczWriteError);

@@ -2,6 +2,7 @@
  * vczdepot: a transactional, compressed system of record for per-sample
  * variant calls, exporting VCF Zarr. This is the one public entry point.
  */
+export { isVczdepotError, VczdepotError, type VczdepotErrorCode, type VczdepotErrorMap } from './errors.ts';
 export * from './codec/index.ts';
 export * from './depot/index.ts';
 export {

@@ -11,6 +11,7 @@
 import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Depot, type At } from '../depot/index.ts';
+import { VczdepotError, type ErrorsByCode } from '../errors.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import { progress } from './progress.ts';
 
@@ -18,7 +19,8 @@ import { progress } from './progress.ts';
 const vcz = () => import('../vcz/index.ts');
 
 /** `verify` found errors: exit 1 after printing the report. */
-class VerifyFailed extends Error {
+class VerifyFailed extends VczdepotError {
+  readonly code = 'verify-failed' as const;
   constructor(readonly errors: number) {
     super(`verify found ${errors} error(s)`);
   }
@@ -60,7 +62,8 @@ function mib(bytes: number): string {
 }
 
 /** A usage error found after parsing (exit 2, with the usage). */
-class UsageError extends Error {
+class UsageError extends VczdepotError {
+  readonly code = 'usage' as const;
   constructor(
     message: string,
     /** The subcommand whose usage to print. */
@@ -416,10 +419,15 @@ export function program(): Command {
 }
 
 /** Ctrl-C (SIGINT) or SIGTERM during an import: it was cancelled and nothing was written. */
-class Interrupted extends Error {
+class Interrupted extends VczdepotError {
+  readonly code = 'interrupted' as const;
   constructor(readonly signal: NodeJS.Signals) {
     super(`interrupted by ${signal}: nothing was written`);
   }
+}
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<VerifyFailed | UsageError | Interrupted> {}
 }
 
 /**

@@ -1,14 +1,17 @@
 /**
- * Errors of the record codec. Each class carries a literal `tag` and typed
- * fields; `isCodecError(err, tag)` narrows them.
+ * Errors of the record codec, in the vczdepot error family (src/errors.ts).
+ * Each class carries a literal `code` and typed fields; `isVczdepotError(err,
+ * code)` (or `isCodecError(err, code)`) narrows them.
  */
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
-export type CodecErrorTag = 'record-invalid' | 'record-malformed';
+/** Codes of the codec errors. */
+export type CodecErrorCode = AnyCodecError['code'];
+/** @deprecated The old name of {@link CodecErrorCode}. */
+export type CodecErrorTag = CodecErrorCode;
 
 /** Base class of every codec error. */
-export abstract class CodecError extends Error {
-  abstract readonly tag: CodecErrorTag;
-}
+export abstract class CodecError extends VczdepotError {}
 
 /**
  * A record (or a sample's calls) does not fit the variant set: wrong variant
@@ -16,7 +19,7 @@ export abstract class CodecError extends Error {
  * field, a wrong width or type. Names the sample, the field and the variant.
  */
 export class RecordValidationError extends CodecError {
-  readonly tag = 'record-invalid' as const;
+  readonly code = 'record-invalid' as const;
   constructor(
     readonly sampleId: string,
     /** `GT` for genotypes, the FORMAT ID otherwise, undefined for the record as a whole. */
@@ -34,7 +37,6 @@ export class RecordValidationError extends CodecError {
       .filter(Boolean)
       .join(', ');
     super(`invalid calls for ${where}: ${reason}`);
-    this.name = 'RecordValidationError';
   }
 }
 
@@ -44,17 +46,20 @@ export class RecordValidationError extends CodecError {
  * checksummed chunk makes this rare; it signals a bug or a foreign file.
  */
 export class RecordFormatError extends CodecError {
-  readonly tag = 'record-malformed' as const;
+  readonly code = 'record-malformed' as const;
   constructor(readonly reason: string, options?: { cause?: unknown }) {
     super(`malformed sample record: ${reason}`, options);
-    this.name = 'RecordFormatError';
   }
 }
 
-/** True when `err` is a codec error (with the given tag, if one is given). */
-export function isCodecError<T extends CodecErrorTag>(
-  err: unknown,
-  tag?: T,
-): err is Extract<RecordValidationError | RecordFormatError, { tag: T }> {
-  return err instanceof CodecError && (tag === undefined || err.tag === tag);
+/** Every codec error class. */
+type AnyCodecError = RecordValidationError | RecordFormatError;
+
+nameErrors({ RecordValidationError, RecordFormatError });
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<AnyCodecError> {}
 }
+
+/** True when `err` is a codec error (with the given code, if one is given); `isVczdepotError` for the codec's classes. */
+export const isCodecError = areaGuard<AnyCodecError>(CodecError);

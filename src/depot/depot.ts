@@ -110,7 +110,7 @@ export interface VerifyIssue {
   /** `error`: damage or inconsistency; `warning`: harmless leftovers. */
   readonly severity: 'error' | 'warning';
   /** What kind: corrupt-chunk, bad-file, truncated-file, missing-file, chunk-missing, chunk-mismatch, dangling, bad-record, index, log, tag, bytes-past-end, orphan-file, staging-file, unreferenced-chunk. */
-  readonly kind: string;
+  readonly kind: 'corrupt-chunk' | 'bad-file' | 'truncated-file' | 'missing-file' | 'chunk-missing' | 'chunk-mismatch' | 'dangling' | 'bad-record' | 'index' | 'log' | 'tag' | 'bytes-past-end' | 'orphan-file' | 'staging-file' | 'unreferenced-chunk';
   readonly message: string;
   readonly file?: string;
   /** Byte offset in `file`. */
@@ -1453,7 +1453,7 @@ export class Depot {
       } catch (err) {
         // compact/purge deleted a file after this snapshot: the same version,
         // read again from the new index, holds the same records.
-        if (attempt < 3 && isSchunkError(err, 'chunk-io') && err.code === 'ENOENT') {
+        if (attempt < 3 && isSchunkError(err, 'chunk-io') && err.errno === 'ENOENT') {
           at = version;
           continue;
         }

@@ -1,76 +1,60 @@
 /**
- * Errors of the depot layer. Each carries a literal `tag` and typed fields;
- * `isDepotError(err, tag)` narrows them. Every failed write leaves the depot
- * exactly as it was (the LMDB transaction is rolled back).
+ * Errors of the depot layer, in the vczdepot error family (src/errors.ts).
+ * Each carries a literal `code` and typed fields; `isVczdepotError(err,
+ * code)` (or `isDepotError(err, code)`) narrows them. Every failed write
+ * leaves the depot exactly as it was (the LMDB transaction is rolled back).
  */
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
-export type DepotErrorTag =
-  | 'duplicate-sample'
-  | 'unknown-sample'
-  | 'unknown-tag'
-  | 'tag-exists'
-  | 'unknown-version'
-  | 'ambiguous-at'
-  | 'depot-exists'
-  | 'depot-not-found'
-  | 'not-a-depot'
-  | 'depot-version'
-  | 'read-only'
-  | 'depot-io'
-  | 'index-corrupt'
-  | 'invalid-argument';
+/** Codes of the depot errors. */
+export type DepotErrorCode = AnyDepotError['code'];
+/** @deprecated The old name of {@link DepotErrorCode}. */
+export type DepotErrorTag = DepotErrorCode;
 
 /** Base class of every depot error. */
-export abstract class DepotError extends Error {
-  abstract readonly tag: DepotErrorTag;
-}
+export abstract class DepotError extends VczdepotError {}
 
 /** A sample id that is already live in the head (or given twice in one batch). */
 export class DuplicateSampleError extends DepotError {
-  readonly tag = 'duplicate-sample' as const;
+  readonly code = 'duplicate-sample' as const;
   constructor(readonly sampleId: string, readonly depot: string, readonly inBatch = false) {
     super(
       inBatch
         ? `sample '${sampleId}' appears twice in one batch; each sample may be added once`
         : `sample '${sampleId}' is already in depot ${depot}; remove it first (vczdepot remove) or use another id`,
     );
-    this.name = 'DuplicateSampleError';
   }
 }
 
 /** A sample id that is not live at the version asked for. */
 export class UnknownSampleError extends DepotError {
-  readonly tag = 'unknown-sample' as const;
+  readonly code = 'unknown-sample' as const;
   constructor(readonly sampleId: string, readonly depot: string, readonly at: string) {
     super(`sample '${sampleId}' is not in depot ${depot} at ${at}; list samples with \`vczdepot samples\``);
-    this.name = 'UnknownSampleError';
   }
 }
 
 /** A tag name that does not exist. */
 export class UnknownTagError extends DepotError {
-  readonly tag = 'unknown-tag' as const;
+  readonly code = 'unknown-tag' as const;
   constructor(readonly tagName: string, readonly depot: string, readonly known: readonly string[]) {
     super(`tag '${tagName}' does not exist in depot ${depot}; known tags: ${known.length ? known.join(', ') : 'none'}`);
-    this.name = 'UnknownTagError';
   }
 }
 
 /** A tag name that was used before: tags are immutable and never reused. */
 export class TagExistsError extends DepotError {
-  readonly tag = 'tag-exists' as const;
+  readonly code = 'tag-exists' as const;
   constructor(readonly tagName: string, readonly depot: string, readonly version: number) {
     super(`tag '${tagName}' already names version ${version} of depot ${depot}; tags are immutable, choose another name`);
-    this.name = 'TagExistsError';
   }
 }
 
 /** A version number outside 0..head. */
 export class UnknownVersionError extends DepotError {
-  readonly tag = 'unknown-version' as const;
+  readonly code = 'unknown-version' as const;
   constructor(readonly version: number, readonly head: number, readonly depot: string) {
     super(`version ${version} does not exist in depot ${depot} (versions are 0..${head})`);
-    this.name = 'UnknownVersionError';
   }
 }
 
@@ -81,70 +65,63 @@ export class UnknownVersionError extends DepotError {
  * a number (the API) or the tag's version number (`tagVersion`).
  */
 export class AmbiguousAtError extends DepotError {
-  readonly tag = 'ambiguous-at' as const;
+  readonly code = 'ambiguous-at' as const;
   constructor(readonly at: string, readonly version: number, readonly tagVersion: number, readonly depot: string) {
     super(
       `'${at}' is ambiguous in depot ${depot}: it is version ${version}, and also tag '${at}' (which names version ${tagVersion}), ` +
         `taken before all-digit tag names were refused; ask for version ${tagVersion} to read the tag's samples`,
     );
-    this.name = 'AmbiguousAtError';
   }
 }
 
 /** `Depot.create` on a path that already holds something. */
 export class DepotExistsError extends DepotError {
-  readonly tag = 'depot-exists' as const;
+  readonly code = 'depot-exists' as const;
   constructor(readonly path: string) {
     super(`${path} already exists and is not empty; choose a new directory for the depot`);
-    this.name = 'DepotExistsError';
   }
 }
 
 /** `Depot.open` on a path that does not exist. */
 export class DepotNotFoundError extends DepotError {
-  readonly tag = 'depot-not-found' as const;
+  readonly code = 'depot-not-found' as const;
   constructor(readonly path: string) {
     super(`${path} does not exist; check the path, or make a depot there with \`vczdepot create\``);
-    this.name = 'DepotNotFoundError';
   }
 }
 
 /** `Depot.open` on a path that is not a depot. */
 export class NotADepotError extends DepotError {
-  readonly tag = 'not-a-depot' as const;
+  readonly code = 'not-a-depot' as const;
   constructor(readonly path: string, readonly reason: string, options?: { cause?: unknown }) {
     super(`${path} is not a vczdepot depot: ${reason}`, options);
-    this.name = 'NotADepotError';
   }
 }
 
 /** A depot written by a newer (or unknown older) format version. */
 export class DepotVersionError extends DepotError {
-  readonly tag = 'depot-version' as const;
+  readonly code = 'depot-version' as const;
   constructor(readonly path: string, readonly found: number, readonly supported: number) {
     super(
       `depot ${path} has format version ${found}; this vczdepot reads version ${supported}` +
         (found > supported ? ': upgrade vczdepot' : ''),
     );
-    this.name = 'DepotVersionError';
   }
 }
 
 /** A write on a depot opened read-only. */
 export class ReadOnlyError extends DepotError {
-  readonly tag = 'read-only' as const;
+  readonly code = 'read-only' as const;
   constructor(readonly path: string, readonly operation: string) {
     super(`cannot ${operation}: depot ${path} was opened read-only`);
-    this.name = 'ReadOnlyError';
   }
 }
 
 /** LMDB or file-system failure, with the step and the original error as `cause`. */
 export class DepotIOError extends DepotError {
-  readonly tag = 'depot-io' as const;
+  readonly code = 'depot-io' as const;
   constructor(readonly path: string, readonly step: string, options: { cause: unknown }) {
     super(`depot ${path}: ${step} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
-    this.name = 'DepotIOError';
   }
 }
 
@@ -155,39 +132,30 @@ export class DepotIOError extends DepotError {
  * is returned from it; run `vczdepot verify` for the full list.
  */
 export class IndexCorruptionError extends DepotError {
-  readonly tag = 'index-corrupt' as const;
+  readonly code = 'index-corrupt' as const;
   constructor(readonly path: string, readonly what: string, readonly reason: string, options?: { cause?: unknown }) {
     super(`depot ${path}: the index is damaged: ${what}: ${reason}; run \`vczdepot verify\` and restore the depot from a backup`, options);
-    this.name = 'IndexCorruptionError';
   }
 }
 
 /** A bad argument to a depot method (e.g. a block index out of range). */
 export class InvalidArgumentError extends DepotError {
-  readonly tag = 'invalid-argument' as const;
+  readonly code = 'invalid-argument' as const;
   constructor(readonly argument: string, reason: string) {
     super(`invalid ${argument}: ${reason}`);
-    this.name = 'InvalidArgumentError';
   }
 }
 
-type DepotErrors =
-  | DuplicateSampleError
-  | UnknownSampleError
-  | UnknownTagError
-  | TagExistsError
-  | UnknownVersionError
-  | AmbiguousAtError
-  | DepotExistsError
-  | DepotNotFoundError
-  | NotADepotError
-  | DepotVersionError
-  | ReadOnlyError
-  | DepotIOError
-  | IndexCorruptionError
-  | InvalidArgumentError;
+/** Every depot error class. */
+type AnyDepotError =
+  | DuplicateSampleError | UnknownSampleError | UnknownTagError | TagExistsError | UnknownVersionError | AmbiguousAtError | DepotExistsError
+  | DepotNotFoundError | NotADepotError | DepotVersionError | ReadOnlyError | DepotIOError | IndexCorruptionError | InvalidArgumentError;
 
-/** True when `err` is a depot error (with the given tag, if one is given). */
-export function isDepotError<T extends DepotErrorTag>(err: unknown, tag?: T): err is Extract<DepotErrors, { tag: T }> {
-  return err instanceof DepotError && (tag === undefined || err.tag === tag);
+nameErrors({ DuplicateSampleError, UnknownSampleError, UnknownTagError, TagExistsError, UnknownVersionError, AmbiguousAtError, DepotExistsError, DepotNotFoundError, NotADepotError, DepotVersionError, ReadOnlyError, DepotIOError, IndexCorruptionError, InvalidArgumentError });
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<AnyDepotError> {}
 }
+
+/** True when `err` is a depot error (with the given code, if one is given); `isVczdepotError` for the depot's classes. */
+export const isDepotError = areaGuard<AnyDepotError>(DepotError);

@@ -1,10 +1,15 @@
 /**
- * Errors of the chunk file layer. Each class carries a literal `tag` and
- * typed fields; `isSchunkError(err, tag)` narrows them. Errors raised by
- * `node:fs` or the zstd codec are kept in `cause`.
+ * Errors of the chunk file layer, in the vczdepot error family
+ * (src/errors.ts). Each class carries a literal `code` and typed fields;
+ * `isVczdepotError(err, code)` (or `isSchunkError(err, code)`) narrows them.
+ * Errors raised by `node:fs` or the zstd codec are kept in `cause`.
  */
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
-export type SchunkErrorTag = 'chunk-corrupt' | 'file-version' | 'file-header' | 'chunk-io' | 'codec-unavailable';
+/** Codes of the chunk file errors. */
+export type SchunkErrorCode = AnySchunkError['code'];
+/** @deprecated The old name of {@link SchunkErrorCode}. */
+export type SchunkErrorTag = SchunkErrorCode;
 
 /**
  * Names a chunk in messages: the depot's chunk id, or its 0-based position
@@ -21,9 +26,7 @@ export interface ChunkLocation {
 }
 
 /** Base class of every error thrown by `src/schunk`. */
-export abstract class SchunkError extends Error {
-  abstract readonly tag: SchunkErrorTag;
-}
+export abstract class SchunkError extends VczdepotError {}
 
 /** Why a chunk was judged corrupt. */
 export type ChunkCorruptionReason =
@@ -48,7 +51,7 @@ const VERIFY_HINT = 'run `vczdepot verify` on the depot to list damaged chunks, 
  * the chunk. Never returned as data: a corrupt chunk always throws.
  */
 export class ChunkCorruptionError extends SchunkError {
-  readonly tag = 'chunk-corrupt' as const;
+  readonly code = 'chunk-corrupt' as const;
   /** Segment file path. */
   readonly file: string;
   /** Byte offset of the chunk header in `file`. */
@@ -66,7 +69,6 @@ export class ChunkCorruptionError extends SchunkError {
         `${detail !== undefined ? ` (${detail})` : ''}; ${VERIFY_HINT}`,
       options,
     );
-    this.name = 'ChunkCorruptionError';
     this.file = where.file;
     this.offset = where.offset;
     this.chunk = where.chunk;
@@ -81,7 +83,7 @@ export class ChunkCorruptionError extends SchunkError {
  * newer than this build.
  */
 export class ChunkFileVersionError extends SchunkError {
-  readonly tag = 'file-version' as const;
+  readonly code = 'file-version' as const;
   readonly file: string;
   /** Format version found in the file header. */
   readonly found: number;
@@ -95,7 +97,6 @@ export class ChunkFileVersionError extends SchunkError {
         ? `it was written by a newer vczdepot; upgrade vczdepot to read it`
         : `it is older than any version this build reads; open it with the vczdepot release that wrote it and export, or restore it from a backup`;
     super(`segment file '${file}' has format version ${found}, this build reads version ${expected}: ${what}`);
-    this.name = 'ChunkFileVersionError';
     this.file = file;
     this.found = found;
     this.expected = expected;
@@ -112,7 +113,7 @@ export type FileHeaderReason = 'short header' | 'bad magic' | 'bad file type' | 
  * compression byte is unknown.
  */
 export class ChunkFileHeaderError extends SchunkError {
-  readonly tag = 'file-header' as const;
+  readonly code = 'file-header' as const;
   readonly file: string;
   readonly reason: FileHeaderReason;
   /** The offending bytes or value, as text. */
@@ -123,7 +124,6 @@ export class ChunkFileHeaderError extends SchunkError {
       `'${file}' is not a vczdepot chunk segment file: ${reason} (found ${found}); ` +
         `check that the depot directory is intact and ${VERIFY_HINT}`,
     );
-    this.name = 'ChunkFileHeaderError';
     this.file = file;
     this.reason = reason;
     this.found = found;
@@ -136,16 +136,16 @@ export type ChunkIOStep = 'open' | 'create' | 'stat' | 'read' | 'write' | 'fsync
 /**
  * A file-system call on a segment file failed (permissions, disk full, I/O
  * error, missing file). The `node:fs` error is in `cause`; its `code`
- * (ENOENT, ENOSPC, EIO...) is copied to `code`.
+ * (ENOENT, ENOSPC, EIO...) is copied to `errno`.
  */
 export class ChunkIOError extends SchunkError {
-  readonly tag = 'chunk-io' as const;
+  readonly code = 'chunk-io' as const;
   readonly file: string;
   /** Byte offset of the read or write, when there is one. */
   readonly offset: number | undefined;
   readonly step: ChunkIOStep;
-  /** The system error code of `cause`, e.g. 'ENOSPC'. */
-  readonly code: string | undefined;
+  /** The system error code of `cause` (Node's `err.code`), e.g. 'ENOSPC'. */
+  readonly errno: string | undefined;
 
   constructor(file: string, step: ChunkIOStep, offset: number | undefined, cause: unknown) {
     const code = (cause as { code?: unknown } | null)?.code;
@@ -157,11 +157,10 @@ export class ChunkIOError extends SchunkError {
         `check the path, permissions and free disk space, then retry`,
       { cause },
     );
-    this.name = 'ChunkIOError';
     this.file = file;
     this.offset = offset;
     this.step = step;
-    this.code = codeText;
+    this.errno = codeText;
   }
 }
 
@@ -171,7 +170,7 @@ export class ChunkIOError extends SchunkError {
  * error is in `cause`.
  */
 export class ZstdUnavailableError extends SchunkError {
-  readonly tag = 'codec-unavailable' as const;
+  readonly code = 'zstd-unavailable' as const;
   readonly operation: 'compress';
 
   constructor(operation: 'compress', options?: { cause?: unknown }) {
@@ -180,22 +179,18 @@ export class ZstdUnavailableError extends SchunkError {
         `reinstall dependencies (npm ci) on this platform so zstd-napi builds, then retry`,
       options,
     );
-    this.name = 'ZstdUnavailableError';
     this.operation = operation;
   }
 }
 
-type AnySchunkError =
-  | ChunkCorruptionError
-  | ChunkFileVersionError
-  | ChunkFileHeaderError
-  | ChunkIOError
-  | ZstdUnavailableError;
+/** Every chunk file error class. */
+type AnySchunkError = ChunkCorruptionError | ChunkFileVersionError | ChunkFileHeaderError | ChunkIOError | ZstdUnavailableError;
 
-/** True when `err` is a chunk-layer error (with the given tag, if one is given). */
-export function isSchunkError<T extends SchunkErrorTag = SchunkErrorTag>(
-  err: unknown,
-  tag?: T,
-): err is Extract<AnySchunkError, { tag: T }> {
-  return err instanceof SchunkError && (tag === undefined || err.tag === tag);
+nameErrors({ ChunkCorruptionError, ChunkFileVersionError, ChunkFileHeaderError, ChunkIOError, ZstdUnavailableError });
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<AnySchunkError> {}
 }
+
+/** True when `err` is a chunk-layer error (with the given code, if one is given); `isVczdepotError` for the chunk layer's classes. */
+export const isSchunkError = areaGuard<AnySchunkError>(SchunkError);

@@ -19,6 +19,7 @@ export type {
   ChunkLocation,
   ChunkRef,
   FileHeaderReason,
+  SchunkErrorCode,
   SchunkErrorTag,
 } from './errors.ts';
 export {

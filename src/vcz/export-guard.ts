@@ -26,48 +26,50 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
+
+/** Codes of the export-guard errors. */
+export type ExportGuardErrorCode = (ExportTargetError | ExportWriteError)['code'];
+
+/** Base class of the export-guard errors (in the vczdepot error family, src/errors.ts). */
+export abstract class ExportGuardError extends VczdepotError {}
 
 /** `out` holds something an export must not overwrite (without `force`), or cannot be prepared. */
-export class ExportTargetError extends Error {
-  readonly tag = 'export-target' as const;
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
+export class ExportTargetError extends ExportGuardError {
+  readonly code = 'export-target' as const;
+  constructor(readonly path: string, readonly reason: string) {
     super(`cannot export to ${path}: ${reason}`);
-    this.name = 'ExportTargetError';
   }
 }
 
 /** An export failed while writing (out of space, a file-size limit, I/O); nothing was left behind and `out` is unchanged. */
-export class ExportWriteError extends Error {
-  readonly tag = 'export-write' as const;
-  constructor(
-    /** The export's output path. */
-    readonly path: string,
-    /** The file being written when it failed, when known. */
-    readonly file: string | undefined,
-    /** What failed, e.g. `write` or `mkdir` (Node's syscall), or the error's own name. */
-    readonly step: string,
-    /** Node's error code (ENOSPC, EFBIG, ...), when there is one. */
-    readonly code: string | undefined,
-    options: { cause: unknown },
-  ) {
+export class ExportWriteError extends ExportGuardError {
+  readonly code = 'export-write' as const;
+  /**
+   * @param path The export's output path.
+   * @param file The file being written when it failed, when known.
+   * @param step What failed, e.g. `write` or `mkdir` (Node's syscall), or the error's own name.
+   * @param errno Node's error code (ENOSPC, EFBIG, ...), when there is one.
+   */
+  constructor(readonly path: string, readonly file: string | undefined, readonly step: string, readonly errno: string | undefined, options: { cause: unknown }) {
     const c = options.cause as Error & { code?: string };
     super(
-      `export to ${path} failed${file ? ` writing ${file}` : ''} (${step}${code ? `, ${code}` : ''}): ${c?.message ?? String(c)}` +
-        (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT' ? '; free disk space (or raise the file-size limit) and retry' : '') +
+      `export to ${path} failed${file ? ` writing ${file}` : ''} (${step}${errno ? `, ${errno}` : ''}): ${c?.message ?? String(c)}` +
+        (errno === 'ENOSPC' || errno === 'EFBIG' || errno === 'EDQUOT' ? '; free disk space (or raise the file-size limit) and retry' : '') +
         `; ${path} was left as it was`,
       options,
     );
-    this.name = 'ExportWriteError';
   }
 }
 
-/** True when `err` is an export-guard error (with the given tag, if one is given). */
-export function isExportGuardError<T extends 'export-target' | 'export-write'>(err: unknown, tag?: T): err is Extract<ExportTargetError | ExportWriteError, { tag: T }> {
-  return (err instanceof ExportTargetError || err instanceof ExportWriteError) && (tag === undefined || err.tag === tag);
+nameErrors({ ExportTargetError, ExportWriteError });
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<ExportTargetError | ExportWriteError> {}
 }
+
+/** True when `err` is an export-guard error (with the given code, if one is given); `isVczdepotError` for these classes. */
+export const isExportGuardError = areaGuard<ExportTargetError | ExportWriteError>(ExportGuardError);
 
 /** A prepared export target: export to `path`, then `commit()`, or `fail(err)`. */
 export interface ExportTarget {
@@ -141,7 +143,7 @@ export function prepareExportTarget(out: string, options: { force?: boolean } = 
       for (const p of leftovers()) rmSync(p, { recursive: true, force: true });
       if (err instanceof ExportTargetError || err instanceof ExportWriteError) return err;
       const e = err as NodeJS.ErrnoException | undefined;
-      if (e && typeof e.code === 'string' && (e.syscall !== undefined || e.path !== undefined)) {
+      if (e && !(err instanceof VczdepotError) && typeof e.code === 'string' && (e.syscall !== undefined || e.path !== undefined)) {
         return new ExportWriteError(abs, e.path, e.syscall ?? 'write', e.code, { cause: err });
       }
       // The exporter's own typed errors (invalid options, source errors) pass through.

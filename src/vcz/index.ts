@@ -27,6 +27,7 @@ export {
   ZarrSpecError,
   ZarrStateError,
   isVczWriteError,
+  type VczWriteErrorCode,
   type VczWriteErrorTag,
 } from './zarr/errors.ts';
 export { exportDepot, type ExportDepotOptions } from './export-depot.ts';

@@ -4,6 +4,7 @@
  * of each variant, same positions and the same alleles in the same order.
  */
 import type { VariantSet } from '../codec/index.ts';
+import { type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 
 /** One side of a mismatch. */
@@ -18,23 +19,22 @@ export interface VariantSide {
  * The incoming file's variants differ from the depot's. Names the file, the
  * first differing variant (0-based index) and both sides. Nothing was written.
  */
-export class VariantSetMismatchError extends Error {
-  readonly tag = 'variant-set-mismatch' as const;
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-    readonly variantIndex?: number,
-    readonly depotSide?: VariantSide,
-    readonly fileSide?: VariantSide,
-  ) {
+export class VariantSetMismatchError extends VczdepotError {
+  readonly code = 'variant-set-mismatch' as const;
+  constructor(readonly file: string, readonly reason: string, readonly variantIndex?: number, readonly depotSide?: VariantSide, readonly fileSide?: VariantSide) {
     const show = (s?: VariantSide) => (s ? `${s.contig}:${s.position} ${s.alleles[0] ?? ''}>${s.alleles.slice(1).join(',') || '.'}` : 'none');
     super(
       `${file} does not hold the depot's variants: ${reason}` +
         (variantIndex !== undefined ? ` at variant ${variantIndex} (depot ${show(depotSide)}, file ${show(fileSide)})` : '') +
         '; nothing was written. Samples must be called on exactly the depot\'s variant set (normalise them first, e.g. with vczstore normalise).',
     );
-    this.name = 'VariantSetMismatchError';
   }
+}
+
+nameErrors({ VariantSetMismatchError });
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<VariantSetMismatchError> {}
 }
 
 function side(vs: VariantSet, v: number): VariantSide | undefined {

@@ -5,6 +5,7 @@
  * `bcftools view -r`), and block reads.
  */
 import { readFileSync } from 'node:fs';
+import { type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 import type { At, Depot } from '../depot/index.ts';
 import type { FieldStats } from '../depot/index.ts';
 import { RecordView } from '../codec/index.ts';
@@ -19,17 +20,21 @@ const READ_BATCH = 64;
  * the exported version, a sample listed twice, an unreadable samples file, a
  * region that does not parse. Nothing is written.
  */
-export class ExportSelectionError extends Error {
-  readonly tag = 'export-selection' as const;
-  constructor(
-    /** What is wrong and what to do. */
-    readonly reason: string,
-    /** The sample concerned, when one is. */
-    readonly sample?: string,
-  ) {
+export class ExportSelectionError extends VczdepotError {
+  readonly code = 'export-selection' as const;
+  /**
+   * @param reason What is wrong and what to do.
+   * @param sample The sample concerned, when one is.
+   */
+  constructor(readonly reason: string, readonly sample?: string) {
     super(reason);
-    this.name = 'ExportSelectionError';
   }
+}
+
+nameErrors({ ExportSelectionError });
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<ExportSelectionError> {}
 }
 
 /**

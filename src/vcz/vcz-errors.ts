@@ -1,16 +1,19 @@
 /**
- * Errors of VCZ import (`readVcz`, src/vcz/vcz-read.ts). Every class carries
- * a literal `tag` and typed fields; `isVczReadError(err, tag)` narrows to the
- * class with that tag. Messages name the store path, what is wrong and what
- * to do about it.
+ * Errors of VCZ import (`readVcz`, src/vcz/vcz-read.ts), in the vczdepot
+ * error family (src/errors.ts). Every class carries a literal `code` and
+ * typed fields; `isVczdepotError(err, code)` (or `isVczReadError(err, code)`)
+ * narrows to the class with that code. Messages name the store path, what is
+ * wrong and what to do about it.
  */
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
-/** Tags of the VCZ import errors. */
-export type VczReadErrorTag = 'vcz-not-a-store' | 'vcz-unsafe-zip-entry' | 'vcz-invalid';
+/** Codes of the VCZ import errors. */
+export type VczReadErrorCode = AnyVczReadError['code'];
+/** @deprecated The old name of {@link VczReadErrorCode}. */
+export type VczReadErrorTag = VczReadErrorCode;
 
 /** Base class of every VCZ import error. */
-export abstract class VczReadError extends Error {
-  abstract readonly tag: VczReadErrorTag;
+export abstract class VczReadError extends VczdepotError {
   /** The store path as given to `readVcz`. */
   abstract readonly path: string;
 }
@@ -23,20 +26,16 @@ export abstract class VczReadError extends Error {
  * problem is of another kind, see `detail`).
  */
 export class VczNotAStoreError extends VczReadError {
-  readonly tag = 'vcz-not-a-store' as const;
-  constructor(
-    readonly path: string,
-    readonly missing: readonly string[],
-    /** What was found instead, e.g. `no such file or directory`, `not a zip archive`. */
-    readonly detail: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly code = 'vcz-not-a-store' as const;
+  /**
+   * @param detail What was found instead, e.g. `no such file or directory`, `not a zip archive`.
+   */
+  constructor(readonly path: string, readonly missing: readonly string[], readonly detail: string, options?: { cause?: unknown }) {
     super(
       `${path}: not a VCF Zarr store (${detail}${missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''}). ` +
         'Give a directory or .vcz.zip written by bio2zarr (vcf2zarr convert) or vczdepot export',
       options,
     );
-    this.name = 'VczNotAStoreError';
   }
 }
 
@@ -46,18 +45,15 @@ export class VczNotAStoreError extends VczReadError {
  * Raised after reading only the zip's central directory, before any entry.
  */
 export class VczUnsafeZipEntryError extends VczReadError {
-  readonly tag = 'vcz-unsafe-zip-entry' as const;
-  constructor(
-    readonly path: string,
-    /** The offending entry name, as stored in the central directory. */
-    readonly entry: string,
-    readonly reason: string,
-  ) {
+  readonly code = 'vcz-unsafe-zip-entry' as const;
+  /**
+   * @param entry The offending entry name, as stored in the central directory.
+   */
+  constructor(readonly path: string, readonly entry: string, readonly reason: string) {
     super(
       `${path}: zip entry '${entry}' is unsafe (${reason}); refusing to read the archive. ` +
         'Re-create the zip from the store directory with relative paths only',
     );
-    this.name = 'VczUnsafeZipEntryError';
   }
 }
 
@@ -68,29 +64,24 @@ export class VczUnsafeZipEntryError extends VczReadError {
  * of range. `array` names the array (undefined for the store as a whole).
  */
 export class VczInvalidError extends VczReadError {
-  readonly tag = 'vcz-invalid' as const;
-  constructor(
-    readonly path: string,
-    readonly array: string | undefined,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly code = 'vcz-invalid' as const;
+  constructor(readonly path: string, readonly array: string | undefined, readonly reason: string, options?: { cause?: unknown }) {
     super(
       `${path}${array !== undefined ? `: array ${array}` : ''}: ${reason}. ` +
         'Check the store with `vcf2zarr inspect` or re-create it with bio2zarr',
       options,
     );
-    this.name = 'VczInvalidError';
   }
 }
 
 /** Every concrete VCZ import error class. */
 export type AnyVczReadError = VczNotAStoreError | VczUnsafeZipEntryError | VczInvalidError;
 
-/** True when `err` is a VCZ import error (with the given tag, if one is given). */
-export function isVczReadError<T extends VczReadErrorTag = VczReadErrorTag>(
-  err: unknown,
-  tag?: T,
-): err is Extract<AnyVczReadError, { tag: T }> {
-  return err instanceof VczReadError && (tag === undefined || err.tag === tag);
+nameErrors({ VczNotAStoreError, VczUnsafeZipEntryError, VczInvalidError });
+
+declare module '../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<AnyVczReadError> {}
 }
+
+/** True when `err` is a VCZ import error (with the given code, if one is given); `isVczdepotError` for these classes. */
+export const isVczReadError = areaGuard<AnyVczReadError>(VczReadError);

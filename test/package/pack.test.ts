@@ -122,7 +122,7 @@ const samples = depot.samples();
 const first = depot.get(samples[0]).records[0];
 const gt = Array.from(first.genotype);
 let error;
-try { Depot.open(vcf); } catch (e) { error = { name: e.name, tag: e.tag, typed: e instanceof NotADepotError && e instanceof DepotError }; }
+try { Depot.open(vcf); } catch (e) { error = { name: e.name, code: e.code, typed: e instanceof NotADepotError && e instanceof DepotError }; }
 depot.close();
 console.log(JSON.stringify({ resolved: ${resolved}, version: VCZDEPOT_VERSION, samples, gt, error }));`;
     const names = '{ Depot, DepotError, NotADepotError, VCZDEPOT_VERSION, createFromFile }';
@@ -143,7 +143,7 @@ console.log(JSON.stringify({ resolved: ${resolved}, version: VCZDEPOT_VERSION, s
     for (const [script, main] of [['esm.mjs', 'dist/index.js'], ['cjs.cjs', 'dist/index.cjs']] as const) {
       const out = JSON.parse(ok(sh(process.execPath, [script, part1, join(work, `${script}.depot`)], consumer), script)) as Record<string, unknown>;
       expect(String(out.resolved), script).toMatch(new RegExp(`node_modules/vczdepot/${main.replace('.', '\\.')}$`));
-      expect(out, script).toMatchObject({ version, samples, gt, error: { name: 'NotADepotError', tag: 'not-a-depot', typed: true } });
+      expect(out, script).toMatchObject({ version, samples, gt, error: { name: 'NotADepotError', code: 'not-a-depot', typed: true } });
     }
   });
 
@@ -180,7 +180,7 @@ export async function firstGenotypes(path: string, vcf: string): Promise<Int8Arr
   try {
     return depot.get(depot.samples()[0]!).records[0]?.genotype;
   } catch (e) {
-    if (e instanceof DepotError) throw new Error(e.tag);
+    if (e instanceof DepotError) throw new Error(e.code);
     throw e;
   } finally {
     depot.close();

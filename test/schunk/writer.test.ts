@@ -42,7 +42,7 @@ describe('SegmentWriter', () => {
       w.create(path);
       expect.unreachable();
     } catch (err) {
-      expect(isSchunkError(err, 'chunk-io') && [err.step, err.code]).toEqual(['create', 'EEXIST']);
+      expect(isSchunkError(err, 'chunk-io') && [err.step, err.errno]).toEqual(['create', 'EEXIST']);
       expect((err as ChunkIOError).cause).toBeInstanceOf(Error);
     }
     w.close();
@@ -99,7 +99,7 @@ describe('SegmentWriter', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ChunkIOError);
       const e = err as ChunkIOError;
-      expect([e.file, e.step, e.code]).toEqual([missing, 'open', 'ENOENT']);
+      expect([e.file, e.step, e.errno]).toEqual([missing, 'open', 'ENOENT']);
       expect(e.message).toContain(missing);
     }
     expect(() => new ChunkReader().read(missing, 16)).toThrow(/open of segment file/);

@@ -43,7 +43,7 @@ describe('zstd backends', () => {
     try {
       compress(bytes(10));
     } catch (err) {
-      expect(isSchunkError(err, 'codec-unavailable')).toBe(true);
+      expect(isSchunkError(err, 'zstd-unavailable')).toBe(true);
       expect((err as Error).message).toMatch(/native zstd codec .* required to write/);
     }
     _setZstdBackend('native');

@@ -160,7 +160,7 @@ for (;;) {
     result = { version: run(op) };
   } catch (err) {
     if (!isDepotError(err) && !isCodecError(err)) throw err;
-    result = { error: err.tag };
+    result = { error: err.code };
   }
   // Sometimes linger between the return and the ack, so that kills also land
   // after a commit and before its `done` line (the parent must then find the

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, isDepotError } from '../../src/depot/index.ts';
+import { isVczdepotError } from '../../src/errors.ts';
 import { isSchunkError } from '../../src/schunk/index.ts';
 import { depotExportSource, exportVcz } from '../../src/vcz/index.ts';
 import { guardedExport, isExportGuardError } from '../../src/vcz/export-guard.ts';
@@ -119,7 +120,7 @@ describe('out of disk space (a full 3 MiB tmpfs: ENOSPC)', () => {
     if (isSchunkError(cause, 'chunk-io')) {
       expect(cause.file).toMatch(/chunks\/\d{6}\.vczc$/); // the file
       expect(msg).toContain(cause.file);
-      expect(cause.code).toBe('ENOSPC');
+      expect(cause.errno).toBe('ENOSPC');
     }
     expect(fingerprintOf(path)).toBe(before);
     expect(verifyErrors(path)).toEqual([]);
@@ -150,7 +151,7 @@ describe('out of disk space (a full 3 MiB tmpfs: ENOSPC)', () => {
       }
       expect(isExportGuardError(err, 'export-write'), String(err)).toBe(true);
       if (isExportGuardError(err, 'export-write')) {
-        expect(err.code).toBe('ENOSPC');
+        expect(err.errno).toBe('ENOSPC');
         expect(err.message).toContain(out);
         expect(err.step).toMatch(/write|open|mkdir/);
         expect(err.file === undefined || err.file.startsWith(mnt)).toBe(true);
@@ -163,7 +164,8 @@ describe('out of disk space (a full 3 MiB tmpfs: ENOSPC)', () => {
       } catch (e) {
         plain = e;
       }
-      expect((plain as NodeJS.ErrnoException)?.code ?? (plain as any)?.cause?.code).toBe('ENOSPC');
+      // a Node error (its `code`) or a vczdepot error wrapping one (its `code` is its kind; the system code is the cause's)
+      expect((isVczdepotError(plain) ? (plain.cause as NodeJS.ErrnoException) : (plain as NodeJS.ErrnoException))?.code).toBe('ENOSPC');
       expect(listing()).not.toContain('out.vcz');
       for (const f of listing()) if (!had.includes(f)) rmSync(join(mnt, f), { recursive: true, force: true });
     } finally {

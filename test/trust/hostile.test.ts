@@ -738,7 +738,7 @@ describe('hostile sample ids', () => {
           err = e;
         }
         tally.ids++;
-        expect(isDepotError(err) && err.tag, String(err)).toBe(tag);
+        expect(isDepotError(err) && err.code, String(err)).toBe(tag);
       };
       expectTag(() => d.put(long, calls()), 'invalid-argument');
       expectTag(() => d.put('é'.repeat(513), calls()), 'invalid-argument');

@@ -39,6 +39,10 @@ try {
   }
   report({ ok: true });
 } catch (err) {
-  const e = err as Error & { tag?: string; code?: string; cause?: { code?: string } };
-  report({ ok: false, name: e.name, tag: e.tag, code: e.code ?? e.cause?.code ?? (e.cause as any)?.cause?.code, message: e.message });
+  const e = err as Error & { code?: string };
+  // `code`: the system error code (ENOSPC, EFBIG) of the first error in the cause chain that has one
+  // (a vczdepot error's `errno`, or a Node error's `code`; a vczdepot error's own `code` is its kind).
+  const errno = (x: any): string | undefined =>
+    x == null ? undefined : typeof x.errno === 'string' ? x.errno : typeof x.code === 'string' && /^E[A-Z0-9]+$/.test(x.code) ? x.code : errno(x.cause);
+  report({ ok: false, name: e.name, kind: e.code, code: errno(e), message: e.message });
 }

@@ -169,7 +169,7 @@ describe('export selectors: samples (-s/-S) and regions (-r) as bcftools view', 
           err = e;
         }
         expect(err).toBeInstanceOf(ExportSelectionError);
-        expect((err as ExportSelectionError).tag).toBe('export-selection');
+        expect((err as ExportSelectionError).code).toBe('export-selection');
         expect((err as ExportSelectionError).sample).toBe(sample);
         expect(String((err as Error).message)).toMatch(message);
         expect(existsSync(out)).toBe(false);

@@ -1,16 +1,19 @@
 /**
- * Errors of the VCZ writer (`src/vcz/zarr/*`, `src/vcz/export.ts`). Each
- * class carries a literal `tag` and typed fields; `isVczWriteError(err, tag)`
- * narrows them. Errors raised by `node:fs` or the zstd codec are kept in
- * `cause`.
+ * Errors of the VCZ writer (`src/vcz/zarr/*`, `src/vcz/export.ts`), in the
+ * vczdepot error family (src/errors.ts). Each class carries a literal `code`
+ * and typed fields; `isVczdepotError(err, code)` (or `isVczWriteError(err,
+ * code)`) narrows them. Errors raised by `node:fs` or the zstd codec are kept
+ * in `cause`.
  */
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../../errors.ts';
 
-export type VczWriteErrorTag = 'blosc-frame' | 'zarr-spec' | 'zarr-state' | 'export-source' | 'codec-unavailable';
+/** Codes of the VCZ writer errors. */
+export type VczWriteErrorCode = AnyVczWriteError['code'];
+/** @deprecated The old name of {@link VczWriteErrorCode}. */
+export type VczWriteErrorTag = VczWriteErrorCode;
 
 /** Base class of every error thrown by the VCZ writer. */
-export abstract class VczWriteError extends Error {
-  abstract readonly tag: VczWriteErrorTag;
-}
+export abstract class VczWriteError extends VczdepotError {}
 
 /**
  * A Blosc-1 frame cannot be decoded: short or inconsistent header, an
@@ -18,14 +21,12 @@ export abstract class VczWriteError extends Error {
  * zstd stream that does not decode to the block's size.
  */
 export class BloscFrameError extends VczWriteError {
-  readonly tag = 'blosc-frame' as const;
-  constructor(
-    /** What is wrong, e.g. "header says cbytes 120 but the frame has 100 bytes". */
-    readonly reason: string,
-    options?: ErrorOptions,
-  ) {
+  readonly code = 'blosc-frame' as const;
+  /**
+   * @param reason What is wrong, e.g. "header says cbytes 120 but the frame has 100 bytes".
+   */
+  constructor(readonly reason: string, options?: ErrorOptions) {
     super(`invalid Blosc frame: ${reason}`, options);
-    this.name = 'BloscFrameError';
   }
 }
 
@@ -35,15 +36,12 @@ export class BloscFrameError extends VczWriteError {
  * or chunk data of the wrong type or length.
  */
 export class ZarrSpecError extends VczWriteError {
-  readonly tag = 'zarr-spec' as const;
-  constructor(
-    /** The array's path inside the store, or `""` for the root group. */
-    readonly array: string,
-    readonly reason: string,
-    options?: ErrorOptions,
-  ) {
+  readonly code = 'zarr-spec' as const;
+  /**
+   * @param array The array's path inside the store, or `""` for the root group.
+   */
+  constructor(readonly array: string, readonly reason: string, options?: ErrorOptions) {
     super(`zarr array '${array}': ${reason}`, options);
-    this.name = 'ZarrSpecError';
   }
 }
 
@@ -53,15 +51,12 @@ export class ZarrSpecError extends VczWriteError {
  * directory into place.
  */
 export class ZarrStateError extends VczWriteError {
-  readonly tag = 'zarr-state' as const;
-  constructor(
-    /** The output path. */
-    readonly path: string,
-    readonly reason: string,
-    options?: ErrorOptions,
-  ) {
+  readonly code = 'zarr-state' as const;
+  /**
+   * @param path The output path.
+   */
+  constructor(readonly path: string, readonly reason: string, options?: ErrorOptions) {
     super(`zarr store '${path}': ${reason}`, options);
-    this.name = 'ZarrStateError';
   }
 }
 
@@ -71,36 +66,31 @@ export class ZarrStateError extends VczWriteError {
  * VCZ dimension allows, or a value does not fit the array's dtype.
  */
 export class ExportSourceError extends VczWriteError {
-  readonly tag = 'export-source' as const;
-  constructor(
-    readonly reason: string,
-    /** The VCZ array being written, when one is concerned. */
-    readonly array?: string,
-    options?: ErrorOptions,
-  ) {
+  readonly code = 'export-source' as const;
+  /**
+   * @param array The VCZ array being written, when one is concerned.
+   */
+  constructor(readonly reason: string, readonly array?: string, options?: ErrorOptions) {
     super(`export: ${array ? `${array}: ` : ''}${reason}`, options);
-    this.name = 'ExportSourceError';
   }
 }
 
 /** The native zstd codec (zstd-napi) could not be loaded, so nothing can be compressed. */
 export class CodecUnavailableError extends VczWriteError {
-  readonly tag = 'codec-unavailable' as const;
+  readonly code = 'codec-unavailable' as const;
   constructor(options?: ErrorOptions) {
     super('the native zstd codec (zstd-napi) cannot be loaded; VCZ export needs it to compress chunks', options);
-    this.name = 'CodecUnavailableError';
   }
 }
 
-type ByTag = {
-  'blosc-frame': BloscFrameError;
-  'zarr-spec': ZarrSpecError;
-  'zarr-state': ZarrStateError;
-  'export-source': ExportSourceError;
-  'codec-unavailable': CodecUnavailableError;
-};
+/** Every VCZ writer error class. */
+type AnyVczWriteError = BloscFrameError | ZarrSpecError | ZarrStateError | ExportSourceError | CodecUnavailableError;
 
-/** True when `err` is a VCZ writer error, optionally of the given tag. */
-export function isVczWriteError<T extends VczWriteErrorTag>(err: unknown, tag?: T): err is ByTag[T] {
-  return err instanceof VczWriteError && (tag === undefined || err.tag === tag);
+nameErrors({ BloscFrameError, ZarrSpecError, ZarrStateError, ExportSourceError, CodecUnavailableError });
+
+declare module '../../errors.ts' {
+  interface VczdepotErrorMap extends ErrorsByCode<AnyVczWriteError> {}
 }
+
+/** True when `err` is a VCZ writer error (with the given code, if one is given); `isVczdepotError` for these classes. */
+export const isVczWriteError = areaGuard<AnyVczWriteError>(VczWriteError);

@@ -9,7 +9,7 @@
  *   DEPOT/chunks/000000.vczc ...      segment files (docs/chunk-format.md)
  *
  * This file is the public class, thin over the parts it is split into by
- * responsibility (docs/design.md, "Source layout"): core.ts (the env, its
+ * responsibility (docs/design.md, "Inside src/depot"): core.ts (the env, its
  * dbis, snapshots, which version an `at` names), transaction.ts (staging and
  * the commit protocol, docs/depot-format.md "Commit protocol"), read.ts
  * (getMany), rewrite.ts (purge, compact) and verify.ts (verify, stats); the
@@ -229,7 +229,7 @@ export class Depot {
    * encoded and compressed as they are called (outside the write lock). If
    * the callback throws, nothing is written and the error propagates. After
    * it returns, the staged operations are applied in order inside one LMDB
-   * write transaction (see the commit protocol at the top of this file); if
+   * write transaction (the commit protocol: docs/depot-format.md, transaction.ts); if
    * any fails (duplicate sample, unknown sample, reused tag) the whole
    * transaction rolls back and the error propagates. A tag staged here names
    * the transaction's version; a transaction that stages only tags creates

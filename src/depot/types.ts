@@ -1,8 +1,8 @@
 /**
  * The public shapes of the depot API: the options and results of
  * {@link Depot}'s methods and the transaction objects it hands out. The
- * implementation is split by responsibility (docs/design.md, "Source
- * layout"): depot.ts (the public class), core.ts (env, dbis, snapshots,
+ * implementation is split by responsibility (docs/design.md,
+ * "Inside src/depot"): depot.ts (the public class), core.ts (env, dbis, snapshots,
  * `at`), transaction.ts (staging and the commit protocol), read.ts
  * (getMany), rewrite.ts (purge, compact) and verify.ts (verify, stats).
  */

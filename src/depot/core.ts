@@ -96,17 +96,17 @@ function recordWhere(e: SampleEntry, b: number): string {
 }
 
 /**
- * Where entry `e`'s record of block `b` lies in its decompressed chunk of
- * `chunkBytes` bytes: [off, end).
+ * The end of entry `e`'s record of block `b` in its decompressed chunk of
+ * `chunkBytes` bytes: the record is [e.offsets[b], end).
  *
  * @throws IndexCorruptionError (naming the depot at `root`, the sample, the
  *   block and the chunk) when it is not inside the chunk at an 8-byte aligned offset.
  */
-export function recordRange(root: string, e: SampleEntry, b: number, chunkBytes: number): { off: number; end: number } {
+export function recordEnd(root: string, e: SampleEntry, b: number, chunkBytes: number): number {
   const off = e.offsets[b]!;
   const end = off + e.lengths[b]!;
   if (off % 8 !== 0 || !(end <= chunkBytes)) throw new IndexCorruptionError(root, recordWhere(e, b), `record [${off}, ${end}) is not inside the chunk's ${chunkBytes} bytes at an 8-byte aligned offset`);
-  return { off, end };
+  return end;
 }
 
 /** The IndexCorruptionError for a record that is not the one entry `e` names for block `b`. */

@@ -8,7 +8,7 @@ import { isSchunkError } from '../schunk/index.ts';
 import { InvalidArgumentError, UnknownSampleError } from './errors.ts';
 import type { ChunkEntry, SampleEntry } from './layout.ts';
 import { ChunkArena, align8 } from './chunks.ts';
-import { MiB, pushTo, recordRange, wrongRecord, type DepotCore } from './core.ts';
+import { MiB, pushTo, recordEnd, wrongRecord, type DepotCore } from './core.ts';
 import type { GetOptions, SampleView } from './types.ts';
 
 /** getMany copies records out of a chunk when it needs at most 1/COPY_OUT_FRACTION of the chunk's bytes. */
@@ -89,7 +89,10 @@ export class SampleReader {
             ...(out && cacheOff ? { cache: false } : {}),
           });
           for (const { i, j } of byChunk.get(id)!) {
-            const { off, end } = recordRange(core.path, entries[i]!, blocks[j]!, buf.length);
+            const e = entries[i]!;
+            const b = blocks[j]!;
+            const off = e.offsets[b]!;
+            const end = recordEnd(core.path, e, b, buf.length);
             if (out) {
               const copy = arena.take(end - off);
               copy.set(buf.subarray(off, end));

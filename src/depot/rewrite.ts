@@ -10,7 +10,7 @@ import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, type EncodedChunk } f
 import { DepotIOError, UnknownSampleError } from './errors.ts';
 import type { ChunkEntry, Counters, LogEntry, SampleEntry, SegmentState, TagEntry } from './layout.ts';
 import { BlockRepacker, REPACK_GROUP_CHUNKS, type RepackItem } from './chunks.ts';
-import { MAX_SEQ, fileSize, fitsKey, isLive, pushTo, recordRange, segmentPath, type DepotCore } from './core.ts';
+import { MAX_SEQ, fileSize, fitsKey, isLive, pushTo, recordEnd, segmentPath, type DepotCore } from './core.ts';
 import type { CommitInfo, WriteOptions } from './types.ts';
 
 /** What a rewrite adds to its commit's result. */
@@ -282,8 +282,8 @@ function rewriteFiles(core: DepotCore, entries: Map<number, SampleEntry>, files:
         for (const id of order) {
           const buf = readChunk(id);
           for (const { g, i, e } of byChunk.get(id)!) {
-            const { off, end: stop } = recordRange(core.path, e, b0 + g, buf.length);
-            recs[g]![i] = buf.slice(off, stop);
+            const b = b0 + g;
+            recs[g]![i] = buf.slice(e.offsets[b]!, recordEnd(core.path, e, b, buf.length));
           }
         }
         byChunk.clear();

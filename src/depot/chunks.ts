@@ -212,15 +212,13 @@ export class ChunkStager {
    * their `where` entry on their first block.
    */
   addBlock(samples: readonly EncodedSample[], block: number, records: readonly Uint8Array[]): void {
-    let bytes = 0;
-    for (const r of records) bytes += r.length;
-    const own = bytes >= this.chunkTargetBytes / 16;
+    const own = ownsChunks(totalLength(records), this.chunkTargetBytes);
     if (own) this.#closeOpen();
     for (let i = 0; i < records.length; i++) {
       const sample = samples[i]!;
       if (!this.where.has(sample)) this.where.set(sample, new Array(this.nBlocks));
       const r = records[i]!;
-      if (this.#open.records.length > 0 && align8(this.#open.used) + r.length > this.chunkTargetBytes) this.#closeOpen();
+      if (this.#open.records.length > 0 && overflows(this.#open.used, r.length, this.chunkTargetBytes)) this.#closeOpen();
       const open = this.#open;
       open.records.push(r);
       open.owners.push({ sample, block });
@@ -251,7 +249,7 @@ export class ChunkStager {
     this.#pendingBytes = 0;
     if (samples.length === 0) return;
     for (const s of samples) this.where.set(s, new Array(this.nBlocks));
-    const alignBlocks = this.nBlocks > 0 && bytes / this.nBlocks >= this.chunkTargetBytes / 16;
+    const alignBlocks = this.nBlocks > 0 && ownsChunks(bytes / this.nBlocks, this.chunkTargetBytes);
     const runs: number[][] = alignBlocks ? Array.from({ length: this.nBlocks }, (_, b) => [b]) : [Array.from({ length: this.nBlocks }, (_, b) => b)];
     for (const blocks of runs) {
       const records: Uint8Array[] = [];
@@ -379,13 +377,11 @@ export class BlockRepacker {
 
   /** Adds block `block`'s records: `records[i]` belongs to entry `seqs[i]`. */
   addBlock(block: number, seqs: readonly number[], records: readonly Uint8Array[]): void {
-    let bytes = 0;
-    for (const r of records) bytes += r.length;
-    const own = bytes >= this.chunkTargetBytes / 16;
+    const own = ownsChunks(totalLength(records), this.chunkTargetBytes);
     if (own) this.#close();
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      if (this.#records.length > 0 && align8(this.#used) + r.length > this.chunkTargetBytes) this.#close();
+      if (this.#records.length > 0 && overflows(this.#used, r.length, this.chunkTargetBytes)) this.#close();
       this.#records.push(r);
       this.#owners.push({ seq: seqs[i]!, block });
       this.#used = align8(this.#used) + r.length;
@@ -424,4 +420,24 @@ export const REPACK_GROUP_CHUNKS = STAGE_GROUP_CHUNKS;
 
 export function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
+}
+
+/**
+ * The block-major rule of writes, compact and purge: a block whose records
+ * (`bytes` of them) fill 1/16 of a chunk target or more gets chunks of its
+ * own; smaller blocks share chunks.
+ */
+function ownsChunks(bytes: number, chunkTargetBytes: number): boolean {
+  return bytes >= chunkTargetBytes / 16;
+}
+
+/** Whether a record of `length` bytes, put after `used` bytes (8-byte aligned), takes a chunk past `chunkTargetBytes`. */
+function overflows(used: number, length: number, chunkTargetBytes: number): boolean {
+  return align8(used) + length > chunkTargetBytes;
+}
+
+function totalLength(records: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (const r of records) bytes += r.length;
+  return bytes;
 }

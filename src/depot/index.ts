@@ -1,21 +1,21 @@
 export * from './errors.ts';
-export {
-  Depot,
-  type At,
-  type CommitInfo,
-  type CreateOptions,
-  type DepotStats,
-  type BeginOptions,
-  type BlockWriter,
-  type DepotTransaction,
-  type StagedTransaction,
-  type GetOptions,
-  type OpenOptions,
-  type SampleInfo,
-  type SampleInput,
-  type SampleView,
-  type WriteOptions,
-  type VerifyIssue,
-  type VerifyReport,
-} from './depot.ts';
+export { Depot } from './depot.ts';
+export type {
+  At,
+  CommitInfo,
+  CreateOptions,
+  DepotStats,
+  BeginOptions,
+  BlockWriter,
+  DepotTransaction,
+  StagedTransaction,
+  GetOptions,
+  OpenOptions,
+  SampleInfo,
+  SampleInput,
+  SampleView,
+  WriteOptions,
+  VerifyIssue,
+  VerifyReport,
+} from './types.ts';
 export type { ChunkEntry, DepotMeta, FieldStats, LogEntry, Operation, TagEntry } from './layout.ts';

@@ -1,0 +1,427 @@
+/**
+ * What every part of the depot shares ({@link DepotCore}): the LMDB env and
+ * its dbis, the settings fixed at creation, the chunk reader (and its cache)
+ * and segment writer, consistent read snapshots, checked index values, and
+ * the version an `at` names. The public class (depot.ts) holds one core and
+ * hands it to transaction.ts (writes), read.ts (getMany), rewrite.ts (purge,
+ * compact) and verify.ts (verify, stats).
+ *
+ * Directory layout:
+ *   DEPOT/index.mdb, index.mdb-lock   the LMDB env (lmdb-js)
+ *   DEPOT/chunks/000000.vczc ...      segment files (docs/chunk-format.md)
+ */
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { Database, RootDatabase } from 'lmdb';
+
+// lmdb-js through its CommonJS build (one pre-bundled file): loading it this
+// way takes ~19 ms at start-up against ~31 ms for its ESM entry's module
+// graph, a tenth of a one-shot command such as `vczdepot remove`.
+const { open: openLmdb } = createRequire(import.meta.url)('lmdb') as typeof import('lmdb');
+import { blockCount, isCodecError, type VariantSet } from '../codec/index.ts';
+import { ChunkReader, SegmentWriter, isSchunkError, type ChunkExpectation } from '../schunk/index.ts';
+import {
+  AmbiguousAtError,
+  DepotIOError,
+  DepotVersionError,
+  IndexCorruptionError,
+  InvalidArgumentError,
+  NotADepotError,
+  ReadOnlyError,
+  UnknownTagError,
+  UnknownVersionError,
+  isDepotError,
+} from './errors.ts';
+import {
+  DBI,
+  DEPOT_FORMAT_VERSION,
+  checkChunkEntry,
+  checkDepotMeta,
+  checkLogEntry,
+  checkMetaValue,
+  checkSampleEntry,
+  checkTagEntry,
+  deserializeVariantSet,
+  type ChunkEntry,
+  type DepotMeta,
+  type LogEntry,
+  type SampleEntry,
+  type TagEntry,
+} from './layout.ts';
+import { checkVariantSet } from './variant-set-check.ts';
+import type { At } from './types.ts';
+
+export const INDEX_FILE = 'index.mdb';
+export const CHUNK_DIR = 'chunks';
+/** ChunkReader's default cache budget (256 MiB). */
+const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+/** Above every entry seq: the end of a by_id range. */
+export const MAX_SEQ = 2 ** 52;
+export const MiB = 1024 * 1024;
+
+/** The path of segment file number `file` of the depot at `root`. */
+export function segmentPath(root: string, file: number): string {
+  return join(root, CHUNK_DIR, `${String(file).padStart(6, '0')}.vczc`);
+}
+
+/** The numbers of the segment files among `names` (a listing of chunks/), ascending. */
+export function segmentNumbers(names: readonly string[]): number[] {
+  return names
+    .filter((f) => /^\d{6}\.vczc$/.test(f))
+    .map((f) => Number(f.slice(0, 6)))
+    .sort((a, b) => a - b);
+}
+
+/** Size of a file, 0 when it is gone (deleted meanwhile by a compact or purge in another process). */
+export function fileSize(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+/** Whether entry `e` is live at `version` (added at or before it, not removed by it). */
+export function isLive(e: SampleEntry, version: number): boolean {
+  return e.addedAt <= version && (e.removedAt === undefined || e.removedAt > version);
+}
+
+/** Appends `value` to the list `map` keeps under `key`. */
+export function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Names a record in an IndexCorruptionError. */
+function recordWhere(e: SampleEntry, b: number): string {
+  return `sample '${e.sampleId}' block ${b} (chunk ${e.chunks[b]})`;
+}
+
+/**
+ * The end of entry `e`'s record of block `b` in its decompressed chunk of
+ * `chunkBytes` bytes: the record is [e.offsets[b], end).
+ *
+ * @throws IndexCorruptionError (naming the depot at `root`, the sample, the
+ *   block and the chunk) when it is not inside the chunk at an 8-byte aligned offset.
+ */
+export function recordEnd(root: string, e: SampleEntry, b: number, chunkBytes: number): number {
+  const off = e.offsets[b]!;
+  const end = off + e.lengths[b]!;
+  if (off % 8 !== 0 || !(end <= chunkBytes)) throw new IndexCorruptionError(root, recordWhere(e, b), `record [${off}, ${end}) is not inside the chunk's ${chunkBytes} bytes at an 8-byte aligned offset`);
+  return end;
+}
+
+/** The IndexCorruptionError for a record that is not the one entry `e` names for block `b`. */
+export function wrongRecord(root: string, e: SampleEntry, b: number, detail: string): IndexCorruptionError {
+  return new IndexCorruptionError(root, recordWhere(e, b), detail);
+}
+
+// ---------------------------------------------------------------- names
+
+/** A name of digits only: reads as a version number (`--at 3`), so no new tag may have one. */
+export const ALL_DIGITS = /^[0-9]+$/;
+
+/** Longest sample id or tag name, UTF-8 bytes: both are LMDB keys (at most 1978 bytes with their encoding). */
+const MAX_NAME_BYTES = 1024;
+
+/** Whether `name` can be an LMDB key of the index (at most {@link MAX_NAME_BYTES} UTF-8 bytes). */
+export function fitsKey(name: string): boolean {
+  return Buffer.byteLength(name, 'utf8') <= MAX_NAME_BYTES;
+}
+
+/**
+ * A sample id (or tag name) VCF and line-based output can carry: the
+ * tab-separated `#CHROM` line and `vczdepot samples` / `tags` cannot hold a
+ * tab, a line break or a NUL; a lone UTF-16 surrogate has no UTF-8 form (it
+ * would be stored as U+FFFD, another id); the index keys it, so at most
+ * {@link MAX_NAME_BYTES} UTF-8 bytes. Anything else (non-ASCII, spaces,
+ * punctuation) is accepted; the codec rejects "".
+ *
+ * @throws InvalidArgumentError naming `what` and the name.
+ */
+export function checkName(what: 'sample id' | 'tag name', name: string): string {
+  if (typeof name !== 'string') return name;
+  const shown = name.length > 60 ? `${JSON.stringify(name.slice(0, 60))}…` : JSON.stringify(name);
+  if (/[\t\n\r\0]/.test(name)) throw new InvalidArgumentError(what, `${shown} contains a tab, line break or NUL, which VCF and line-based output cannot carry`);
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) {
+    throw new InvalidArgumentError(what, `${shown} is not well-formed Unicode (a lone surrogate)`);
+  }
+  if (!fitsKey(name)) throw new InvalidArgumentError(what, `${shown} is ${Buffer.byteLength(name, 'utf8')} bytes in UTF-8; at most ${MAX_NAME_BYTES}`);
+  return name;
+}
+
+/** Opens (or, writable, creates) the LMDB env of the depot directory `path`. */
+export function openEnv(path: string, readOnly: boolean): RootDatabase {
+  return openLmdb({
+    path: join(path, INDEX_FILE),
+    maxDbs: 16,
+    readOnly,
+    // Durable commits: LMDB syncs inside the commit, so a returned write is on disk.
+    overlappingSync: false,
+    noSync: false,
+    encoding: 'msgpack',
+  });
+}
+
+/**
+ * An open depot's state, shared by the parts of {@link Depot}: the env and
+ * its dbis, the settings, the reader and writer of segment files.
+ */
+export class DepotCore {
+  /** Absolute path of the depot directory. */
+  readonly path: string;
+  readonly readOnly: boolean;
+  /** Number of variants in the variant set (read from the index without decoding the set). */
+  readonly numVariants: number;
+  /** Settings fixed at creation. */
+  readonly meta: DepotMeta;
+  /** Record blocks of every sample: blockCount(numVariants, meta.blockSize). */
+  readonly nBlocks: number;
+  readonly env: RootDatabase;
+  readonly dbMeta: Database<any, string>;
+  readonly dbEntries: Database<SampleEntry, number>;
+  readonly dbById: Database<boolean, [string, number]>;
+  readonly dbChunks: Database<ChunkEntry, number>;
+  readonly dbLog: Database<LogEntry, number>;
+  readonly dbTags: Database<TagEntry, string>;
+  readonly dbVariants: Database<any, string>;
+  private decodedVariantSet: VariantSet | undefined;
+  /** OpenOptions.spillBytes. */
+  readonly spillBytes: number;
+  /** OpenOptions.cacheBytes. */
+  readonly cacheBytes: number;
+  /** Reads chunks for getMany, through the decompressed-chunk cache. */
+  readonly reader: ChunkReader;
+  private segmentWriter: SegmentWriter | undefined;
+  private closed = false;
+
+  /**
+   * @throws InvalidArgumentError for a negative `spillBytes`; NotADepotError
+   *   when the index lacks or has a damaged format record, variant set or
+   *   variant count; DepotVersionError for a newer format.
+   */
+  constructor(path: string, env: RootDatabase, readOnly: boolean, cacheBytes: number | undefined, spillBytes: number | undefined) {
+    this.path = path;
+    this.spillBytes = spillBytes ?? 64 * MiB;
+    if (!(this.spillBytes >= 0)) throw new InvalidArgumentError('spillBytes', `${spillBytes} must be a number >= 0`);
+    this.env = env;
+    this.readOnly = readOnly;
+    this.dbMeta = env.openDB({ name: DBI.meta, encoding: 'msgpack' });
+    this.dbVariants = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
+    this.dbEntries = env.openDB({ name: DBI.entries, encoding: 'msgpack' });
+    this.dbById = env.openDB({ name: DBI.byId, encoding: 'msgpack' });
+    this.dbChunks = env.openDB({ name: DBI.chunks, encoding: 'msgpack' });
+    this.dbLog = env.openDB({ name: DBI.log, encoding: 'msgpack' });
+    this.dbTags = env.openDB({ name: DBI.tags, encoding: 'msgpack' });
+    const meta = this.dbMeta.get('format') as DepotMeta | undefined;
+    if (!meta) throw new NotADepotError(path, 'its index has no format record');
+    const bad = checkDepotMeta(meta);
+    if (bad) throw new NotADepotError(path, `its format record is damaged (${bad})`);
+    if (meta.version !== DEPOT_FORMAT_VERSION) throw new DepotVersionError(path, meta.version, DEPOT_FORMAT_VERSION);
+    this.meta = meta;
+    if (!this.dbVariants.doesExist('set')) throw new NotADepotError(path, 'its index has no variant set');
+    // The set itself (tens of MB for large cohorts' sites) is decoded on first
+    // use; commands such as remove, tag and samples never need it.
+    const count = this.dbVariants.get('count');
+    if (!Number.isSafeInteger(count) || count < 0) throw new NotADepotError(path, `its variant count is ${count === undefined ? 'missing' : 'damaged'}`);
+    this.numVariants = count as number;
+    this.nBlocks = blockCount(this.numVariants, meta.blockSize);
+    this.reader = new ChunkReader(cacheBytes !== undefined ? { cacheBytes } : {});
+    this.cacheBytes = cacheBytes ?? DEFAULT_CACHE_BYTES;
+  }
+
+  /**
+   * The variants every sample is stored against, decoded on first use and kept.
+   *
+   * @throws NotADepotError when the stored set is damaged.
+   */
+  get variantSet(): VariantSet {
+    if (this.decodedVariantSet) return this.decodedVariantSet;
+    let vs: VariantSet;
+    try {
+      const raw = this.dbVariants.get('set');
+      if (!raw) throw new Error('it is missing');
+      vs = deserializeVariantSet(raw);
+      checkVariantSet(vs);
+    } catch (err) {
+      throw new NotADepotError(this.path, `its variant set is damaged (${(err as Error).message})`, { cause: err });
+    }
+    const count = this.numVariants;
+    if (count !== vs.numVariants) {
+      throw new NotADepotError(this.path, `its variant set is damaged (it holds ${vs.numVariants} variants, the index records ${String(count)})`);
+    }
+    this.decodedVariantSet = vs;
+    return vs;
+  }
+
+  /** The segment writer (one per open depot, made on the first write). */
+  get writer(): SegmentWriter {
+    return (this.segmentWriter ??= new SegmentWriter());
+  }
+
+  /** Reads, checksum-verifies and decompresses chunk `id` (described by `c`) with `reader`. */
+  readChunk(reader: ChunkReader, id: number, c: ChunkEntry, options?: Pick<ChunkExpectation, 'into' | 'cache'>): Uint8Array<ArrayBuffer> {
+    return reader.read(segmentPath(this.path, c.file), c.offset, { rawLength: c.rawLength, compressedLength: c.compressedLength, chunk: id, ...options });
+  }
+
+  /** @throws InvalidArgumentError once the depot is closed. */
+  assertOpen(): void {
+    if (this.closed) throw new InvalidArgumentError('depot', `${this.path} is closed`);
+  }
+
+  /** @throws InvalidArgumentError once closed; ReadOnlyError for a read-only depot. */
+  assertWritable(operation: string): void {
+    this.assertOpen();
+    if (this.readOnly) throw new ReadOnlyError(this.path, operation);
+  }
+
+  /** Closes the env and files; safe to call more than once. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader.close();
+    this.segmentWriter?.close();
+    void this.env.close();
+  }
+
+  // ------------------------------------------------------------ snapshots
+
+  /** Runs `fn` inside one LMDB read transaction (a consistent snapshot). */
+  snapshot<T>(fn: (txn: any) => T): T {
+    // lmdb-js renews its shared read snapshot only when the event loop turns
+    // (setTimeout 0): without this reset a caller reading in a synchronous
+    // loop would never see another process's commits (nor the new index
+    // after a compaction deleted the files of its old snapshot).
+    this.env.resetReadTxn();
+    const txn = this.env.useReadTransaction();
+    try {
+      return fn(txn);
+    } catch (err) {
+      // Values the checks below did not foresee (a damaged index) must still give a typed error.
+      if (isDepotError(err) || isSchunkError(err) || isCodecError(err)) throw err;
+      throw new IndexCorruptionError(this.path, 'reading the index', (err as Error)?.message ?? String(err), { cause: err });
+    } finally {
+      txn.done();
+    }
+  }
+
+  /** Runs `fn` in one LMDB write transaction, wrapping foreign errors in a DepotIOError naming `operation`. */
+  writeTxn<T>(operation: string, fn: () => T): T {
+    try {
+      return this.env.transactionSync(fn);
+    } catch (err) {
+      if (isDepotError(err)) throw err;
+      throw new DepotIOError(this.path, operation, { cause: err });
+    }
+  }
+
+  /** `value`, read from `dbi` at `key`, if it has the shape the depot wrote; else an IndexCorruptionError. */
+  checked(dbi: 'entries', key: number, value: unknown): SampleEntry;
+  checked(dbi: 'chunks', key: number, value: unknown): ChunkEntry;
+  checked(dbi: 'tags', key: string, value: unknown): TagEntry;
+  checked(dbi: 'log', key: number, value: unknown): LogEntry;
+  checked(dbi: 'meta', key: 'head' | 'segment' | 'next', value: unknown): any;
+  checked(dbi: string, key: any, value: unknown): any {
+    const reason =
+      value === undefined
+        ? 'missing'
+        : dbi === 'entries'
+          ? checkSampleEntry(value, this.nBlocks)
+          : dbi === 'chunks'
+            ? checkChunkEntry(value)
+            : dbi === 'tags'
+              ? checkTagEntry(value, key)
+              : dbi === 'log'
+                ? checkLogEntry(value, key)
+                : checkMetaValue(key, value);
+    if (reason) throw new IndexCorruptionError(this.path, `${dbi}[${JSON.stringify(key)}]`, reason);
+    return value;
+  }
+
+  /** The head version in read transaction `txn`. */
+  head(txn: any): number {
+    return this.checked('meta', 'head', this.dbMeta.get('head', { transaction: txn } as any)) as number;
+  }
+
+  /**
+   * The version `at` names in read transaction `txn`, and how to name it in
+   * an error (see Depot.resolveVersion).
+   *
+   * @throws UnknownVersionError, UnknownTagError, AmbiguousAtError, IndexCorruptionError.
+   */
+  resolveAt(at: At | undefined, txn: any): { version: number; label: string } {
+    const head = this.head(txn);
+    if (at === undefined) return { version: head, label: `the head (version ${head})` };
+    if (typeof at === 'number') {
+      if (!Number.isInteger(at) || at < 0 || at > head) throw new UnknownVersionError(at, head, this.path);
+      return { version: at, label: `version ${at}` };
+    }
+    const raw = fitsKey(at) ? this.dbTags.get(at, { transaction: txn } as any) : undefined;
+    if (ALL_DIGITS.test(at)) {
+      // All digits: a version, unless a depot made before such tag names
+      // were refused holds a tag of that name; both at once is an error.
+      const n = Number(at);
+      const isVersion = Number.isSafeInteger(n) && n <= head;
+      if (raw) {
+        const t = this.checked('tags', at, raw);
+        if (isVersion) throw new AmbiguousAtError(at, n, t.version, this.path);
+      } else {
+        if (!isVersion) throw new UnknownVersionError(n, head, this.path);
+        return { version: n, label: `version ${n}` };
+      }
+    }
+    if (!raw) throw new UnknownTagError(at, this.path, this.tagsIn(txn).map((x) => x.name));
+    const t = this.checked('tags', at, raw);
+    if (t.version > head) throw new IndexCorruptionError(this.path, `tags[${JSON.stringify(at)}]`, `names version ${t.version}, past the head ${head}`);
+    return { version: t.version, label: `tag '${at}' (version ${t.version})` };
+  }
+
+  /** Every tag in `txn`, oldest version first (then by name). */
+  tagsIn(txn: any): TagEntry[] {
+    return [...this.dbTags.getRange({ transaction: txn } as any)].map(({ key, value }) => this.checked('tags', key as string, value)).sort((a, b) => a.version - b.version || a.name.localeCompare(b.name));
+  }
+
+  /** Entries live at `version`, in the order samples were added. */
+  liveEntries(version: number, txn: any): { seq: number; entry: SampleEntry }[] {
+    const out: { seq: number; entry: SampleEntry }[] = [];
+    for (const { key, value } of this.dbEntries.getRange({ transaction: txn } as any)) {
+      const entry = this.checked('entries', key as number, value);
+      if (isLive(entry, version)) out.push({ seq: key as number, entry });
+    }
+    return out;
+  }
+
+  /** Seq of the entry of `sampleId` live at `version` (Infinity = head), from the current txn/snapshot. */
+  liveSeq(sampleId: string, version: number, transaction?: unknown): number | undefined {
+    if (!fitsKey(sampleId)) return undefined; // could never have been added
+    const opts: any = { start: [sampleId, 0], end: [sampleId, MAX_SEQ], reverse: false };
+    if (transaction) opts.transaction = transaction;
+    let found: number | undefined;
+    for (const { key } of this.dbById.getRange(opts)) {
+      const seq = (key as [string, number])[1];
+      const e = this.checked('entries', seq, transaction ? this.dbEntries.get(seq, { transaction } as any) : this.dbEntries.get(seq));
+      if (isLive(e, version)) found = seq;
+    }
+    return found;
+  }
+
+  // ------------------------------------------------------- segment files
+
+  /** The segment files in chunks/, by number, ascending. */
+  segmentFiles(): number[] {
+    return segmentNumbers(readdirSync(join(this.path, CHUNK_DIR)));
+  }
+
+  /** Bytes of all segment files. */
+  segmentBytes(): number {
+    return this.segmentFiles().reduce((s, f) => s + fileSize(segmentPath(this.path, f)), 0);
+  }
+
+  /** Deletes rewritten segment files after the commit that stopped referencing them. */
+  deleteFiles(files: readonly number[]): void {
+    for (const f of files) {
+      const path = segmentPath(this.path, f);
+      this.reader.closeFile(path);
+      this.segmentWriter?.closeFile(path);
+      rmSync(path, { force: true });
+    }
+  }
+}

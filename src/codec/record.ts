@@ -24,7 +24,8 @@ export const RECORD_IDENTIFIER = 'VZR1';
 /** The record format version this code writes and reads. */
 export const RECORD_FORMAT_VERSION = 1;
 
-const VCF_TYPES: readonly VcfType[] = ['Integer', 'Float', 'String', 'Character'];
+/** The VCF Types of FORMAT fields, in the order of the record format's VcfType enum (schemas/record.fbs). INFO adds Flag. */
+export const VCF_TYPES: readonly VcfType[] = ['Integer', 'Float', 'String', 'Character'];
 
 function numberToClass(n: VcfNumber): { cls: NumberClass; number: number } {
   switch (n) {

@@ -10,9 +10,9 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { blockCount, maxAlleles } from '../codec/index.ts';
 import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type SampleInput } from '../depot/index.ts';
-import { isVczPath, readInput, type ImportedCalls } from './input.ts';
+import type { VcfCallShape, VcfWarning } from '../vcf/index.ts';
+import { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
 import { checkSameVariants, checkVariantRange } from './match.ts';
-import { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape, type VcfWarning } from './vcf.ts';
 import { readVcz } from './vcz-read.ts';
 
 /** One imported file. */

@@ -1,4 +1,4 @@
-export { isVczPath, readInput, type ImportedCalls } from './input.ts';
+export { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
 export { addFiles, addSamplesFromFiles, createFromFile, type AddFilesOptions, type AddFilesResult, type ImportedFile } from './add.ts';
 export { checkSameVariants, checkVariantRange, VariantSetMismatchError, type VariantSide } from './match.ts';
 export {
@@ -14,10 +14,10 @@ export {
   type SampleSelection,
 } from './source.ts';
 export { formatSampleVcf, formatFloat32, sampleCallsJson, type ShowOptions, type ShownVariant } from './show.ts';
-export { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape, type VcfReadOptions, type VcfWarning, type VcfWindow, type VcfWindowOptions, type VcfWindowResult } from './vcf.ts';
+export type { VcfCallShape, VcfReadOptions, VcfWarning, VcfWindow, VcfWindowOptions, VcfWindowResult } from '../vcf/index.ts';
 export { readVcz } from './vcz-read.ts';
 export { exportVcz, recomputedInfo, type ExportSource, type ExportOptions, type ExportSummary } from './export.ts';
-export * from './errors.ts';
+export * from '../vcf/errors.ts';
 export * from './vcz-errors.ts';
 export {
   BloscFrameError,

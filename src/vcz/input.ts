@@ -1,12 +1,34 @@
 /**
  * Reading calls from a file, whatever its kind: VCF (plain or bgzipped), BCF
- * (BGZF or uncompressed, read by the VCF reader) or
+ * (BGZF or uncompressed, read by the VCF reader of src/vcf) or
  * VCZ (a directory, or a .zip, Zarr format 2 or 3).
+ *
+ * The VCF readers here are src/vcf's, refusing at import (VcfFieldNameError,
+ * at the header line) every INFO/FORMAT ID whose Zarr array the VCZ writer
+ * cannot write (`fieldArrayName`, ./zarr/names.ts): nothing is imported that
+ * could never be exported.
  */
 import { existsSync, statSync } from 'node:fs';
 import type { SampleCalls, VariantSet } from '../codec/index.ts';
-import { readVcf, type VcfReadOptions } from './vcf.ts';
+import * as vcf from '../vcf/index.ts';
+import type { VcfData, VcfReadOptions, VcfWindowOptions, VcfWindowResult } from '../vcf/index.ts';
 import { readVcz } from './vcz-read.ts';
+import { fieldArrayName } from './zarr/names.ts';
+
+/** src/vcf's readVcf, with the VCZ writer's field-name check. */
+export function readVcf(path: string, options: VcfReadOptions = {}): Promise<VcfData> {
+  return vcf.readVcf(path, { fieldName: fieldArrayName, ...options });
+}
+
+/** src/vcf's readVcfVariants, with the VCZ writer's field-name check. */
+export function readVcfVariants(path: string, options: VcfReadOptions & { readonly signal?: AbortSignal } = {}): ReturnType<typeof vcf.readVcfVariants> {
+  return vcf.readVcfVariants(path, { fieldName: fieldArrayName, ...options });
+}
+
+/** src/vcf's readVcfWindows, with the VCZ writer's field-name check. */
+export function readVcfWindows(path: string, options: VcfWindowOptions): Promise<VcfData & { window: VcfWindowResult }> {
+  return vcf.readVcfWindows(path, { fieldName: fieldArrayName, ...options });
+}
 
 /** The variant set and samples of an imported file. */
 export interface ImportedCalls {

@@ -33,7 +33,7 @@ async function loadZarrita(): Promise<void> {
 }
 import type { FieldValues, FormatFieldDef, InfoColumn, InfoFieldDef, InfoType, IntArray, SampleCalls, VariantSet, VcfNumber, VcfType } from '../codec/types.ts';
 import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, STRING_MISSING } from '../codec/sentinels.ts';
-import type { VcfData } from './vcf.ts';
+import type { VcfData } from '../vcf/index.ts';
 import { VczInvalidError, VczNotAStoreError, VczUnsafeZipEntryError, isVczReadError } from './vcz-errors.ts';
 
 /**

@@ -12,8 +12,8 @@ import { parentPort } from 'node:worker_threads';
 import { encodeSampleRecords, isCodecError } from '../../src/codec/index.ts';
 import { checkVariantSet } from '../../src/depot/variant-set-check.ts';
 import { isDepotError } from '../../src/depot/errors.ts';
-import { isVczError } from '../../src/vcz/errors.ts';
-import { readVcf } from '../../src/vcz/vcf.ts';
+import { isVczError } from '../../src/vcf/errors.ts';
+import { readVcf } from '../../src/vcf/index.ts';
 
 parentPort!.on('message', async ({ id, file }: { id: number; file: string }) => {
   let data;

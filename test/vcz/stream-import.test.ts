@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, isDepotError } from '../../src/index.ts';
 import { addFiles, addSamplesFromFiles, checkSameVariants, createFromFile, isVczError, readVcf, VariantSetMismatchError } from '../../src/vcz/index.ts';
-import { VCF_DATA_DIR, vcfInputs } from './edge-vcfs.ts';
+import { VCF_DATA_DIR, vcfInputs } from '../vcf/edge-vcfs.ts';
 
 const dataDir = VCF_DATA_DIR;
 let tmp: string;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, addFiles, createFromFile, depotExportSource, exportVcz } from '../../src/index.ts';
-import { isVczError } from '../../src/vcz/errors.ts';
+import { isVczError } from '../../src/vcf/errors.ts';
 import { bcftoolsView, repoRoot, run, venvBin } from '../helpers/interop.ts';
 
 let dir: string;

@@ -1,7 +1,7 @@
 /**
  * BCF input: a decoder of BCF 2.2 (hts-specs VCFv4.3 §6 "BCF specification")
  * that turns the binary records back into the VCF text lines `bcftools view`
- * prints for them, which the VCF reader (./vcf.ts) then parses as it parses
+ * prints for them, which the VCF reader (./builder.ts) then parses as it parses
  * any VCF. Going through the text keeps one parser, so a BCF imports to
  * exactly what the equivalent VCF imports to; floats are printed with the
  * shortest decimal that reads back as the same float32, so no bit is lost.
@@ -27,9 +27,8 @@
  * entry's index explicitly (bcftools writes it on every line).
  */
 import { BcfFormatError } from './errors.ts';
-
-/** Receives one VCF text line as bytes [start, end) with its 1-based line number. */
-export type BcfLineHandler = (buf: Buffer, start: number, end: number, line: number) => void;
+import { structuredAttributes } from './header.ts';
+import type { LineHandler } from './lines.ts';
 
 const MAGIC = Buffer.from('BCF', 'latin1');
 
@@ -80,36 +79,6 @@ function floatText(bits: number): string {
   return String(x);
 }
 
-/** Attributes of a structured header value `<ID=..,Key="..",...>` (quote aware). */
-function structuredAttributes(value: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const open = value.indexOf('<');
-  if (open < 0) return out;
-  let i = open + 1;
-  while (i < value.length) {
-    const eq = value.indexOf('=', i);
-    if (eq < 0) break;
-    const key = value.slice(i, eq).trim();
-    let j = eq + 1;
-    let v: string;
-    if (value[j] === '"') {
-      let k = j + 1;
-      while (k < value.length && value[k] !== '"') k += value[k] === '\\' ? 2 : 1;
-      v = value.slice(j + 1, k);
-      j = k + 1;
-      while (j < value.length && value[j] !== ',' && value[j] !== '>') j++;
-    } else {
-      let k = j;
-      while (k < value.length && value[k] !== ',' && value[k] !== '>') k++;
-      v = value.slice(j, k);
-      j = k;
-    }
-    out.set(key, v);
-    i = j + 1;
-  }
-  return out;
-}
-
 /**
  * Decodes a BCF byte stream pushed chunk by chunk (decompressed), handing
  * out the header's lines and one VCF line per record, as `bcftools view`
@@ -133,7 +102,7 @@ export class BcfDecoder {
 
   constructor(
     private readonly file: string,
-    private readonly onLine: BcfLineHandler,
+    private readonly onLine: LineHandler,
   ) {}
 
   /** Adds decompressed bytes and decodes every record they complete. */

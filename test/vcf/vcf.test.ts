@@ -1,5 +1,5 @@
 /**
- * VCF import (src/vcz/vcf.ts): every fixture in test/data/vcf is converted
+ * VCF import (src/vcf/): every fixture in test/data/vcf is converted
  * with bio2zarr's `vcf2zarr convert` and each array of the store is compared
  * with what readVcf produces (values bit for bit, NaN patterns included;
  * widths; Integer dtypes). Then the typed errors for bad input.
@@ -13,8 +13,8 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldValues, SampleCalls } from '../../src/codec/types.ts';
-import { isVczError, type VczErrorTag } from '../../src/vcz/errors.ts';
-import { readVcf, type VcfData } from '../../src/vcz/vcf.ts';
+import { isVczError, type VczErrorTag } from '../../src/vcf/errors.ts';
+import { readVcf, type VcfData } from '../../src/vcf/index.ts';
 import { repoRoot, run, runAsync, venvBin } from '../helpers/interop.ts';
 import { GENERATED } from './edge-vcfs.ts';
 
@@ -481,7 +481,7 @@ describe('readVcf errors', () => {
     await expectVczError(writeVcf('nohdr.vcf', ['##fileformat=VCFv4.2']), 'vcf-header', 0, /#CHROM/);
   });
 
-  it('reads a BCF file like its VCF (test/vcz/bcf.test.ts compares every fixture)', async () => {
+  it('reads a BCF file like its VCF (test/vcf/bcf.test.ts compares every fixture)', async () => {
     const path = join(tmp, 'sample.bcf');
     run('bcftools', ['view', '-Ob', '-o', path, join(dataDir, 'sample.vcf.gz')]);
     const [bcf, vcf] = [await readVcf(path), await readVcf(join(dataDir, 'sample.vcf.gz'))];

@@ -1,5 +1,5 @@
 /**
- * BCF input (src/vcz/bcf.ts): every VCF fixture in test/data/vcf, and the
+ * BCF input (src/vcf/bcf.ts): every VCF fixture in test/data/vcf, and the
  * generated edge cases, converted with `bcftools view -Ob` (BGZF) and `-Ou`
  * (uncompressed BCF), import exactly as the VCF does: the same variant set
  * and the same calls, bit for bit (NaN patterns included), through readVcf,
@@ -14,8 +14,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleCalls, VariantSet } from '../../src/codec/types.ts';
 import { Depot, addFiles, createFromFile, depotExportSource, exportVcz } from '../../src/index.ts';
-import { isVczError } from '../../src/vcz/errors.ts';
-import { readVcf, readVcfWindows, type VcfData } from '../../src/vcz/vcf.ts';
+import { isVczError } from '../../src/vcf/errors.ts';
+import { readVcf, readVcfWindows, type VcfData } from '../../src/vcf/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { GENERATED } from './edge-vcfs.ts';

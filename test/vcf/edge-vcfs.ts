@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * VCF text for cases the fixtures in test/data/vcf do not cover (used by
- * test/vcz/vcf.test.ts, which bgzips them with bcftools, and by the windowed
+ * test/vcf/vcf.test.ts, which bgzips them with bcftools, and by the windowed
  * reading tests).
  */
 /**

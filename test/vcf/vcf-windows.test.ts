@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxAlleles, sliceCalls, type SampleCalls } from '../../src/codec/index.ts';
-import { isVczError } from '../../src/vcz/errors.ts';
-import { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape } from '../../src/vcz/vcf.ts';
+import { isVczError } from '../../src/vcf/errors.ts';
+import { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape } from '../../src/vcf/index.ts';
 import { diffCalls } from '../helpers/synthetic.ts';
 import { vcfInputs } from './edge-vcfs.ts';
 

@@ -1,0 +1,17 @@
+/**
+ * VCF and BCF reading: the public surface of src/vcf. This layer imports
+ * only src/codec (never depot, zarr or vcz); src/vcz re-exports the readers
+ * with the VCZ writer's field-name check (src/vcz/input.ts).
+ */
+export { readVcf, readVcfVariants, readVcfWindows } from './read.ts';
+export type {
+  FieldNameCheck,
+  VcfCallShape,
+  VcfData,
+  VcfReadOptions,
+  VcfWarning,
+  VcfWindow,
+  VcfWindowOptions,
+  VcfWindowResult,
+} from './types.ts';
+export * from './errors.ts';

@@ -91,7 +91,7 @@ function unsafeEntryReason(name: string): string | undefined {
 /** Raw access to a store's keys (no leading `/`). `read` fails when the key holds more than `maxBytes`. */
 interface ByteSource {
   has(key: string): boolean | Promise<boolean>;
-  read(key: string, maxBytes: number, fail: (reason: string) => never): Promise<Uint8Array | undefined>;
+  read(key: string, maxBytes: number, fail: (reason: string) => never, what: string): Promise<Uint8Array | undefined>;
 }
 
 class DirectorySource implements ByteSource {
@@ -102,7 +102,7 @@ class DirectorySource implements ByteSource {
   has(key: string): boolean {
     return fs.existsSync(this.#file(key));
   }
-  async read(key: string, maxBytes: number, fail: (reason: string) => never): Promise<Uint8Array | undefined> {
+  async read(key: string, maxBytes: number, fail: (reason: string) => never, what: string): Promise<Uint8Array | undefined> {
     let handle: fs.promises.FileHandle;
     try {
       handle = await fs.promises.open(this.#file(key), 'r');
@@ -112,7 +112,7 @@ class DirectorySource implements ByteSource {
     }
     try {
       const { size } = await handle.stat();
-      if (size > maxBytes) fail(`the file has ${size} bytes, more than the ${maxBytes} it may hold`);
+      if (size > maxBytes) fail(`the file has ${size} bytes, more than the ${maxBytes} ${what} may take`);
       const out = new Uint8Array(size);
       const { bytesRead } = await handle.read(out, 0, size, 0);
       return out.subarray(0, bytesRead);
@@ -138,11 +138,11 @@ class ZipSource implements ByteSource {
   async #bytes(offset: number, length: number): Promise<Uint8Array> {
     return new Uint8Array(await this.blob.slice(offset, offset + length).arrayBuffer());
   }
-  async read(key: string, maxBytes: number, fail: (reason: string) => never): Promise<Uint8Array | undefined> {
+  async read(key: string, maxBytes: number, fail: (reason: string) => never, what: string): Promise<Uint8Array | undefined> {
     if (!this.has(key)) return undefined;
     const e = this.entries[key]!;
     const where = `zip entry ${key}`;
-    if (e.size > maxBytes) fail(`${where}: its header declares ${e.size} bytes, more than the ${maxBytes} it may hold`);
+    if (e.size > maxBytes) fail(`${where}: its header declares ${e.size} bytes, more than the ${maxBytes} ${what} may take`);
     const local = e._rawEntry?.relativeOffsetOfLocalHeader;
     if (typeof local !== 'number') fail(`${where}: no local header offset`);
     if (((e._rawEntry?.generalPurposeBitFlag ?? 0) & 1) !== 0) fail(`${where} is encrypted`);
@@ -158,9 +158,9 @@ class ZipSource implements ByteSource {
       return this.#bytes(start, e.size);
     }
     if (e.compressionMethod !== 8) fail(`${where}: unsupported compression method ${e.compressionMethod}`);
-    // Deflate expands at most ~1032:1; a compressed size beyond that is a lie too.
+    // Deflate grows incompressible data by ~5 bytes per 16 KiB block: a compressed size far beyond the declared size is a lie too.
     if (e.compressedSize > e.size + Math.ceil(e.size / 1000) + 64 && e.compressedSize > maxBytes + 1024) {
-      fail(`${where}: ${e.compressedSize} compressed bytes for ${e.size} declared bytes`);
+      fail(`${where}: ${e.compressedSize} compressed bytes for the ${e.size} bytes its header declares (deflate never grows data by more than ~0.1%)`);
     }
     const raw = await this.#bytes(start, e.compressedSize);
     let out: Buffer;
@@ -206,7 +206,8 @@ export class CheckedStore {
     const fail = (reason: string): never => {
       throw new VczInvalidError(this.path, array, reason, { chunk: check !== undefined ? sub : rel });
     };
-    const bytes = await this.source.read(rel, check ? storedMaxBytes(check) : METADATA_MAX_BYTES, fail);
+    const what = check ? (check.bytes !== undefined ? `a frame of this chunk's ${check.bytes} bytes` : 'a frame of this chunk') : 'a metadata document';
+    const bytes = await this.source.read(rel, check ? storedMaxBytes(check) : METADATA_MAX_BYTES, fail, what);
     if (bytes !== undefined && check) checkFrame(bytes, check, fail);
     return bytes;
   }

@@ -20,7 +20,7 @@
  *   16-byte header (nbytes, blocksize, cbytes; c-blosc `README_HEADER.rst`)
  *   must declare exactly the chunk's byte size (chunk shape × dtype size; for
  *   vlen-utf8 strings at most {@link vlenMaxBytes}) and at most the bytes
- *   the frame holds; a zstd frame (RFC 8878 §3.1.1) must declare its
+ *   the frame holds; a zstd frame (RFC 8878 zstd specification §3.1.1) must declare its
  *   Frame_Content_Size, equal to the chunk's byte size, and its blocks must
  *   lie inside the chunk; an uncompressed chunk must have exactly that size.
  *
@@ -250,7 +250,7 @@ export function checkFrame(bytes: Uint8Array, check: ChunkCheck, fail: (reason: 
 }
 
 /**
- * Reads a zstd frame's header and walks its block headers (RFC 8878 §3.1.1):
+ * Reads a zstd frame's header and walks its block headers (RFC 8878 zstd specification §3.1.1):
  * returns the declared Frame_Content_Size (undefined when absent), or why
  * the frame is not one (bad magic, truncated header or blocks).
  */

@@ -13,6 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readVcz, type VczData } from '../../src/vcz/vcz-read.ts';
+import { isVczReadError } from '../../src/vcz/vcz-errors.ts';
 import { run, venvBin } from '../helpers/interop.ts';
 import { REPO, bundle, readTree, scratchDir } from './common.ts';
 
@@ -27,9 +29,9 @@ interface Case {
 }
 
 const root = scratchDir('vczdepot-hostile-vcz-');
-const corpus: Case[] = JSON.parse(
+const { cases: corpus, good } = JSON.parse(
   run(venvBin('python'), [join(REPO, 'test', 'trust', 'hostile_vcz_corpus.py'), V2, V3, join(root, 'corpus')]).stdout,
-) as Case[];
+) as { cases: Case[]; good: { zstd: string } };
 let cli: string;
 let depot: string;
 let before: Map<string, Buffer>;
@@ -64,7 +66,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('hostile VCZ stores', () => {
   it('the corpus has every case of the issue', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(21);
+    expect(corpus.length).toBeGreaterThanOrEqual(23);
   });
 
   it('the unedited store imports (the harness can tell success from failure)', () => {
@@ -95,5 +97,33 @@ describe('hostile VCZ stores', () => {
     const after = depotFiles(depot);
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [k, v] of before) expect(after.get(k)!.equals(v), `${k} changed`).toBe(true);
+  });
+});
+
+describe('the checks accept valid stores and honour the budget (in process)', () => {
+  const gather = (d: VczData) => d.sampleIds.map((_, i) => d.calls(i));
+
+  it('a store whose chunks are zstd frames (numcodecs Zstd) reads as the Blosc original', async () => {
+    const [orig, zstd] = await Promise.all([readVcz(V2), readVcz(good.zstd)]);
+    expect(zstd.sampleIds).toEqual(orig.sampleIds);
+    expect(gather(zstd)).toEqual(gather(orig));
+  });
+
+  it('a store beyond memoryBudget is VczTooLargeError naming the largest array, before any chunk is read', async () => {
+    const err = await readVcz(V2, { memoryBudget: 200 }).then(() => undefined, (e: unknown) => e);
+    if (!isVczReadError(err, 'vcz-too-large')) throw err;
+    expect(err.array).toBe('variant_allele');
+    expect(err.budget).toBe(200);
+    expect(err.bytes).toBeGreaterThan(200);
+    expect(err.message).toContain('variant_allele');
+    await expect(readVcz(V2, { memoryBudget: 1e6 })).resolves.toBeDefined();
+  });
+
+  it('chunk errors carry the array and the chunk key', async () => {
+    const c = corpus.find((x) => x.name.includes('truncated') && !x.path.endsWith('.zip'))!;
+    const err = await readVcz(c.path).then(() => undefined, (e: unknown) => e);
+    if (!isVczReadError(err, 'vcz-invalid')) throw err;
+    expect([err.array, err.chunk]).toEqual(['call_genotype', '0.0.0']);
+    expect(err.reason).toMatch(/^truncated chunk/);
   });
 });

@@ -4,8 +4,10 @@ Usage: python hostile_vcz_corpus.py SAMPLE.vcz.zip SAMPLE.vcz3.zip OUT_DIR
 
 Unzips bio2zarr's sample store (Zarr format 2 and 3), makes one edited copy
 per case under OUT_DIR (a directory store, or a .vcz.zip) and prints a JSON
-list of {"name", "path", "array"} on stdout: "array" is the array the
-import's error must name. Each edit is one a user could make by hand: one
+object on stdout: "cases", a list of {"name", "path", "array"} ("array"
+is the array the import's error must name), and "good", valid stores the
+checks must accept ("zstd": call_genotype and call_DP re-encoded with
+numcodecs Zstd instead of Blosc). Each edit is one a user could make by hand: one
 metadata file or one chunk changed.
 """
 import json
@@ -153,6 +155,35 @@ with open(p, "wb") as f:
     f.write(frame[:20])
 case("call_genotype chunk 1.0.0 truncated, in a zip", rezip(d), "call_genotype")
 
+# --- the zstd codec (numcodecs Zstd, as zarr-python writes it): a valid store, a bomb, a truncated frame
+
+
+def to_zstd(d, array):
+    edit_json(zarray(d, array), set_key("compressor", {"id": "zstd", "level": 3}))
+    for f in os.listdir(os.path.join(d, array)):
+        if f.startswith("."):
+            continue
+        p = os.path.join(d, array, f)
+        raw = numcodecs.Blosc().decode(open(p, "rb").read())
+        open(p, "wb").write(numcodecs.Zstd(level=3).encode(raw))
+
+
+good_zstd = unzip(v2zip, "good-zstd")
+for a in ("call_genotype", "call_DP"):
+    to_zstd(good_zstd, a)
+
+d = unzip(v2zip, "gt-zstd-bomb")
+to_zstd(d, "call_genotype")
+open(os.path.join(d, "call_genotype", "0.0.0"), "wb").write(numcodecs.Zstd(level=19).encode(bytes(BOMB_BYTES // 1024)))
+case("call_genotype chunk 0.0.0 a zstd frame of 1 MiB", d, "call_genotype")
+
+d = unzip(v2zip, "dp-zstd-truncated")
+to_zstd(d, "call_DP")
+p = os.path.join(d, "call_DP", "1.0")
+frame = open(p, "rb").read()
+open(p, "wb").write(frame[:-3])
+case("call_DP chunk 1.0 a zstd frame cut short", d, "call_DP")
+
 # --- Zarr format 3
 
 d = unzip(v3zip, "v3-gt-huge-shape")
@@ -200,4 +231,4 @@ with zipfile.ZipFile(v2zip) as z:
 case("zip entry call_genotype/0.0.0: headers say 40 bytes more than it holds",
      lying_zip("zip-lie-short", "call_genotype/0.0.0", real, len(real) + 40), "call_genotype")
 
-json.dump(cases, sys.stdout)
+json.dump({"cases": cases, "good": {"zstd": good_zstd}}, sys.stdout)

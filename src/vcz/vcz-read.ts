@@ -253,8 +253,7 @@ export async function readVcz(path: string, options: ReadVczOptions = {}): Promi
 
   // ---- Every array's metadata, checked before any chunk is read
   const zf = zarrFormat;
-  const metaList: ArrayMeta[] = [];
-  for (const name of arrayNames) metaList.push(await readArrayMeta(path, store, zf, name));
+  const metaList: ArrayMeta[] = await Promise.all(arrayNames.map((name) => readArrayMeta(path, store, zf, name)));
   const metas = new Map(metaList.map((m) => [m.name, m]));
   const infoNames = arrayNames.filter(
     (n) => n.startsWith('variant_') && !FIXED_VARIANT.has(n.slice('variant_'.length)) && !isMaskOrFill(n),

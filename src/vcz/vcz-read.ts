@@ -212,7 +212,14 @@ export interface ReadVczOptions {
  * VczUnsafeZipEntryError (a zip entry with `..`, an absolute or drive path;
  * raised after reading only the central directory); VczInvalidError (bad
  * metadata, undecodable chunk, unsupported dtype, inconsistent shapes, Int64
- * beyond Int32, contig index out of range, malformed root attributes).
+ * beyond Int32, contig index out of range, malformed root attributes; a
+ * dimension name with two sizes; a chunk frame — Blosc-1 header or zstd
+ * Frame_Content_Size — declaring another size than its chunk shape needs, or
+ * truncated; a zip entry inflating to another size than its headers say:
+ * `array` and `chunk` name where); VczTooLargeError (the imported arrays
+ * would need more than `options.memoryBudget`, default half of
+ * `os.totalmem()`). All shape and budget checks run before any chunk is
+ * read (docs/vcz-format.md, "Checks before reading").
  */
 export async function readVcz(path: string, options: ReadVczOptions = {}): Promise<VczData> {
   const storage = await import('@zarrita/storage');

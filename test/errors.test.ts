@@ -59,6 +59,7 @@ import {
   VczdepotError,
   VczInvalidError,
   VczNotAStoreError,
+  VczTooLargeError,
   VczUnsafeZipEntryError,
   ZarrSpecError,
   ZarrStateError,
@@ -119,6 +120,7 @@ const make: { [K in ConcreteErrorName]: () => InstanceType<Api[K]> } = {
   VczInvalidError: () => new VczInvalidError('s.vcz', 'call_genotype', 'bad shape'),
   VczNotAStoreError: () => new VczNotAStoreError('s.vcz', ['sample_id'], 'no .zgroup'),
   VczUnsafeZipEntryError: () => new VczUnsafeZipEntryError('s.vcz.zip', '../x', 'a .. segment'),
+  VczTooLargeError: () => new VczTooLargeError('s.vcz', 'sample_id', [2e9], 32e9, 8e9, 'heap'),
   ZarrSpecError: () => new ZarrSpecError('call_genotype', 'bad chunk shape'),
   ZarrStateError: () => new ZarrStateError('/out', 'already finished'),
 };

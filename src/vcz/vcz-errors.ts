@@ -65,19 +65,57 @@ export class VczUnsafeZipEntryError extends VczReadError {
  */
 export class VczInvalidError extends VczReadError {
   readonly code = 'vcz-invalid' as const;
-  constructor(readonly path: string, readonly array: string | undefined, readonly reason: string, options?: { cause?: unknown }) {
+  /**
+   * The chunk key (`0.0.0`, `c/0/0/0`) or other store key (`call_DP/.zarray`)
+   * the problem was found in, when it is one: a Blosc / zstd frame whose
+   * header declares another decompressed size than the chunk shape needs or
+   * more bytes than the frame holds (truncated), a zip entry whose size
+   * differs from its header's.
+   */
+  readonly chunk: string | undefined;
+  constructor(readonly path: string, readonly array: string | undefined, readonly reason: string, options?: { cause?: unknown; chunk?: string }) {
     super(
-      `${path}${array !== undefined ? `: array ${array}` : ''}: ${reason}. ` +
+      `${path}${array !== undefined ? `: array ${array}` : ''}${options?.chunk !== undefined ? `, chunk ${options.chunk}` : ''}: ${reason}. ` +
         'Check the store with `vcf2zarr inspect` or re-create it with bio2zarr',
-      options,
+      options?.cause !== undefined ? { cause: options.cause } : undefined,
+    );
+    this.chunk = options?.chunk;
+  }
+}
+
+/**
+ * The store's metadata are consistent, but reading it would need more memory
+ * than the import may use. VCZ import reads the arrays it imports whole (one
+ * typed array per numeric array, one JS string per string element), so
+ * before any chunk is read the bytes the arrays' shapes imply are added up
+ * (numbers: elements × dtype size; strings: 16 bytes an element, counted
+ * against the JS heap) and compared with the budget: `budget` is half the
+ * machine's memory (`os.totalmem()`) for the whole store, and half of V8's
+ * heap limit for the strings (or the `memoryBudget` given to `readVcz`).
+ * `array` is the largest array, `bytes` what the store (or its strings) needs.
+ */
+export class VczTooLargeError extends VczReadError {
+  readonly code = 'vcz-too-large' as const;
+  /**
+   * @param what `memory` (all arrays against the memory budget) or `heap` (string arrays against the JS heap).
+   */
+  constructor(readonly path: string, readonly array: string, readonly shape: readonly number[], readonly bytes: number, readonly budget: number, readonly what: 'memory' | 'heap') {
+    super(
+      `${path}: array ${array} (shape [${shape.join(', ')}]) makes the import need ${mb(bytes)} of ${what === 'heap' ? 'JS heap for strings' : 'memory'}, ` +
+        `more than its budget of ${mb(budget)}. VCZ import reads a store whole: check the shapes with \`vcf2zarr inspect\`, ` +
+        'or import the store in parts (vcztools view -s / -r to VCF; VCF import streams)',
     );
   }
 }
 
-/** Every concrete VCZ import error class. */
-export type AnyVczReadError = VczNotAStoreError | VczUnsafeZipEntryError | VczInvalidError;
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 0)} MiB`;
+}
 
-nameErrors({ VczNotAStoreError, VczUnsafeZipEntryError, VczInvalidError });
+/** Every concrete VCZ import error class. */
+export type AnyVczReadError = VczNotAStoreError | VczUnsafeZipEntryError | VczInvalidError | VczTooLargeError;
+
+nameErrors({ VczNotAStoreError, VczUnsafeZipEntryError, VczInvalidError, VczTooLargeError });
 
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnyVczReadError> {}

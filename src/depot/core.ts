@@ -12,13 +12,8 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { Database, RootDatabase } from 'lmdb';
 
-// lmdb-js through its CommonJS build (one pre-bundled file): loading it this
-// way takes ~19 ms at start-up against ~31 ms for its ESM entry's module
-// graph, a tenth of a one-shot command such as `vczdepot remove`.
-const { open: openLmdb } = createRequire(import.meta.url)('lmdb') as typeof import('lmdb');
 import { blockCount, isCodecError, type VariantSet } from '../codec/index.ts';
 import { ChunkReader, SegmentWriter, isSchunkError, type ChunkExpectation } from '../schunk/index.ts';
 import {
@@ -52,7 +47,9 @@ import {
 import { checkVariantSet } from './variant-set-check.ts';
 import type { At } from './types.ts';
 
-export const INDEX_FILE = 'index.mdb';
+import { indexIdentity, openCurrentEnv } from './env.ts';
+
+export { INDEX_FILE, indexIdentity, openCurrentEnv, openEnv } from './env.ts';
 export const CHUNK_DIR = 'chunks';
 /** ChunkReader's default cache budget (256 MiB). */
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
@@ -149,35 +146,6 @@ export function checkName(what: 'sample id' | 'tag name', name: string): string 
 }
 
 /**
- * The identity (`dev:ino`) of the index file of the depot at `path`, or
- * undefined when there is none. A purge replaces the file (a compacted copy,
- * erase.ts): a new identity tells every open depot to reopen its env.
- */
-export function indexIdentity(path: string): string | undefined {
-  const st = statSync(join(path, INDEX_FILE), { throwIfNoEntry: false });
-  return st ? `${st.dev}:${st.ino}` : undefined;
-}
-
-/**
- * Opens the env of the depot at `path` and says which index file it opened:
- * the identity read before and after the open agree (else the file was
- * swapped meanwhile, and the open is retried).
- *
- * @throws Error when the index file is missing or keeps changing (20 swaps in a row).
- */
-export function openCurrentEnv(path: string, readOnly: boolean): { env: RootDatabase; identity: string } {
-  for (let attempt = 0; ; attempt++) {
-    const before = indexIdentity(path);
-    if (before === undefined) throw new Error(`${join(path, INDEX_FILE)} does not exist`);
-    const env = openEnv(path, readOnly);
-    const after = indexIdentity(path);
-    if (before === after) return { env, identity: after };
-    void env.close();
-    if (attempt >= 20) throw new Error(`${join(path, INDEX_FILE)} was replaced 20 times while being opened`);
-  }
-}
-
-/**
  * The open cores of this process by the identity of the index file their env
  * has open. LMDB's lock-file locks (fcntl) belong to the process, and closing
  * any env of a lock file drops them all: so before a core opens a new index
@@ -188,19 +156,6 @@ const openCores = new Map<string, Set<DepotCore>>();
 
 /** Thrown inside a write transaction whose env is no longer the depot's index file; the write is retried on the new one. */
 const SWAPPED = Symbol('index file swapped');
-
-/** Opens (or, writable, creates) the LMDB env of the depot directory `path`. */
-export function openEnv(path: string, readOnly: boolean): RootDatabase {
-  return openLmdb({
-    path: join(path, INDEX_FILE),
-    maxDbs: 16,
-    readOnly,
-    // Durable commits: LMDB syncs inside the commit, so a returned write is on disk.
-    overlappingSync: false,
-    noSync: false,
-    encoding: 'msgpack',
-  });
-}
 
 /**
  * An open depot's state, shared by the parts of {@link Depot}: the env and

@@ -10,7 +10,7 @@
  */
 import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { Depot, type At } from '../depot/index.ts';
+import { Depot, ErasureIncompleteError, findTraces, type At } from '../depot/index.ts';
 import { VczdepotError, type ErrorsByCode } from '../errors.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import { progress } from './progress.ts';
@@ -155,16 +155,25 @@ export function program(): Command {
 
   prog
     .command('purge')
-    .description('erase samples for good (withdrawn consent): drop them from every version and tag and rewrite their bytes out of the chunk files')
+    .description('erase samples for good (withdrawn consent): drop them from every version and tag, rewrite their bytes out of the chunk files, and replace the index by a compacted copy, so no file of the depot keeps them (docs/trust.md, "Erasure")')
     .argument('<depot>')
-    .argument('<samples...>')
+    .argument('[samples...]')
     .option('-m, --message <text>', 'log message (the log keeps no sample ids)')
-    .option('--json', 'print the result as JSON')
-    .action((depotPath: string, samples: string[], o: { message?: string; json?: boolean }) => {
+    .option('--finish', 'no samples: finish a purge that was interrupted (sweep leftovers, replace the index by a compacted copy)')
+    .option('--json', 'print the result as JSON (the commit, and `erased`: samples, entries, records, files rewritten/written/deleted, index bytes, seconds)')
+    .action((depotPath: string, samples: string[], o: { message?: string; json?: boolean; finish?: boolean }) => {
+      if (samples.length === 0 && !o.finish) throw new UsageError('purge needs sample ids (or --finish to finish an interrupted purge)');
+      if (samples.length > 0 && o.finish) throw new UsageError('purge --finish takes no sample ids');
       const depot = Depot.open(depotPath);
       try {
         const r = depot.purge(samples, o.message ? { message: o.message } : {});
-        print(!!o.json, r, () => `purged ${samples.length} samples (version ${r.version}; tags changed: ${r.tagsChanged.join(', ') || 'none'}; chunk files ${mib(r.bytesBefore)} → ${mib(r.bytesAfter)})\n`);
+        const e = r.erased;
+        print(!!o.json, r, () =>
+          samples.length === 0
+            ? `finished: index ${mib(e.indexBytesBefore)} → ${mib(e.indexBytesAfter)}; deleted ${e.filesDeleted.join(', ') || 'nothing'} (${e.seconds.toFixed(2)} s)\n`
+            : `purged ${e.samples.length} samples (version ${r.version}; ${e.entries} index entries, ${e.records} records; tags changed: ${r.tagsChanged.join(', ') || 'none'}; ` +
+              `chunk files ${mib(r.bytesBefore)} → ${mib(r.bytesAfter)}, rewritten: ${e.filesRewritten.join(', ') || 'none'}; index ${mib(e.indexBytesBefore)} → ${mib(e.indexBytesAfter)}; ${e.seconds.toFixed(2)} s)\n`,
+        );
       } finally {
         depot.close();
       }
@@ -363,10 +372,20 @@ export function program(): Command {
 
   prog
     .command('verify')
-    .description('check every file header, chunk checksum, index entry, version and tag (exit 1 on any error)')
+    .description('check every file header, chunk checksum, index entry, version and tag (exit 1 on any error); with --erased, check instead that no file of the depot holds any trace of the ids (exit 1 naming file and offset)')
     .argument('<depot>')
+    .option('--erased <sample>', 'an erased sample id to look for, byte by byte, in every file (index free pages, lock file, segment files and their decompressed chunks, leftovers); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'print the report as JSON')
-    .action((depotPath: string, o: { json?: boolean }) => {
+    .action((depotPath: string, o: { json?: boolean; erased: string[] }) => {
+      if (o.erased.length > 0) {
+        Depot.open(depotPath, { readOnly: true }).close(); // a depot (typed errors otherwise); the scan itself opens no env
+        const traces = findTraces(depotPath, o.erased);
+        print(!!o.json, { ok: traces.length === 0, erased: o.erased, traces }, () =>
+          [...traces.map((t) => `found: '${t.sampleId}' in ${t.file} at byte ${t.offset}${t.where === 'chunk' ? ` (in the chunk there, decompressed byte ${t.chunkOffset})` : ''}`), `${traces.length === 0 ? 'ok: no trace of' : 'FAILED: traces of'} ${o.erased.join(', ')}`, ''].join('\n'),
+        );
+        if (traces.length > 0) throw new ErasureIncompleteError(depotPath, traces);
+        return;
+      }
       const depot = Depot.open(depotPath, { readOnly: true });
       let report;
       try {

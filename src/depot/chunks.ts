@@ -138,7 +138,8 @@ export function stagingOwner(name: string): { host: string; pid: number } | unde
   return { host: parts.slice(0, -3).join('-'), pid };
 }
 
-function processAlive(pid: number): boolean {
+/** Whether process `pid` of this host is running. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

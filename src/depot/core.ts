@@ -12,13 +12,8 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { Database, RootDatabase } from 'lmdb';
 
-// lmdb-js through its CommonJS build (one pre-bundled file): loading it this
-// way takes ~19 ms at start-up against ~31 ms for its ESM entry's module
-// graph, a tenth of a one-shot command such as `vczdepot remove`.
-const { open: openLmdb } = createRequire(import.meta.url)('lmdb') as typeof import('lmdb');
 import { blockCount, isCodecError, type VariantSet } from '../codec/index.ts';
 import { ChunkReader, SegmentWriter, isSchunkError, type ChunkExpectation } from '../schunk/index.ts';
 import {
@@ -52,7 +47,9 @@ import {
 import { checkVariantSet } from './variant-set-check.ts';
 import type { At } from './types.ts';
 
-export const INDEX_FILE = 'index.mdb';
+import { indexIdentity, openCurrentEnv } from './env.ts';
+
+export { INDEX_FILE, indexIdentity, openCurrentEnv, openEnv } from './env.ts';
 export const CHUNK_DIR = 'chunks';
 /** ChunkReader's default cache budget (256 MiB). */
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
@@ -148,18 +145,17 @@ export function checkName(what: 'sample id' | 'tag name', name: string): string 
   return name;
 }
 
-/** Opens (or, writable, creates) the LMDB env of the depot directory `path`. */
-export function openEnv(path: string, readOnly: boolean): RootDatabase {
-  return openLmdb({
-    path: join(path, INDEX_FILE),
-    maxDbs: 16,
-    readOnly,
-    // Durable commits: LMDB syncs inside the commit, so a returned write is on disk.
-    overlappingSync: false,
-    noSync: false,
-    encoding: 'msgpack',
-  });
-}
+/**
+ * The open cores of this process by the identity of the index file their env
+ * has open. LMDB's lock-file locks (fcntl) belong to the process, and closing
+ * any env of a lock file drops them all: so before a core opens a new index
+ * file, every env of this process on the old one is closed (see
+ * {@link DepotCore.reopen}).
+ */
+const openCores = new Map<string, Set<DepotCore>>();
+
+/** Thrown inside a write transaction whose env is no longer the depot's index file; the write is retried on the new one. */
+const SWAPPED = Symbol('index file swapped');
 
 /**
  * An open depot's state, shared by the parts of {@link Depot}: the env and
@@ -175,14 +171,14 @@ export class DepotCore {
   readonly meta: DepotMeta;
   /** Record blocks of every sample: blockCount(numVariants, meta.blockSize). */
   readonly nBlocks: number;
-  readonly env: RootDatabase;
-  readonly dbMeta: Database<any, string>;
-  readonly dbEntries: Database<SampleEntry, number>;
-  readonly dbById: Database<boolean, [string, number]>;
-  readonly dbChunks: Database<ChunkEntry, number>;
-  readonly dbLog: Database<LogEntry, number>;
-  readonly dbTags: Database<TagEntry, string>;
-  readonly dbVariants: Database<any, string>;
+  env!: RootDatabase;
+  dbMeta!: Database<any, string>;
+  dbEntries!: Database<SampleEntry, number>;
+  dbById!: Database<boolean, [string, number]>;
+  dbChunks!: Database<ChunkEntry, number>;
+  dbLog!: Database<LogEntry, number>;
+  dbTags!: Database<TagEntry, string>;
+  dbVariants!: Database<any, string>;
   private decodedVariantSet: VariantSet | undefined;
   /** OpenOptions.spillBytes. */
   readonly spillBytes: number;
@@ -192,25 +188,22 @@ export class DepotCore {
   readonly reader: ChunkReader;
   private segmentWriter: SegmentWriter | undefined;
   private closed = false;
+  /** Identity of the index file the env has open ({@link indexIdentity}). */
+  private identity = '';
+  /** The env was closed because another core of this process moved to a new index file: reopen before use. */
+  private detached = false;
 
   /**
    * @throws InvalidArgumentError for a negative `spillBytes`; NotADepotError
    *   when the index lacks or has a damaged format record, variant set or
    *   variant count; DepotVersionError for a newer format.
    */
-  constructor(path: string, env: RootDatabase, readOnly: boolean, cacheBytes: number | undefined, spillBytes: number | undefined) {
+  constructor(path: string, opened: { env: RootDatabase; identity: string }, readOnly: boolean, cacheBytes: number | undefined, spillBytes: number | undefined) {
     this.path = path;
     this.spillBytes = spillBytes ?? 64 * MiB;
     if (!(this.spillBytes >= 0)) throw new InvalidArgumentError('spillBytes', `${spillBytes} must be a number >= 0`);
-    this.env = env;
     this.readOnly = readOnly;
-    this.dbMeta = env.openDB({ name: DBI.meta, encoding: 'msgpack' });
-    this.dbVariants = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
-    this.dbEntries = env.openDB({ name: DBI.entries, encoding: 'msgpack' });
-    this.dbById = env.openDB({ name: DBI.byId, encoding: 'msgpack' });
-    this.dbChunks = env.openDB({ name: DBI.chunks, encoding: 'msgpack' });
-    this.dbLog = env.openDB({ name: DBI.log, encoding: 'msgpack' });
-    this.dbTags = env.openDB({ name: DBI.tags, encoding: 'msgpack' });
+    this.attach(opened.env, opened.identity);
     const meta = this.dbMeta.get('format') as DepotMeta | undefined;
     if (!meta) throw new NotADepotError(path, 'its index has no format record');
     const bad = checkDepotMeta(meta);
@@ -279,13 +272,73 @@ export class DepotCore {
     this.closed = true;
     this.reader.close();
     this.segmentWriter?.close();
+    this.detach();
+  }
+
+  // ------------------------------------------------- the index file's identity
+
+  /** Takes `env` (on the index file `identity`) as this core's env and opens its dbis. */
+  private attach(env: RootDatabase, identity: string): void {
+    this.env = env;
+    this.identity = identity;
+    this.detached = false;
+    this.dbMeta = env.openDB({ name: DBI.meta, encoding: 'msgpack' });
+    this.dbVariants = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
+    this.dbEntries = env.openDB({ name: DBI.entries, encoding: 'msgpack' });
+    this.dbById = env.openDB({ name: DBI.byId, encoding: 'msgpack' });
+    this.dbChunks = env.openDB({ name: DBI.chunks, encoding: 'msgpack' });
+    this.dbLog = env.openDB({ name: DBI.log, encoding: 'msgpack' });
+    this.dbTags = env.openDB({ name: DBI.tags, encoding: 'msgpack' });
+    let set = openCores.get(identity);
+    if (!set) openCores.set(identity, (set = new Set()));
+    set.add(this);
+  }
+
+  /** Closes the env (not the files); the core reopens it before its next use unless closed. */
+  private detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    const set = openCores.get(this.identity);
+    set?.delete(this);
+    if (set?.size === 0) openCores.delete(this.identity);
     void this.env.close();
+  }
+
+  /** Whether the env is open on the depot's current index file. */
+  isCurrent(): boolean {
+    return !this.detached && indexIdentity(this.path) === this.identity;
+  }
+
+  /**
+   * Reopens the env on the depot's current index file, after a purge in this
+   * or another process replaced it (erase.ts). Every env of this process on
+   * the old file is closed first (the others reopen on their next use): the
+   * old file's lock-file locks must be gone before the new env takes them.
+   *
+   * @throws NotADepotError when the index file is gone or cannot be opened.
+   */
+  reopen(): void {
+    for (const c of [...(openCores.get(this.identity) ?? [])]) c.detach();
+    this.detach();
+    let opened: { env: RootDatabase; identity: string };
+    try {
+      opened = openCurrentEnv(this.path, this.readOnly);
+    } catch (err) {
+      throw new NotADepotError(this.path, `its LMDB index cannot be reopened (${(err as Error).message})`, { cause: err });
+    }
+    this.attach(opened.env, opened.identity);
+  }
+
+  /** Before a read or write: reopens the env when the index file was replaced (one stat, ~2 µs). */
+  ensureCurrent(): void {
+    if (!this.isCurrent()) this.reopen();
   }
 
   // ------------------------------------------------------------ snapshots
 
   /** Runs `fn` inside one LMDB read transaction (a consistent snapshot). */
   snapshot<T>(fn: (txn: any) => T): T {
+    this.ensureCurrent();
     // lmdb-js renews its shared read snapshot only when the event loop turns
     // (setTimeout 0): without this reset a caller reading in a synchronous
     // loop would never see another process's commits (nor the new index
@@ -303,13 +356,26 @@ export class DepotCore {
     }
   }
 
-  /** Runs `fn` in one LMDB write transaction, wrapping foreign errors in a DepotIOError naming `operation`. */
+  /**
+   * Runs `fn` in one LMDB write transaction, wrapping foreign errors in a
+   * DepotIOError naming `operation`. Holding the write lock, it first checks
+   * that the env is still the depot's index file (a purge replaces the file
+   * while holding the lock, erase.ts): if not, nothing is written, the env is
+   * reopened and the transaction runs there.
+   */
   writeTxn<T>(operation: string, fn: () => T): T {
-    try {
-      return this.env.transactionSync(fn);
-    } catch (err) {
-      if (isDepotError(err)) throw err;
-      throw new DepotIOError(this.path, operation, { cause: err });
+    for (let attempt = 0; ; attempt++) {
+      this.ensureCurrent();
+      try {
+        return this.env.transactionSync(() => {
+          if (!this.isCurrent()) throw SWAPPED;
+          return fn();
+        });
+      } catch (err) {
+        if (err === SWAPPED && attempt < 20) continue;
+        if (isDepotError(err)) throw err;
+        throw new DepotIOError(this.path, operation, { cause: err === SWAPPED ? new Error('the index file was replaced 20 times in a row') : err });
+      }
     }
   }
 

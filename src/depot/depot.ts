@@ -23,7 +23,7 @@ import { SegmentWriter } from '../schunk/index.ts';
 import { DepotExistsError, DepotIOError, DepotNotFoundError, InvalidArgumentError, NotADepotError, isDepotError } from './errors.ts';
 import { DBI, DEPOT_FORMAT_VERSION, serializeVariantSet, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
-import { CHUNK_DIR, DepotCore, INDEX_FILE, MiB, openEnv, segmentPath } from './core.ts';
+import { CHUNK_DIR, DepotCore, INDEX_FILE, MiB, openCurrentEnv, openEnv, segmentPath } from './core.ts';
 import { beginTransaction } from './transaction.ts';
 import { SampleReader } from './read.ts';
 import { compact, purge } from './rewrite.ts';
@@ -32,6 +32,7 @@ import type {
   At,
   BeginOptions,
   CommitInfo,
+  PurgeResult,
   CreateOptions,
   DepotStats,
   DepotTransaction,
@@ -155,16 +156,16 @@ export class Depot {
     if (!st) throw new DepotNotFoundError(abs);
     if (!st.isDirectory()) throw new NotADepotError(abs, 'it is a file; a depot is a directory');
     if (!existsSync(join(abs, INDEX_FILE))) throw new NotADepotError(abs, `no ${INDEX_FILE} in it`);
-    let env: RootDatabase;
+    let opened: { env: RootDatabase; identity: string };
     try {
-      env = openEnv(abs, options.readOnly ?? false);
+      opened = openCurrentEnv(abs, options.readOnly ?? false);
     } catch (err) {
       throw new NotADepotError(abs, `its LMDB index cannot be opened (${(err as Error).message})`, { cause: err });
     }
     try {
-      return new Depot(new DepotCore(abs, env, options.readOnly ?? false, options.cacheBytes, options.spillBytes));
+      return new Depot(new DepotCore(abs, opened, options.readOnly ?? false, options.cacheBytes, options.spillBytes));
     } catch (err) {
-      void env.close();
+      void opened.env.close();
       throw err;
     }
   }
@@ -286,7 +287,7 @@ export class Depot {
    *
    * @throws UnknownSampleError when an id was never in the depot; nothing changes.
    */
-  purge(sampleIds: Iterable<string>, options: WriteOptions = {}): CommitInfo & { tagsChanged: string[]; bytesBefore: number; bytesAfter: number } {
+  purge(sampleIds: Iterable<string>, options: WriteOptions = {}): PurgeResult {
     return purge(this.#core, sampleIds, options);
   }
 

@@ -146,12 +146,39 @@ export class InvalidArgumentError extends DepotError {
   }
 }
 
+/** One place a sample id's bytes were found in a depot's files ({@link findTraces}). */
+export interface Trace {
+  readonly sampleId: string;
+  /** Path relative to the depot directory (e.g. `index.mdb`, `chunks/000003.vczc`). */
+  readonly file: string;
+  /** Byte offset in the file: of the id itself, or of the chunk header whose decompressed payload holds it. */
+  readonly offset: number;
+  /** `raw`: the id's UTF-8 bytes are in the file; `chunk`: in the decompressed zstd frame of the chunk at `offset`, at `chunkOffset`. */
+  readonly where: 'raw' | 'chunk';
+  readonly chunkOffset?: number;
+}
+
+/**
+ * Bytes of an erased sample id remain in a depot's files (`vczdepot verify
+ * --erased`): the erasure is incomplete. `traces` says where.
+ */
+export class ErasureIncompleteError extends DepotError {
+  readonly code = 'erasure-incomplete' as const;
+  constructor(readonly path: string, readonly traces: readonly Trace[]) {
+    const shown = traces.slice(0, 5).map((t) => `'${t.sampleId}' in ${t.file} at byte ${t.offset}${t.where === 'chunk' ? ` (chunk, decompressed byte ${t.chunkOffset})` : ''}`);
+    super(
+      `depot ${path}: ${traces.length} trace(s) of erased sample ids remain: ${shown.join('; ')}${traces.length > 5 ? '; ...' : ''}; ` +
+        'if the id is still a sample, purge it (vczdepot purge); if a purge was interrupted, finish it (vczdepot purge --finish)',
+    );
+  }
+}
+
 /** Every depot error class. */
 type AnyDepotError =
   | DuplicateSampleError | UnknownSampleError | UnknownTagError | TagExistsError | UnknownVersionError | AmbiguousAtError | DepotExistsError
-  | DepotNotFoundError | NotADepotError | DepotVersionError | ReadOnlyError | DepotIOError | IndexCorruptionError | InvalidArgumentError;
+  | DepotNotFoundError | NotADepotError | DepotVersionError | ReadOnlyError | DepotIOError | IndexCorruptionError | InvalidArgumentError | ErasureIncompleteError;
 
-nameErrors({ DuplicateSampleError, UnknownSampleError, UnknownTagError, TagExistsError, UnknownVersionError, AmbiguousAtError, DepotExistsError, DepotNotFoundError, NotADepotError, DepotVersionError, ReadOnlyError, DepotIOError, IndexCorruptionError, InvalidArgumentError });
+nameErrors({ DuplicateSampleError, UnknownSampleError, UnknownTagError, TagExistsError, UnknownVersionError, AmbiguousAtError, DepotExistsError, DepotNotFoundError, NotADepotError, DepotVersionError, ReadOnlyError, DepotIOError, IndexCorruptionError, InvalidArgumentError, ErasureIncompleteError });
 
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnyDepotError> {}

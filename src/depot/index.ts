@@ -1,8 +1,10 @@
 export * from './errors.ts';
 export { Depot } from './depot.ts';
+export { findTraces } from './erase.ts';
 export type {
   At,
   CommitInfo,
+  PurgeResult,
   CreateOptions,
   DepotStats,
   BeginOptions,

@@ -6,12 +6,14 @@
  * deleted after the commit (docs/depot-format.md, "Compact and purge").
  */
 import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { relative } from 'node:path';
 import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, type EncodedChunk } from '../schunk/index.ts';
 import { DepotIOError, UnknownSampleError } from './errors.ts';
 import type { ChunkEntry, Counters, LogEntry, SampleEntry, SegmentState, TagEntry } from './layout.ts';
 import { BlockRepacker, REPACK_GROUP_CHUNKS, type RepackItem } from './chunks.ts';
 import { MAX_SEQ, fileSize, fitsKey, isLive, pushTo, recordEnd, segmentPath, type DepotCore } from './core.ts';
-import type { CommitInfo, WriteOptions } from './types.ts';
+import type { CommitInfo, PurgeResult, WriteOptions } from './types.ts';
+import { scrubIndex } from './erase.ts';
 
 /** What a rewrite adds to its commit's result. */
 interface RewriteResult {
@@ -55,43 +57,96 @@ function rewriteVersion<L extends object, R extends object>(
 
 /**
  * Erases `sampleIds` (Depot.purge documents it): every entry of each id is
- * dropped, the log forgets the ids, and the segment files holding their
- * records are rewritten without them.
+ * dropped, `by_id` is rebuilt from scratch (so no branch page keeps an erased
+ * id as a separator key), the log forgets the ids, and the segment files
+ * holding their records are rewritten without them — with every other file
+ * holding bytes no live chunk references (the tail of a killed write, chunks
+ * no entry references), so that no stray copy of a record survives. Then the
+ * index file is replaced by a compacted copy (erase.ts, {@link scrubIndex}).
+ * With no ids: no new version; only the last step and the sweep of leftovers
+ * (finishes a purge killed after its commit).
  *
  * @throws UnknownSampleError when an id was never in the depot; nothing changes.
  */
-export function purge(core: DepotCore, sampleIds: Iterable<string>, options: WriteOptions = {}): CommitInfo & { tagsChanged: string[] } & RewriteResult {
+export function purge(core: DepotCore, sampleIds: Iterable<string>, options: WriteOptions = {}): PurgeResult {
+  const t0 = performance.now();
   const ids = [...new Set(sampleIds)];
-  return rewriteVersion(core, 'purge', options, () => {
-    const drop = new Set<number>();
-    for (const id of ids) {
-      const seqs = fitsKey(id) ? [...core.dbById.getRange({ start: [id, 0], end: [id, MAX_SEQ] })].map(({ key }) => (key as [string, number])[1]) : [];
-      if (seqs.length === 0) throw new UnknownSampleError(id, core.path, 'any version');
-      seqs.forEach((q) => drop.add(q));
-    }
-    const entries = allEntries(core);
-    const tagsChanged = [...core.dbTags.getRange({})]
-      .map(({ value }) => value as TagEntry)
-      .filter((t) => [...drop].some((q) => isLive(entries.get(q)!, t.version)))
-      .map((t) => t.name);
-    const affected = new Set<number>();
-    for (const q of drop) for (const c of entries.get(q)!.chunks) affected.add(core.dbChunks.get(c)!.file);
-    for (const q of drop) {
-      const e = entries.get(q)!;
-      core.dbEntries.removeSync(q);
-      core.dbById.removeSync([e.sampleId, q]);
-      entries.delete(q);
-    }
-    // The log forgets the ids.
-    const gone = new Set(ids);
-    for (const { key, value } of [...core.dbLog.getRange({})]) {
-      const l = value as LogEntry;
-      if (l.added.some((x) => gone.has(x)) || l.removed.some((x) => gone.has(x))) {
-        core.dbLog.putSync(key as number, { ...l, added: l.added.filter((x) => !gone.has(x)), removed: l.removed.filter((x) => !gone.has(x)) });
-      }
-    }
-    return { entries, files: affected, repackAll: false, log: { purged: ids.length, tagsChanged }, result: { tagsChanged } };
-  });
+  core.assertWritable('purge');
+  const before = new Set(core.segmentFiles());
+  let entriesDropped = 0;
+  let records = 0;
+  let rewritten: number[] = [];
+  const commit =
+    ids.length === 0
+      ? undefined
+      : rewriteVersion(core, 'purge', options, () => {
+          const drop = new Set<number>();
+          for (const id of ids) {
+            const seqs = fitsKey(id) ? [...core.dbById.getRange({ start: [id, 0], end: [id, MAX_SEQ] })].map(({ key }) => (key as [string, number])[1]) : [];
+            if (seqs.length === 0) throw new UnknownSampleError(id, core.path, 'any version');
+            seqs.forEach((q) => drop.add(q));
+          }
+          const entries = allEntries(core);
+          const tagsChanged = [...core.dbTags.getRange({})]
+            .map(({ value }) => value as TagEntry)
+            .filter((t) => [...drop].some((q) => isLive(entries.get(q)!, t.version)))
+            .map((t) => t.name);
+          const affected = new Set<number>();
+          for (const q of drop) for (const c of entries.get(q)!.chunks) affected.add(core.dbChunks.get(c)!.file);
+          for (const q of drop) {
+            records += entries.get(q)!.chunks.length;
+            core.dbEntries.removeSync(q);
+            entries.delete(q);
+          }
+          entriesDropped = drop.size;
+          // by_id from scratch: a deleted key can stay behind as a separator key of a branch page.
+          core.dbById.clearSync();
+          for (const [seq, e] of [...entries].sort((a, b) => a[0] - b[0])) core.dbById.putSync([e.sampleId, seq], true);
+          // The log forgets the ids.
+          const gone = new Set(ids);
+          for (const { key, value } of [...core.dbLog.getRange({})]) {
+            const l = value as LogEntry;
+            if (l.added.some((x) => gone.has(x)) || l.removed.some((x) => gone.has(x))) {
+              core.dbLog.putSync(key as number, { ...l, added: l.added.filter((x) => !gone.has(x)), removed: l.removed.filter((x) => !gone.has(x)) });
+            }
+          }
+          for (const f of untidyFiles(core, entries)) affected.add(f);
+          rewritten = [...affected].sort((a, b) => a - b);
+          return { entries, files: affected, repackAll: false, log: { purged: ids.length, tagsChanged }, result: { tagsChanged } };
+        });
+  const scrub = scrubIndex(core);
+  const name = (f: number): string => relative(core.path, segmentPath(core.path, f));
+  const head = commit ? undefined : core.snapshot((txn) => core.head(txn));
+  return {
+    ...(commit ?? { version: head!, time: new Date().toISOString(), added: [], removed: [], tags: [], tagsChanged: [], bytesBefore: core.segmentBytes(), bytesAfter: core.segmentBytes() }),
+    erased: {
+      samples: ids,
+      entries: entriesDropped,
+      records,
+      filesRewritten: rewritten.map(name),
+      filesWritten: core.segmentFiles().filter((f) => !before.has(f)).map(name),
+      filesDeleted: [...rewritten.map(name), ...scrub.filesDeleted],
+      indexBytesBefore: scrub.indexBytesBefore,
+      indexBytesAfter: scrub.indexBytesAfter,
+      seconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
+
+/**
+ * Segment files holding bytes that no chunk referenced by `entries` covers:
+ * the tail of a write that was killed, chunks no entry references. A purge
+ * rewrites them too: such bytes may hold a copy of an erased record.
+ */
+function untidyFiles(core: DepotCore, entries: Map<number, SampleEntry>): number[] {
+  const live = new Set<number>();
+  for (const e of entries.values()) for (const c of e.chunks) live.add(c);
+  const covered = new Map<number, number>();
+  for (const { key, value } of core.dbChunks.getRange({})) {
+    const c = value as ChunkEntry;
+    if (live.has(key as number)) covered.set(c.file, (covered.get(c.file) ?? FILE_HEADER_SIZE) + CHUNK_HEADER_SIZE + c.compressedLength);
+  }
+  return core.segmentFiles().filter((f) => fileSize(segmentPath(core.path, f)) > (covered.get(f) ?? FILE_HEADER_SIZE));
 }
 
 /**

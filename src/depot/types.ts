@@ -87,6 +87,34 @@ export interface CommitInfo {
   readonly tags: readonly string[];
 }
 
+/** What {@link Depot.purge} did: the commit, and what was erased. */
+export interface PurgeResult extends CommitInfo {
+  /** Tags whose samples changed (they held a purged sample). */
+  readonly tagsChanged: string[];
+  /** Bytes of all segment files before and after the rewrite. */
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+  readonly erased: {
+    /** The sample ids erased (as given, without repeats). */
+    readonly samples: readonly string[];
+    /** Index entries dropped (a sample removed and re-added has several). */
+    readonly entries: number;
+    /** Records (one per entry and block) dropped. */
+    readonly records: number;
+    /** Segment files rewritten (then deleted), relative to the depot: those that held a purged record or unreferenced bytes. */
+    readonly filesRewritten: readonly string[];
+    /** Segment files the rewrite wrote. */
+    readonly filesWritten: readonly string[];
+    /** Every file deleted: the rewritten ones, unreferenced segment files, leftovers of dead processes. */
+    readonly filesDeleted: readonly string[];
+    /** The index file's bytes before, and after it was replaced by a compacted copy. */
+    readonly indexBytesBefore: number;
+    readonly indexBytesAfter: number;
+    /** Wall time of the whole purge, seconds. */
+    readonly seconds: number;
+  };
+}
+
 /** A sample's records as read: one {@link RecordView} per requested block, in the order asked. */
 export interface SampleView {
   readonly sampleId: string;

@@ -31,8 +31,7 @@ async function loadZarrita(): Promise<void> {
   zarr ??= await import('zarrita');
   storage ??= await import('@zarrita/storage');
 }
-import type { FieldValues, FormatFieldDef, InfoColumn, InfoFieldDef, InfoType, IntArray, SampleCalls, VariantSet, VcfNumber, VcfType } from '../codec/types.ts';
-import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, STRING_MISSING } from '../codec/sentinels.ts';
+import { type FieldValues, FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, type FormatFieldDef, type InfoColumn, type InfoFieldDef, type InfoType, type IntArray, type SampleCalls, STRING_MISSING, type VariantSet, type VcfNumber, type VcfType } from '../codec/index.ts';
 import type { VcfData } from '../vcf/index.ts';
 import { VczInvalidError, VczNotAStoreError, VczUnsafeZipEntryError, isVczReadError } from './vcz-errors.ts';
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open as openLmdb, type Database } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Depot, _setZstdBackend, isDepotError, isSchunkError, materializeCalls, zstdBackend } from '../../src/index.ts';
+import { Depot, isDepotError, isSchunkError, materializeCalls } from '../../src/index.ts';
+import { _setZstdBackend, zstdBackend } from '../../src/schunk/index.ts';
 import { diffCalls, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 
 let dir: string;

@@ -16,7 +16,8 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, ExportSelectionError, addFiles, createFromFile, exportDepot, parseRegions, parseSampleList } from '../../src/index.ts';
+import { Depot, ExportSelectionError, addFiles, createFromFile, exportDepot } from '../../src/index.ts';
+import { parseRegions, parseSampleList } from '../../src/io/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { bcftoolsReference } from '../helpers/bcftools-oracle.ts';

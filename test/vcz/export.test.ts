@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS } from '../../src/codec/sentinels.ts';
-import type { SampleCalls, VariantSet } from '../../src/codec/types.ts';
-import { exportVcz, minIntDtype, zarrGuessChunks, type ExportOptions } from '../../src/vcz/export.ts';
-import { isVczWriteError } from '../../src/vcz/zarr/errors.ts';
+import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, type SampleCalls, type VariantSet } from '../../src/codec/index.ts';
+import { minIntDtype, zarrGuessChunks } from '../../src/vcz/export-arrays.ts';
+import { exportVcz, type ExportOptions } from '../../src/vcz/index.ts';
+import { isVczWriteError } from '../../src/zarr/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { bcftoolsReference, withUpdatedInfo } from '../helpers/bcftools-oracle.ts';
 import { makeSource, modelFromDump, type VczDump } from './model.ts';

@@ -22,7 +22,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, addFiles, createFromFile, depotExportSource, exportVcz, type At } from '../../src/index.ts';
+import { Depot, addFiles, createFromFile, type At } from '../../src/index.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { exportVcz } from '../../src/vcz/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { bcftoolsReference, withUpdatedInfo } from '../helpers/bcftools-oracle.ts';
 

@@ -11,7 +11,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, addSamplesFromFiles, depotExportSource, exportVcz, readInput } from '../../src/index.ts';
+import { Depot, addSamplesFromFiles, readInput } from '../../src/index.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { exportVcz } from '../../src/vcz/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 
 const vczDir = join(repoRoot, 'test', 'data', 'vcz');

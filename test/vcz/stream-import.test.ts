@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, isDepotError } from '../../src/index.ts';
-import { addFiles, addSamplesFromFiles, checkSameVariants, createFromFile, isVczError, readVcf, VariantSetMismatchError } from '../../src/vcz/index.ts';
+import { addFiles, addSamplesFromFiles, checkSameVariants, createFromFile, readVcf, VariantSetMismatchError } from '../../src/io/index.ts';
+import { isVczError } from '../../src/vcf/index.ts';
 import { VCF_DATA_DIR, vcfInputs } from '../vcf/edge-vcfs.ts';
 
 const dataDir = VCF_DATA_DIR;

@@ -12,8 +12,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, addFiles, createFromFile, depotExportSource, exportVcz } from '../../src/index.ts';
-import { isVczError } from '../../src/vcf/errors.ts';
+import { Depot, addFiles, createFromFile } from '../../src/index.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { isVczError } from '../../src/vcf/index.ts';
+import { exportVcz } from '../../src/vcz/index.ts';
 import { bcftoolsView, repoRoot, run, venvBin } from '../helpers/interop.ts';
 
 let dir: string;

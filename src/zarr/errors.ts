@@ -5,7 +5,7 @@
  * code)`) narrows them. Errors raised by `node:fs` or the zstd codec are kept
  * in `cause`.
  */
-import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the VCZ writer errors. */
 export type VczWriteErrorCode = AnyVczWriteError['code'];
@@ -88,7 +88,7 @@ type AnyVczWriteError = BloscFrameError | ZarrSpecError | ZarrStateError | Expor
 
 nameErrors({ BloscFrameError, ZarrSpecError, ZarrStateError, ExportSourceError, CodecUnavailableError });
 
-declare module '../../errors.ts' {
+declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnyVczWriteError> {}
 }
 

@@ -17,10 +17,16 @@ import {
   bloscHeader,
   byteShuffle,
   byteUnshuffle,
-} from '../../src/vcz/zarr/blosc.ts';
-import { isVczWriteError } from '../../src/vcz/zarr/errors.ts';
-import { arrayMetadata, chunkKey, groupMetadata, pythonJson, ZarrStoreWriter, type ZarrArraySpec } from '../../src/vcz/zarr/store.ts';
-import { vlenUtf8Decode, vlenUtf8Encode } from '../../src/vcz/zarr/vlen-utf8.ts';
+  isVczWriteError,
+  arrayMetadata,
+  chunkKey,
+  groupMetadata,
+  pythonJson,
+  ZarrStoreWriter,
+  type ZarrArraySpec,
+  vlenUtf8Decode,
+  vlenUtf8Encode,
+} from '../../src/zarr/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 
 const helper = join(repoRoot, 'test/vcz/vcz_interop.py');

@@ -1,5 +1,5 @@
 /**
- * Errors of the VCZ writer (`src/vcz/zarr/*`, `src/vcz/export.ts`), in the
+ * Errors of the VCZ writer (`src/zarr/*`, `src/vcz/export*.ts`), in the
  * vczdepot error family (src/errors.ts). Each class carries a literal `code`
  * and typed fields; `isVczdepotError(err, code)` (or `isVczWriteError(err,
  * code)`) narrows them. Errors raised by `node:fs` or the zstd codec are kept

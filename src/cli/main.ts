@@ -1,12 +1,12 @@
 /**
- * The `vczdepot` command line. It only calls the library's public layers
- * (what src/index.ts exports). Exit codes: 0 success, 1 a failed operation
- * (one-line reason on stderr), 2 a usage error.
+ * The `vczdepot` command line, on src/io (files <-> depot) and src/depot.
+ * Exit codes: 0 success, 1 a failed operation (one-line reason on stderr),
+ * 2 a usage error.
  *
  * Start-up time matters for one-shot commands (remove, tag, samples): the
- * VCF/VCZ layer (@gmod/vcf, zarrita, the VCZ writer) is imported only by
- * the commands that read or write files, so the others load the depot layer
- * alone.
+ * file layer (src/io, with src/vcf, src/vcz and src/zarr: @gmod/vcf,
+ * zarrita, the VCZ writer) is imported only by the commands that read or
+ * write files, so the others load the depot layer alone.
  */
 import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -15,8 +15,8 @@ import { VczdepotError, type ErrorsByCode } from '../errors.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import { progress } from './progress.ts';
 
-/** The VCF/VCZ layer (src/vcz), loaded on first use. */
-const vcz = () => import('../vcz/index.ts');
+/** The file layer (src/io: VCF/BCF/VCZ import, VCZ export, show), loaded on first use. */
+const io = () => import('../io/index.ts');
 
 /** `verify` found errors: exit 1 after printing the report. */
 class VerifyFailed extends VczdepotError {
@@ -95,7 +95,7 @@ export function program(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, o: { from: string; samples: boolean; blockSize: number; level: number; json?: boolean }) => {
       const t0 = performance.now();
-      const { createFromFile } = await vcz();
+      const { createFromFile } = await io();
       const bar = progress(`reading ${basename(o.from)}`, !o.json, { unit: 'bytes' });
       const { depot, sampleCount } = await interruptible((signal) =>
         createFromFile(depotPath, o.from, {
@@ -122,7 +122,7 @@ export function program(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (depotPath: string, files: string[], o: { message?: string; json?: boolean }) => {
       const t0 = performance.now();
-      const { addFiles } = await vcz();
+      const { addFiles } = await io();
       const depot = Depot.open(depotPath);
       try {
         const bar = progress('reading', !o.json, { unit: 'bytes' });
@@ -288,7 +288,7 @@ export function program(): Command {
     .option('--json', 'print the variants as JSON objects')
     .action(async (depotPath: string, sample: string | undefined, o: { at?: string; samples?: string; samplesFile?: string; regions?: string; json?: boolean }) => {
       if ([sample, o.samples, o.samplesFile].filter((x) => x !== undefined).length !== 1) throw usage('show takes one of SAMPLE, -s LIST or -S FILE', 'show');
-      const { formatSampleVcf, sampleCallsJson, parseSampleList, readSamplesFile, resolveSampleSelection, selectVariants } = await vcz();
+      const { formatSampleVcf, sampleCallsJson, parseSampleList, readSamplesFile, resolveSampleSelection, selectVariants } = await io();
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
         const at = parseAt(o.at);
@@ -339,7 +339,7 @@ export function program(): Command {
           json?: boolean;
         },
       ) => {
-        const { exportDepot, parseSampleList, readSamplesFile } = await vcz();
+        const { exportDepot, parseSampleList, readSamplesFile } = await io();
         if (o.samples !== undefined && o.samplesFile !== undefined) throw usage('give --samples or --samples-file, not both', 'export');
         const samples = o.samples !== undefined ? parseSampleList(o.samples) : o.samplesFile !== undefined ? readSamplesFile(o.samplesFile) : undefined;
         const depot = Depot.open(depotPath, { readOnly: true });

@@ -11,5 +11,6 @@ export {
   validateRecordView,
   validateSampleCalls,
   type FieldView,
+  VCF_TYPES,
 } from './record.ts';
 export { materializeCalls, sliceCalls } from './materialize.ts';

@@ -28,7 +28,7 @@
  */
 import { BcfFormatError } from './errors.ts';
 import { structuredAttributes } from './header.ts';
-import type { LineHandler } from './lines.ts';
+import type { LineHandler } from './types.ts';
 
 const MAGIC = Buffer.from('BCF', 'latin1');
 

@@ -8,9 +8,7 @@
  * "Arrays" and "Types and sentinels"). In a windowed read the sample
  * columns hold one window of variants at a time.
  */
-import type { Contig, FormatFieldDef, InfoColumn, InfoFieldDef, SampleCalls, VariantSet, VcfType } from '../codec/types.ts';
-import { FLOAT32_MISSING_BITS, STRING_MISSING } from '../codec/sentinels.ts';
-import { binomial } from '../codec/variant-set.ts';
+import { binomial, type Contig, FLOAT32_MISSING_BITS, type FormatFieldDef, type InfoColumn, type InfoFieldDef, type SampleCalls, STRING_MISSING, type VariantSet, type VcfType } from '../codec/index.ts';
 import { gatherSamples, makeCalls } from './calls.ts';
 import { IntVec, type FieldAcc } from './columns.ts';
 import { VcfFieldCountError, VcfHeaderError, VcfSampleCountError, VcfShapeChangedError, VcfSyntaxError, VcfValueError } from './errors.ts';

@@ -3,8 +3,7 @@
  * columns the reader accumulates: `calls(i)` of `VcfData` and of each
  * `VcfWindow` (./types.ts), and the INFO columns of the variant set.
  */
-import type { FieldValues, IntArray, SampleCalls } from '../codec/types.ts';
-import { FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, STRING_FILL, STRING_MISSING } from '../codec/sentinels.ts';
+import { type FieldValues, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, type IntArray, type SampleCalls, STRING_FILL, STRING_MISSING } from '../codec/index.ts';
 import { intStore, type FieldAcc, type IntStore } from './columns.ts';
 import type { SampleReader } from './samples.ts';
 

@@ -6,8 +6,7 @@
  * gather (./calls.ts) copies them out at the file-wide (or window-wide)
  * width.
  */
-import type { InfoType, VcfNumber } from '../codec/types.ts';
-import { FLOAT32_FILL_BITS, INT_FILL, STRING_FILL } from '../codec/sentinels.ts';
+import { FLOAT32_FILL_BITS, type InfoType, INT_FILL, STRING_FILL, type VcfNumber } from '../codec/index.ts';
 
 /** The store of an Integer column, in its narrowest dtype so far. */
 export type IntStore = Int8Array | Int16Array | Int32Array;

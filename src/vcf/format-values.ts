@@ -10,7 +10,7 @@
  * the text; Character: its first character (numpy `<U1`). Positions past
  * the sample's value count → fill (-2, 0x7F800002, `""`).
  */
-import { FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, STRING_MISSING } from '../codec/sentinels.ts';
+import { FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, STRING_MISSING } from '../codec/index.ts';
 import type { CellValues, FieldAcc } from './columns.ts';
 import { VcfValueError } from './errors.ts';
 import { firstChar, floatBits, INT32_HIGH, INT32_LOW, parseIntBytes } from './text.ts';

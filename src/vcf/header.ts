@@ -7,8 +7,7 @@
  * {@link structuredAttributes}.
  */
 import { createRequire } from 'node:module';
-import { VCF_TYPES } from '../codec/record.ts';
-import type { Filter, InfoType, VcfNumber } from '../codec/types.ts';
+import { type Filter, type InfoType, VCF_TYPES, type VcfNumber } from '../codec/index.ts';
 import { makeAcc, type FieldAcc } from './columns.ts';
 import { VcfFieldNameError, VcfHeaderError } from './errors.ts';
 import type { FieldNameCheck } from './types.ts';

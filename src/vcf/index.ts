@@ -1,7 +1,7 @@
 /**
  * VCF and BCF reading: the public surface of src/vcf. This layer imports
- * only src/codec (never depot, zarr or vcz); src/vcz re-exports the readers
- * with the VCZ writer's field-name check (src/vcz/input.ts).
+ * only src/codec (never depot, zarr or vcz); src/io re-exports the readers
+ * with the VCZ writer's field-name check (src/io/input.ts).
  */
 export { readVcf, readVcfVariants, readVcfWindows } from './read.ts';
 export type {

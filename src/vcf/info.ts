@@ -3,7 +3,7 @@
  * `key=value[,value...]` items and bare Flag keys, each stored into its
  * header field's column (one "sample" wide) as vcf2zarr stores it.
  */
-import { FLOAT32_MISSING_BITS, INT_MISSING } from '../codec/sentinels.ts';
+import { FLOAT32_MISSING_BITS, INT_MISSING } from '../codec/index.ts';
 import { CellValues, type FieldAcc } from './columns.ts';
 import { VcfUndeclaredError, VcfValueError } from './errors.ts';
 import { bytesText, DOT, firstChar, floatBits, INT32_HIGH, INT32_LOW } from './text.ts';

@@ -9,12 +9,10 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BcfDecoder, looksLikeBcf } from './bcf.ts';
 import { VcfTruncatedError } from './errors.ts';
+import type { LineHandler } from './types.ts';
 
 /** The BGZF end-of-file block (SAM/BAM spec §4.1.2): an empty BGZF member. */
 const BGZF_EOF = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
-
-/** Receives one line as bytes buf[start, end) (without `\n` or a trailing `\r`) and its 1-based number. */
-export type LineHandler = (buf: Buffer, start: number, end: number, line: number) => void;
 
 /**
  * Streams the lines of `path` (decompressing gzip; a BCF's records as VCF

@@ -13,7 +13,7 @@
  * the dtype or the width) as needed. `calls(i)` then gathers sample i's
  * strided values into fresh arrays (./calls.ts).
  */
-import type { VariantSet } from '../codec/types.ts';
+import type { VariantSet } from '../codec/index.ts';
 import { VcfBuilder } from './builder.ts';
 import { forEachLine } from './lines.ts';
 import type { VcfData, VcfReadOptions, VcfWindowOptions, VcfWindowResult } from './types.ts';

@@ -10,7 +10,7 @@
  * variant's allele count is a VcfGenotypeError. A call of lower ploidy than
  * the column's is padded with fill (-2).
  */
-import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING } from '../codec/sentinels.ts';
+import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING } from '../codec/index.ts';
 import { ByteVec, CellValues, NumColumn, type FieldAcc } from './columns.ts';
 import { VcfGenotypeError, VcfSampleCountError, VcfSyntaxError, VcfUndeclaredError } from './errors.ts';
 import { FormatValueReader } from './format-values.ts';

@@ -3,7 +3,7 @@
  * are parsed where they lie in the decompressed buffer, without a string
  * per column where that can be avoided.
  */
-import { FLOAT32_MISSING_BITS } from '../codec/sentinels.ts';
+import { FLOAT32_MISSING_BITS } from '../codec/index.ts';
 
 /** ASCII bytes the parsers look for. */
 export const TAB = 9;

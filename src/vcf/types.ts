@@ -2,7 +2,7 @@
  * The shapes the VCF reader hands out (src/vcf/read.ts): the data of a
  * whole file, the windows of a windowed read, warnings and options.
  */
-import type { SampleCalls, VariantSet } from '../codec/types.ts';
+import type { SampleCalls, VariantSet } from '../codec/index.ts';
 
 /**
  * A problem bcftools reads past with a warning, and so do we (the import
@@ -27,7 +27,7 @@ export interface VcfWarning {
  * The Zarr array name the VCZ writer gives INFO or FORMAT field `id`
  * (`variant_<ID>` / `call_<ID>`, as bio2zarr names them) and why it cannot
  * write that name (undefined when it can). src/vcz passes its
- * `fieldArrayName` (src/vcz/zarr/names.ts); this layer knows no Zarr.
+ * `fieldArrayName` (src/vcz/names.ts); this layer knows no Zarr.
  */
 export type FieldNameCheck = (category: 'INFO' | 'FORMAT', id: string) => { readonly name: string; readonly problem: string | undefined };
 
@@ -139,3 +139,5 @@ export interface VcfWindowOptions extends VcfReadOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
+/** Receives one line as bytes buf[start, end) (without `\n` or a trailing `\r`) and its 1-based number (./lines.ts, ./bcf.ts). */
+export type LineHandler = (buf: Buffer, start: number, end: number, line: number) => void;

@@ -1,34 +1,24 @@
-export { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
-export { addFiles, addSamplesFromFiles, createFromFile, type AddFilesOptions, type AddFilesResult, type ImportedFile } from './add.ts';
-export { checkSameVariants, checkVariantRange, VariantSetMismatchError, type VariantSide } from './match.ts';
-export {
-  depotExportSource,
-  ExportSelectionError,
-  parseRegions,
-  parseSampleList,
-  readSamplesFile,
-  resolveSampleSelection,
-  selectVariants,
-  type ExportSelection,
-  type Region,
-  type SampleSelection,
-} from './source.ts';
-export { formatSampleVcf, formatFloat32, sampleCallsJson, type ShowOptions, type ShownVariant } from './show.ts';
-export type { VcfCallShape, VcfReadOptions, VcfWarning, VcfWindow, VcfWindowOptions, VcfWindowResult } from '../vcf/index.ts';
-export { readVcz } from './vcz-read.ts';
-export { exportVcz, recomputedInfo, type ExportSource, type ExportOptions, type ExportSummary } from './export.ts';
-export * from '../vcf/errors.ts';
+/**
+ * VCF Zarr: reading a VCZ store (./vcz-read.ts) and writing one (./export.ts
+ * and the modules it splits into, on top of src/zarr), the export target
+ * guard (./export-guard.ts), and the Zarr array names of INFO/FORMAT fields
+ * (./names.ts). Imports src/zarr, src/vcf and src/codec; never src/depot
+ * (src/io adapts a depot to an {@link ExportSource}).
+ */
+export { readVcz, type VczData } from './vcz-read.ts';
+export { exportVcz } from './export.ts';
+export type { ExportOptions, ExportSource, ExportSummary } from './export-types.ts';
+export { recomputedInfo } from './export-info.ts';
+export { fieldArrayName, FIXED_FORMAT_NAMES, FIXED_INFO_NAMES } from './names.ts';
 export * from './vcz-errors.ts';
 export {
-  BloscFrameError,
-  CodecUnavailableError,
-  ExportSourceError,
-  VczWriteError,
-  ZarrSpecError,
-  ZarrStateError,
-  isVczWriteError,
-  type VczWriteErrorCode,
-  type VczWriteErrorTag,
-} from './zarr/errors.ts';
-export { exportDepot, type ExportDepotOptions } from './export-depot.ts';
-export { ExportTargetError, ExportWriteError, guardedExport, isExportGuardError, isVczdepotStore, prepareExportTarget, type ExportTarget } from './export-guard.ts';
+  ExportTargetError,
+  ExportWriteError,
+  guardedExport,
+  isExportGuardError,
+  isVczdepotStore,
+  prepareExportTarget,
+  removeStaleTemporaries,
+  type ExportGuardErrorCode,
+  type ExportTarget,
+} from './export-guard.ts';

@@ -31,7 +31,7 @@ import * as nodePath from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import type * as ZarrStorage from '@zarrita/storage';
 import type * as Zarr from 'zarrita';
-import { bloscHeader, BLOSC_HEADER_SIZE } from './zarr/blosc.ts';
+import { bloscHeader, BLOSC_HEADER_SIZE } from '../zarr/index.ts';
 import { VczInvalidError, VczNotAStoreError, VczUnsafeZipEntryError } from './vcz-errors.ts';
 
 /** Largest metadata document (`.zarray`, `.zattrs`, `zarr.json`, ...) read: 64 MiB. */

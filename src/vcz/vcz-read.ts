@@ -13,8 +13,7 @@
  * the variant set and the per-sample calls from the arrays.
  */
 
-import type { FieldValues, FormatFieldDef, InfoColumn, InfoFieldDef, InfoType, IntArray, SampleCalls, VariantSet, VcfNumber, VcfType } from '../codec/types.ts';
-import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, STRING_MISSING } from '../codec/sentinels.ts';
+import { type FieldValues, FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, type FormatFieldDef, type InfoColumn, type InfoFieldDef, type InfoType, type IntArray, type SampleCalls, STRING_MISSING, type VariantSet, type VcfNumber, type VcfType } from '../codec/index.ts';
 import { bitView, type Dense, loadZarrita, readDense } from './read-arrays.ts';
 import { type ArrayMeta, checkDimensions, checkMemory, checkVczShapes, defaultBudgets, readArrayMeta } from './read-meta.ts';
 import { errorText, getJson, isRecord, openStore } from './read-store.ts';

@@ -10,21 +10,20 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli as sources } from '../helpers/cli.ts';
 import { venvBin } from '../helpers/interop.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const vcf = join(root, 'test', 'data', 'vcf');
 const vcz = join(root, 'test', 'data', 'vcz');
-let dir: string;
+const dir = useTempDir('bundle');
 let runner: string;
 let dist: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-bundle-'));
   // Inside the checkout, so the bundle finds node_modules as dist/ does.
   const cache = join(root, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
@@ -35,7 +34,6 @@ beforeAll(() => {
   writeFileSync(runner, "require('./vczdepot.cjs').main(process.argv).then((code) => { process.exitCode = code; });\n");
 }, 60_000);
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
   rmSync(dist, { recursive: true, force: true });
 });
 
@@ -66,8 +64,8 @@ function tree(d: string): Map<string, Buffer> {
 
 describe('the CLI bundle (dist/vczdepot.cjs)', () => {
   it('runs every layer and prints what the sources print', async () => {
-    const a = join(dir, 'a.depot');
-    const b = join(dir, 'b.depot');
+    const a = join(dir(), 'a.depot');
+    const b = join(dir(), 'b.depot');
     let r = bundled('create', a, '--from', join(vcf, 'chr22-part1.vcf.gz'), '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ variants: 100, samples: 55, version: 1 });
@@ -103,8 +101,8 @@ describe('the CLI bundle (dist/vczdepot.cjs)', () => {
     }
     // Exports: a directory and a zip, byte for byte what the sources write.
     for (const out of ['x.vcz', 'x.vcz.zip']) {
-      const ours = join(dir, `bundle-${out}`);
-      const theirs = join(dir, `sources-${out}`);
+      const ours = join(dir(), `bundle-${out}`);
+      const theirs = join(dir(), `sources-${out}`);
       const zip = out.endsWith('.zip') ? ['--zip'] : [];
       r = bundled('export', a, ours, ...zip);
       expect(r.code, r.err).toBe(0);

@@ -1,21 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { runCli as cli } from '../helpers/cli.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const data = join(import.meta.dirname, '..', 'data', 'vcf');
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-cli-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('cli');
 
 
 describe('vczdepot CLI', () => {
   it('creates, appends, tags, removes and lists, with --json', async () => {
-    const depot = join(dir, 'chr22.depot');
+    const depot = join(dir(), 'chr22.depot');
     let r = await cli('create', depot, '--from', join(data, 'chr22-part1.vcf.gz'), '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ variants: 100, samples: 55, version: 1 });
@@ -50,7 +46,7 @@ describe('vczdepot CLI', () => {
   });
 
   it('exits non-zero with a one-line reason and changes nothing on bad input', async () => {
-    const depot = join(dir, 'sample.depot');
+    const depot = join(dir(), 'sample.depot');
     expect((await cli('create', depot, '--from', join(data, 'sample-part1.vcf.gz'))).code).toBe(0);
     const before = (await cli('log', depot, '--json')).out;
     let r = await cli('append', depot, join(data, 'sample-part2-alleles-mismatch.vcf.gz'));
@@ -66,17 +62,17 @@ describe('vczdepot CLI', () => {
     r = await cli('remove', depot, 'NOBODY');
     expect(r.code).toBe(1);
     expect((await cli('log', depot, '--json')).out).toBe(before);
-    r = await cli('export', depot, join(dir, 'x'), '--zarr-format', '4');
+    r = await cli('export', depot, join(dir(), 'x'), '--zarr-format', '4');
     expect(r.code).toBe(2);
     r = await cli('frobnicate');
     expect(r.code).toBe(2);
-    r = await cli('create', join(dir, 'bad.depot'), '--from', join(dir, 'missing.vcf'));
+    r = await cli('create', join(dir(), 'bad.depot'), '--from', join(dir(), 'missing.vcf'));
     expect(r.code).toBe(1);
-    expect(existsSync(join(dir, 'bad.depot'))).toBe(false);
+    expect(existsSync(join(dir(), 'bad.depot'))).toBe(false);
   });
 
   it('stops quietly with exit 0 when the reader closes the pipe early (show | head)', async () => {
-    const depot = join(dir, 'pipe.depot');
+    const depot = join(dir(), 'pipe.depot');
     expect((await cli('create', depot, '--from', join(data, 'chr22-part1.vcf.gz'))).code).toBe(0);
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'vczdepot.cjs');
     // `true` exits at once without reading, so every write of ours meets a closed pipe.
@@ -91,7 +87,7 @@ describe('vczdepot CLI', () => {
   it('Ctrl-C (SIGINT) during create or append rolls back: exit 130, no depot / an unchanged one, no staging file', async () => {
     // A VCF big enough to take seconds to import (400 samples × 30,000 variants, ~84 MB).
     const big = (name: string, prefix: string) => {
-      const path = join(dir, name);
+      const path = join(dir(), name);
       const head = ['##fileformat=VCFv4.3', '##contig=<ID=1>', '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">', '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">'];
       const ids = Array.from({ length: 400 }, (_, i) => `${prefix}${i}`);
       const cells = ids.map((_, i) => (i % 7 === 0 ? '0/1:12' : '0/0:30')).join('\t');
@@ -133,7 +129,7 @@ describe('vczdepot CLI', () => {
         });
       });
     // create: interrupted once the depot exists (its variants were read; the calls are streaming)
-    const depot = join(dir, 'int.depot');
+    const depot = join(dir(), 'int.depot');
     let r = await interrupt(['create', depot, '--from', a], () => existsSync(join(depot, 'index.mdb')));
     expect(r.stderr).toMatch(/interrupted by SIGINT: nothing was written/);
     expect(r.code).toBe(130);
@@ -159,25 +155,25 @@ describe('vczdepot CLI', () => {
   });
 
   it('exports a tag and the head to VCZ', async () => {
-    const depot = join(dir, 'chr22.depot');
-    const r = await cli('export', depot, join(dir, 'r1.vcz'), '--at', 'release-1', '--json');
+    const depot = join(dir(), 'chr22.depot');
+    const r = await cli('export', depot, join(dir(), 'r1.vcz'), '--at', 'release-1', '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ samples: 100, variants: 100, version: 2 });
-    expect(readdirSync(join(dir, 'r1.vcz'))).toContain('call_genotype');
+    expect(readdirSync(join(dir(), 'r1.vcz'))).toContain('call_genotype');
     // exporting again over a store vczdepot made replaces it
-    expect((await cli('export', depot, join(dir, 'r1.vcz'), '--at', 'release-1')).code).toBe(0);
+    expect((await cli('export', depot, join(dir(), 'r1.vcz'), '--at', 'release-1')).code).toBe(0);
   });
 
   it('refuses to export into a non-empty directory it did not make, unless --force', async () => {
-    const depot = join(dir, 'chr22.depot');
-    const out = join(dir, 'precious');
+    const depot = join(dir(), 'chr22.depot');
+    const out = join(dir(), 'precious');
     mkdirSync(out);
     writeFileSync(join(out, 'notes.txt'), 'keep me');
     let r = await cli('export', depot, out);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/not a VCZ store made by vczdepot.*--force/);
     expect(readdirSync(out)).toEqual(['notes.txt']);
-    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(readdirSync(dir()).filter((f) => f.includes('.tmp'))).toEqual([]);
     r = await cli('export', depot, out, '--force', '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).path).toBe(out);

@@ -4,21 +4,17 @@
  * interrupted with Ctrl-C, killed, or given bad usage.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LINE_INTERVAL_MS, progress } from '../../src/cli/progress.ts';
 import { runCli as cli } from '../helpers/cli.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const data = join(import.meta.dirname, '..', 'data', 'vcf');
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'vczdepot.cjs');
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-tty-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('tty');
 
 /** A writable that says it is a terminal, recording what is drawn on it. */
 function fakeTty(): NodeJS.WriteStream & { text: () => string } {
@@ -95,9 +91,9 @@ describe('progress bars', () => {
 
 describe('every long command in a terminal', () => {
   it('create, append, export (directory and zip), compact, purge and verify succeed with one bar each', () => {
-    const depot = join(dir, 'tty.depot');
-    const a = bigVcf(join(dir, 'big-a.vcf'), 60, 12_000, 'A'); // ~5 MB: streamed
-    const b = bigVcf(join(dir, 'big-b.vcf'), 60, 12_000, 'B');
+    const depot = join(dir(), 'tty.depot');
+    const a = bigVcf(join(dir(), 'big-a.vcf'), 60, 12_000, 'A'); // ~5 MB: streamed
+    const b = bigVcf(join(dir(), 'big-b.vcf'), 60, 12_000, 'B');
     expect(statSync(a).size).toBeGreaterThan(4 * 2 ** 20);
     let r = inTerminal(['create', depot, '--from', a]);
     expect(r.screen).not.toMatch(/is not a function|Error/);
@@ -107,13 +103,13 @@ describe('every long command in a terminal', () => {
     expect(r.code, r.screen).toBe(0);
     expect(barLines(r.screen, 'reading')).toHaveLength(1);
     for (const out of ['out.vcz', 'out.vcz.zip']) {
-      r = inTerminal(['export', depot, join(dir, out)]);
+      r = inTerminal(['export', depot, join(dir(), out)]);
       expect(r.screen).not.toMatch(/is not a function/);
       expect(r.code, r.screen).toBe(0);
       expect(barLines(r.screen, 'writing chunks')).toHaveLength(1);
       expect(r.screen).toMatch(/exported version \d+: 120 samples × 12000 variants/);
     }
-    expect(statSync(join(dir, 'out.vcz.zip')).isFile()).toBe(true);
+    expect(statSync(join(dir(), 'out.vcz.zip')).isFile()).toBe(true);
     for (const args of [['compact', depot], ['purge', depot, 'A0'], ['verify', depot]]) {
       r = inTerminal(args);
       expect(r.screen).not.toMatch(/is not a function|TypeError/);
@@ -143,9 +139,9 @@ describe('interrupting and killing an export', () => {
   const temporaries = (parent: string) => readdirSync(parent).filter((f) => f.startsWith('.vczdepot-'));
 
   it('Ctrl-C removes the temporary store, says nothing was written and exits 130; a SIGKILLed export leaves one that the next export removes', async () => {
-    const depot = join(dir, 'int.depot');
-    const parent = mkdtempSync(join(dir, 'out-'));
-    expect((await cli('create', depot, '--from', bigVcf(join(dir, 'int.vcf'), 400, 20_000, 'I'))).code).toBe(0);
+    const depot = join(dir(), 'int.depot');
+    const parent = mkdtempSync(join(dir(), 'out-'));
+    expect((await cli('create', depot, '--from', bigVcf(join(dir(), 'int.vcf'), 400, 20_000, 'I'))).code).toBe(0);
     const out = join(parent, 'int.vcz');
     // the temporary store exists once the export writes chunks: interrupt then
     let r = await run(['export', depot, out], () => temporaries(parent).length > 0, 'SIGINT');
@@ -170,25 +166,25 @@ describe('usage', () => {
     let r = await cli();
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/Usage: vczdepot/);
-    r = await cli('create', join(dir, 'lvl.depot'), '--from', join(data, 'sample.vcf.gz'), '--level', '99');
+    r = await cli('create', join(dir(), 'lvl.depot'), '--from', join(data, 'sample.vcf.gz'), '--level', '99');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--level.*99.*1\.\.19/s);
     expect(r.err).toMatch(/Usage: vczdepot create/);
-    expect(existsSync(join(dir, 'lvl.depot'))).toBe(false);
-    r = await cli('export', join(dir, 'x.depot'), join(dir, 'x.vcz'), '--samples-chunk-size', '0');
+    expect(existsSync(join(dir(), 'lvl.depot'))).toBe(false);
+    r = await cli('export', join(dir(), 'x.depot'), join(dir(), 'x.vcz'), '--samples-chunk-size', '0');
     expect(r.code).toBe(2);
     r = await cli('frobnicate');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown command/);
-    r = await cli('show', join(dir, 'x.depot'));
+    r = await cli('show', join(dir(), 'x.depot'));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/Usage: vczdepot show/);
   });
 
   it('export OUT.vcz.zip writes a zip without --zip', async () => {
-    const depot = join(dir, 'zip.depot');
+    const depot = join(dir(), 'zip.depot');
     expect((await cli('create', depot, '--from', join(data, 'sample.vcf.gz'))).code).toBe(0);
-    const out = join(dir, 'inferred.vcz.zip');
+    const out = join(dir(), 'inferred.vcz.zip');
     const r = await cli('export', depot, out);
     expect(r.code, r.err).toBe(0);
     expect(statSync(out).isFile()).toBe(true);
@@ -198,7 +194,7 @@ describe('usage', () => {
 
 describe('show', () => {
   it('prints INFO (a gVCF END included), several samples, and --json', async () => {
-    const depot = join(dir, 'show.depot');
+    const depot = join(dir(), 'show.depot');
     expect((await cli('create', depot, '--from', join(data, 'sample.vcf.gz'))).code).toBe(0);
     let r = await cli('show', depot, 'NA00001');
     expect(r.code, r.err).toBe(0);
@@ -234,7 +230,7 @@ describe('show', () => {
   });
 
   it('prints INFO/END of a gVCF reference block', async () => {
-    const vcf = join(dir, 'block.vcf');
+    const vcf = join(dir(), 'block.vcf');
     writeFileSync(
       vcf,
       [
@@ -249,7 +245,7 @@ describe('show', () => {
         '',
       ].join('\n'),
     );
-    const depot = join(dir, 'block.depot');
+    const depot = join(dir(), 'block.depot');
     expect((await cli('create', depot, '--from', vcf)).code).toBe(0);
     const r = await cli('show', depot, 'G1');
     expect(r.out.split('\n').find((l) => l.startsWith('1\t100'))).toBe('1\t100\t.\tA\t<NON_REF>\t.\t.\tEND=199\tGT:MIN_DP\t0/0:12');

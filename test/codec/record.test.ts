@@ -8,7 +8,7 @@ import {
   validateRecordView,
   blockCount,
   type SampleCalls,
-} from '../../src/index.ts';
+} from '../../src/codec/index.ts';
 import { ByteBuffer } from 'flatbuffers';
 import { SampleRecord } from '../../src/codec/generated/record.ts';
 import { diffCalls, syntheticCalls, syntheticVariantSet, ALL_FORMAT } from '../helpers/synthetic.ts';

@@ -6,18 +6,15 @@
  * swept.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Depot, blockRange, isCodecError, isDepotError, sliceCalls, type SampleCalls, type VariantSet } from '../../src/index.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-blocks-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('blocks', { each: true });
 
 function putByBlocks(d: Depot, vs: VariantSet, ids: string[], calls: SampleCalls[], spillBytes?: number) {
   const txn = d.begin(spillBytes !== undefined ? { spillBytes } : {});
@@ -57,7 +54,7 @@ describe('putBlocks', () => {
           const vs = syntheticVariantSet({ numVariants, seed, maxAlleles: 4 });
           const ids = Array.from({ length: nSamples }, (_, i) => `S${i}`);
           const calls = ids.map((_, i) => syntheticCalls(vs, { seed: seed * 31 + i, missing: 0.2 }));
-          const root = mkdtempSync(join(dir, 'p-'));
+          const root = mkdtempSync(join(dir(), 'p-'));
           const a = Depot.create(join(root, 'a'), vs, { blockSize, chunkTargetBytes: 4096 });
           const b = Depot.create(join(root, 'b'), vs, { blockSize, chunkTargetBytes: 4096 });
           try {
@@ -83,7 +80,7 @@ describe('putBlocks', () => {
 
   it('a spilled transaction renames its staging files into segment files, and later writes append after them', () => {
     const vs = syntheticVariantSet({ numVariants: 500, seed: 3 });
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 50, chunkTargetBytes: 4096, segmentMaxBytes: 64 * 1024 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 50, chunkTargetBytes: 4096, segmentMaxBytes: 64 * 1024 });
     const ids = Array.from({ length: 30 }, (_, i) => `S${i}`);
     const calls = ids.map((_, i) => syntheticCalls(vs, { seed: i }));
     putByBlocks(d, vs, ids, calls, 0);
@@ -94,7 +91,7 @@ describe('putBlocks', () => {
     d.put('late', syntheticCalls(vs, { seed: 99 }));
     expect(d.verify().issues).toEqual([]);
     d.close();
-    const r = Depot.open(join(dir, 'd'), { readOnly: true });
+    const r = Depot.open(join(dir(), 'd'), { readOnly: true });
     const back = r.getMany([...ids, 'late']);
     expect(back.map((v) => v.sampleId)).toEqual([...ids, 'late']);
     r.close();
@@ -102,7 +99,7 @@ describe('putBlocks', () => {
 
   it('a failed commit (duplicate sample) or an abort leaves the depot as it was and no staging file', () => {
     const vs = syntheticVariantSet({ numVariants: 200, seed: 5 });
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 20, chunkTargetBytes: 2048 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 20, chunkTargetBytes: 2048 });
     d.put('S1', syntheticCalls(vs, { seed: 1 }));
     const before = JSON.stringify({ v: d.version(), s: d.samples(), l: d.log(), st: { ...d.stats(), indexBytes: 0 }, r: [...recordBytes(d)] });
     const ids = ['S0', 'S1', 'S2'];
@@ -131,7 +128,7 @@ describe('putBlocks', () => {
 
   it('refuses a commit before every block was added, a block too many, and a ploidy that changes between blocks', () => {
     const vs = syntheticVariantSet({ numVariants: 100, seed: 6 });
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 30 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 30 });
     const c = syntheticCalls(vs, { seed: 1 });
     const txn = d.begin();
     const w = txn.putBlocks(['A']);
@@ -170,7 +167,7 @@ describe('putBlocks', () => {
 
   it('names the variant by its index in the whole set when a block\'s calls do not fit', () => {
     const vs = syntheticVariantSet({ numVariants: 100, seed: 6 });
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 30 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 30 });
     const c = syntheticCalls(vs, { seed: 1 });
     const bad = sliceCalls(c, 30, 60);
     bad.genotype![2 * 2] = vs.alleles[32]!.length; // allele index out of range at variant 32
@@ -191,7 +188,7 @@ describe('putBlocks', () => {
 
   it('sweeps staging files of dead processes on this host, keeps those of live ones; verify reports them', () => {
     const vs = syntheticVariantSet({ numVariants: 100, seed: 8 });
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 10, chunkTargetBytes: 2048 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 10, chunkTargetBytes: 2048 });
     const chunks = join(d.path, 'chunks');
     // pid 2^22 + 7 is above Linux's pid_max default: never a live process here.
     const dead = `.staging-${hostname()}-${2 ** 22 + 7}-1700000000000-0.tmp`;
@@ -215,7 +212,7 @@ describe('putBlocks', () => {
 describe('getMany of a few samples of a block-major cohort', () => {
   it('copies the records out of the chunks (the result holds only them) and returns the same bytes, cache on or off', () => {
     const vs = syntheticVariantSet({ numVariants: 400, seed: 12 });
-    const path = join(dir, 'd');
+    const path = join(dir(), 'd');
     const ids = Array.from({ length: 60 }, (_, i) => `S${i}`);
     const w = Depot.create(path, vs, { blockSize: 100, chunkTargetBytes: 64 * 1024 });
     w.putMany(ids.map((sampleId, i) => ({ sampleId, calls: syntheticCalls(vs, { seed: i }) })));

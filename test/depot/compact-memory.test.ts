@@ -8,20 +8,16 @@
  * between the two depots, which the bound sits well below.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Depot } from '../../src/index.ts';
 import { repoRoot } from '../helpers/interop.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const MiB = 2 ** 20;
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-compactmem-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('compactmem');
 
 const vs = syntheticVariantSet({ numVariants: 5000, seed: 12 });
 const base = [0, 1, 2, 3].map((seed) => syntheticCalls(vs, { seed, missing: 0.05 }));
@@ -46,7 +42,7 @@ function fingerprint(d: Depot): string {
 }
 
 function peakRssMiB(depot: string): number {
-  const script = join(dir, 'compact-child.mts');
+  const script = join(dir(), 'compact-child.mts');
   writeFileSync(
     script,
     `import { Depot } from ${JSON.stringify(join(repoRoot, 'src', 'index.ts'))};
@@ -63,10 +59,10 @@ process.stdout.write(String(process.resourceUsage().maxRSS / 1024));
 
 describe('compact memory', () => {
   it('peak RSS stays flat when the depot holds 5× the records', () => {
-    const small = makeDepot(join(dir, 'small'), 40);
-    const large = makeDepot(join(dir, 'large'), 200);
-    const s = peakRssMiB(join(dir, 'small'));
-    const l = peakRssMiB(join(dir, 'large'));
+    const small = makeDepot(join(dir(), 'small'), 40);
+    const large = makeDepot(join(dir(), 'large'), 200);
+    const s = peakRssMiB(join(dir(), 'small'));
+    const l = peakRssMiB(join(dir(), 'large'));
     const grew = (large.rawBytes - small.rawBytes) / MiB;
     const msg = `compact peak RSS ${s.toFixed(0)} → ${l.toFixed(0)} MiB for ${(small.rawBytes / MiB).toFixed(0)} → ${(large.rawBytes / MiB).toFixed(0)} MiB of records`;
     console.log(msg);
@@ -79,7 +75,7 @@ describe('compact memory', () => {
     expect(l - s, msg).toBeLessThan(grew / 2);
     // and the compaction is right: same samples and records, verify clean
     for (const [name, want] of [['small', small], ['large', large]] as const) {
-      const d = Depot.open(join(dir, name), { readOnly: true });
+      const d = Depot.open(join(dir(), name), { readOnly: true });
       try {
         expect(fingerprint(d)).toBe(want.fingerprint);
         expect(d.log().at(-1)!.operation).toBe('compact');

@@ -8,20 +8,16 @@
  * that fails part-way (a damaged chunk met in a later group) leaves the
  * depot exactly as it was, without new files.
  */
-import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Depot, isDepotError, isSchunkError } from '../../src/index.ts';
 import { CHUNK_HEADER_SIZE } from '../../src/schunk/format.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-cstream-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('cstream', { each: true });
 
 const vs = syntheticVariantSet({ numVariants: 2000, seed: 31 });
 const calls = (seed: number) => syntheticCalls(vs, { seed, missing: 0.05 });
@@ -63,7 +59,7 @@ function make(path: string): Depot {
 
 describe('compact, many block groups', () => {
   it('reads the same at every version and tag, block-major, across many new segment files; verify clean', () => {
-    const path = join(dir, 'd');
+    const path = join(dir(), 'd');
     make(path).close();
     // one-sample chunks: a chunk holds many blocks of a sample
     expect([...blocksByChunk(path).values()].some((bs) => bs.size > 1)).toBe(true);
@@ -87,7 +83,7 @@ describe('compact, many block groups', () => {
   });
 
   it('purge repacks only the chunks with erased records; the others read the same', () => {
-    const path = join(dir, 'd');
+    const path = join(dir(), 'd');
     const d = make(path);
     d.compact(); // block-major: every chunk holds records of several samples
     const others = fingerprint(d, ['S3']);
@@ -99,7 +95,7 @@ describe('compact, many block groups', () => {
   });
 
   it('a damaged chunk met part-way: a typed error, the depot unchanged, no new file left', () => {
-    const path = join(dir, 'd');
+    const path = join(dir(), 'd');
     const d = make(path);
     const before = fingerprint(d) + JSON.stringify(d.log());
     d.close();

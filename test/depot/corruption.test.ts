@@ -2,28 +2,23 @@
  * Corruption of a depot's files: every damaged byte gives the specific typed
  * error, never wrong data.
  */
-import { closeSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb, type Database } from 'lmdb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Depot, _setZstdBackend, isDepotError, isSchunkError, materializeCalls, zstdBackend } from '../../src/index.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Depot, isDepotError, isSchunkError, materializeCalls } from '../../src/index.ts';
+import { _setZstdBackend, zstdBackend } from '../../src/schunk/index.ts';
 import { diffCalls, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-corrupt-'));
-});
-afterEach(() => {
-  _setZstdBackend(undefined);
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('corrupt', { each: true });
+afterEach(() => _setZstdBackend(undefined));
 
 const vs = syntheticVariantSet({ numVariants: 400, seed: 3 });
 const calls = (seed: number) => syntheticCalls(vs, { seed });
 
 function makeDepot(): string {
-  const path = join(dir, 'd');
+  const path = join(dir(), 'd');
   const d = Depot.create(path, vs, { blockSize: 100 });
   d.put('S1', calls(1));
   d.put('S2', calls(2));

@@ -7,21 +7,20 @@
  * reports no error.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, materializeCalls } from '../../src/index.ts';
 import { diffCalls, rng, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const KILLS = 60;
 const N_VARIANTS = 3000;
-let dir: string;
+const dir = useTempDir('crash');
 let bundle: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-crash-'));
   // Inside the repo so the bundle's bare imports resolve to our node_modules.
   bundle = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'vczdepot-test', `crash-writer-${process.pid}.mjs`);
   // One bundle so each child starts fast (no TypeScript loader per spawn).
@@ -36,7 +35,6 @@ beforeAll(() => {
   });
 });
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
   rmSync(bundle, { force: true });
 });
 
@@ -72,7 +70,7 @@ function runAndKill(path: string, start: number, delayMs: number): Promise<numbe
 describe('crash safety', () => {
   it(`survives ${KILLS} SIGKILLs during appends without losing or tearing a put`, async () => {
     const vs = syntheticVariantSet({ numVariants: N_VARIANTS, seed: 21 });
-    const path = join(dir, 'depot');
+    const path = join(dir(), 'depot');
     Depot.create(path, vs, { blockSize: 700, chunkTargetBytes: 8192, segmentMaxBytes: 256 * 1024 }).close();
     const r = rng(99);
     let next = 0;

@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Depot, isDepotError, materializeCalls, isCodecError, type DepotErrorTag } from '../../src/index.ts';
 import { diffCalls, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-test-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('test', { each: true });
 
 const vs = syntheticVariantSet({ numVariants: 300, seed: 11, maxAlleles: 4 });
 const calls = (seed: number) => syntheticCalls(vs, { seed, missing: 0.1 });
@@ -33,7 +28,7 @@ function snapshot(d: Depot) {
 
 describe('Depot', () => {
   it('creates, puts, gets, removes, tags and reopens', () => {
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 64 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 64 });
     expect(d.version()).toBe(0);
     const c1 = d.put('S1', calls(1), { message: 'first' });
     expect(c1.version).toBe(1);
@@ -54,7 +49,7 @@ describe('Depot', () => {
     expect(diffCalls(calls(2), back)).toBeUndefined();
     d.close();
 
-    const r = Depot.open(join(dir, 'd'), { readOnly: true });
+    const r = Depot.open(join(dir(), 'd'), { readOnly: true });
     expect(r.samples()).toEqual(['S1', 'S3']);
     expect(r.log().map((e) => [e.version, e.operation, e.added, e.removed, e.tags])).toEqual([
       [0, 'create', [], [], []],
@@ -72,7 +67,7 @@ describe('Depot', () => {
   });
 
   it('getMany returns views in the order asked, for the blocks asked', () => {
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 64 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 64 });
     d.putMany([1, 2, 3, 4].map((i) => ({ sampleId: `S${i}`, calls: calls(i) })));
     d.put('S5', calls(5));
     const views = d.getMany(['S5', 'S2', 'S4'], { blocks: [4, 0] });
@@ -87,7 +82,7 @@ describe('Depot', () => {
   });
 
   it('rejects bad writes with typed errors and leaves the depot unchanged', () => {
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 100 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 100 });
     d.put('S1', calls(1));
     d.tag('t1');
     const before = snapshot(d);
@@ -115,12 +110,12 @@ describe('Depot', () => {
     expect(snapshot(d)).toBe(before);
     expect(d.samples()).toEqual(['S1']);
     d.close();
-    expectDepotError(() => Depot.create(join(dir, 'd'), vs), 'depot-exists');
-    expectDepotError(() => Depot.open(join(dir, 'nothing')), 'depot-not-found', /does not exist/);
+    expectDepotError(() => Depot.create(join(dir(), 'd'), vs), 'depot-exists');
+    expectDepotError(() => Depot.open(join(dir(), 'nothing')), 'depot-not-found', /does not exist/);
   });
 
   it('a transaction is one version with one log entry', () => {
-    const d = Depot.create(join(dir, 'd'), vs);
+    const d = Depot.create(join(dir(), 'd'), vs);
     d.put('S1', calls(1));
     const { result, commit } = d.transaction((t) => {
       t.put('S2', calls(2));
@@ -136,7 +131,7 @@ describe('Depot', () => {
   });
 
   it('re-adding a removed sample id keeps history apart', () => {
-    const d = Depot.create(join(dir, 'd'), vs);
+    const d = Depot.create(join(dir(), 'd'), vs);
     d.put('S1', calls(1));
     d.tag('old');
     d.remove(['S1']);
@@ -147,7 +142,7 @@ describe('Depot', () => {
   });
 
   it('validates calls against the variant set before writing', () => {
-    const d = Depot.create(join(dir, 'd'), vs);
+    const d = Depot.create(join(dir(), 'd'), vs);
     const c = calls(1);
     const gt = c.genotype!.slice();
     gt[10] = 9;
@@ -165,7 +160,7 @@ describe('Depot', () => {
   it('a large putMany is packed in groups of samples, each block of a group in its own chunks, and reads back exactly', () => {
     // Records are ~5.6 KB; chunkTargetBytes 20,000 holds 3 of them and a group closes at 320 kB (10
     // samples), so 60 samples make 6 groups whose 10 records per block do not divide into chunks of 3.
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 50, chunkTargetBytes: 20_000 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 50, chunkTargetBytes: 20_000 });
     const ids = Array.from({ length: 60 }, (_, i) => `G${i}`);
     d.putMany(ids.map((sampleId, i) => ({ sampleId, calls: calls(100 + i) })));
     const views = d.getMany(ids);
@@ -174,12 +169,12 @@ describe('Depot', () => {
     expect(d.stats().chunks).toBeGreaterThan(6);
     d.close();
     // A single put whose blocks are small next to the chunk target (here 1 MiB): packed straight through.
-    const d2 = Depot.create(join(dir, 'd2'), vs, { blockSize: 50, chunkTargetBytes: 1 << 20 });
+    const d2 = Depot.create(join(dir(), 'd2'), vs, { blockSize: 50, chunkTargetBytes: 1 << 20 });
     d2.put('single', calls(999));
     d2.close();
     // Which blocks each chunk holds, from the index: a group's chunks hold one block each (an export
     // reading block by block decompresses each once); a single put's records share chunks across blocks.
-    const env = openLmdb({ path: join(dir, 'd', 'index.mdb'), maxDbs: 16, readOnly: true });
+    const env = openLmdb({ path: join(dir(), 'd', 'index.mdb'), maxDbs: 16, readOnly: true });
     const entries = env.openDB({ name: 'entries', encoding: 'msgpack' });
     const blocksOf = (ids: (id: string) => boolean): number[] => {
       const m = new Map<number, Set<number>>();
@@ -191,7 +186,7 @@ describe('Depot', () => {
     };
     expect(blocksOf((id) => id.startsWith('G')).every((n) => n === 1)).toBe(true);
     void env.close();
-    const env2 = openLmdb({ path: join(dir, 'd2', 'index.mdb'), maxDbs: 16, readOnly: true });
+    const env2 = openLmdb({ path: join(dir(), 'd2', 'index.mdb'), maxDbs: 16, readOnly: true });
     const e2 = env2.openDB({ name: 'entries', encoding: 'msgpack' });
     const single = [...e2.getRange({})].map(({ value }) => value as { chunks: number[] })[0]!;
     expect(new Set(single.chunks).size).toBeLessThan(single.chunks.length);
@@ -199,7 +194,7 @@ describe('Depot', () => {
   });
 
   it('rolls segment files over and reads across them', () => {
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 50, chunkTargetBytes: 4096, segmentMaxBytes: 20_000 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 50, chunkTargetBytes: 4096, segmentMaxBytes: 20_000 });
     for (let i = 0; i < 12; i++) d.put(`S${i}`, calls(i));
     expect(d.stats().segmentFiles).toBeGreaterThan(1);
     for (let i = 0; i < 12; i++) expect(diffCalls(calls(i), materializeCalls(vs, d.get(`S${i}`).records))).toBeUndefined();

@@ -2,19 +2,15 @@
  * purge (erasure) and compact: other samples and every tag unchanged byte
  * for byte; the purged sample's bytes gone from every file of the depot.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChunkReader, scanChunks } from '../../src/schunk/index.ts';
 import { Depot, isDepotError, type SampleCalls } from '../../src/index.ts';
 import { rng, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-purge-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('purge', { each: true });
 
 const vs = syntheticVariantSet({ numVariants: 500, seed: 8 });
 const calls = (seed: number) => syntheticCalls(vs, { seed, missing: 0.05 });
@@ -69,7 +65,7 @@ function allBytesOfDepot(path: string): Buffer[] {
 
 describe('compact', () => {
   it('repacks one-sample chunks block-major; every version reads the same; verify clean', () => {
-    const d = Depot.create(join(dir, 'd'), vs, { blockSize: 100 });
+    const d = Depot.create(join(dir(), 'd'), vs, { blockSize: 100 });
     for (let i = 0; i < 12; i++) d.put(`S${i}`, calls(i));
     d.tag('t1');
     d.remove(['S3', 'S7']);
@@ -87,7 +83,7 @@ describe('compact', () => {
     expect(d.samples()).toContain('S13');
     expect(d.log().at(-2)!.operation).toBe('compact');
     d.close();
-    const e = Depot.open(join(dir, 'd'));
+    const e = Depot.open(join(dir(), 'd'));
     expect(e.verify().ok).toBe(true);
     e.close();
   });
@@ -95,7 +91,7 @@ describe('compact', () => {
 
 describe('purge', () => {
   it("erases a sample's bytes from every file; others and tags unchanged", () => {
-    const path = join(dir, 'd');
+    const path = join(dir(), 'd');
     const d = Depot.create(path, vs, { blockSize: 100, chunkTargetBytes: 16_384 });
     const secret = planted(42);
     d.put('S0', calls(0));
@@ -129,7 +125,7 @@ describe('purge', () => {
   });
 
   it('an unknown sample is a typed error and changes nothing', () => {
-    const d = Depot.create(join(dir, 'd'), vs);
+    const d = Depot.create(join(dir(), 'd'), vs);
     d.put('S0', calls(0));
     const before = fingerprint(d) + JSON.stringify(d.log());
     try {

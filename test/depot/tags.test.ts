@@ -8,21 +8,17 @@
  * - `Depot.open` of a path that does not exist says so.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Depot, isDepotError, type DepotErrorTag } from '../../src/index.ts';
 import { runCli as cli } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/interop.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-tags-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('tags', { each: true });
 
 const vs = syntheticVariantSet({ numVariants: 120, seed: 3 });
 const calls = (seed: number) => syntheticCalls(vs, { seed, missing: 0.05 });
@@ -45,7 +41,7 @@ function snapshot(d: Depot) {
 
 /** S0..S(n-1), one put (one version) each: versions 0..n. */
 function make(n: number): { path: string; d: Depot } {
-  const path = join(dir, 'd');
+  const path = join(dir(), 'd');
   const d = Depot.create(path, vs, { blockSize: 50 });
   for (let i = 0; i < n; i++) d.put(`S${i}`, calls(i));
   return { path, d };
@@ -117,12 +113,12 @@ describe('tag names the head without creating a version', () => {
     expect(atTag.code, atTag.err).toBe(0);
     expect(atTag.out).toBe(atV.out);
     expect(atTag.out).toBe('S0\nS1\n');
-    const eTag = await cli('export', path, join(dir, 'tag.vcz'), '--at', 'rel', '--json');
-    const eV = await cli('export', path, join(dir, 'v.vcz'), '--at', '2', '--json');
+    const eTag = await cli('export', path, join(dir(), 'tag.vcz'), '--at', 'rel', '--json');
+    const eV = await cli('export', path, join(dir(), 'v.vcz'), '--at', '2', '--json');
     expect(eTag.code, eTag.err).toBe(0);
     expect(JSON.parse(eTag.out)).toMatchObject({ version: 2, samples: 2 });
     expect(JSON.parse(eV.out)).toMatchObject({ version: 2, samples: 2 });
-    expect(readdirSync(join(dir, 'tag.vcz')).sort()).toEqual(readdirSync(join(dir, 'v.vcz')).sort());
+    expect(readdirSync(join(dir(), 'tag.vcz')).sort()).toEqual(readdirSync(join(dir(), 'v.vcz')).sort());
     // log: a line for the tag, with the time it was taken and its message
     const tagTime = JSON.parse((await cli('tags', path, '--json')).out)[0].time as string;
     r = await cli('log', path);
@@ -184,7 +180,7 @@ describe('all-digit tag names', () => {
     let r = await cli('samples', path, '--at', '2');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^vczdepot: .*ambiguous/);
-    r = await cli('export', path, join(dir, 'x.vcz'), '--at', '2');
+    r = await cli('export', path, join(dir(), 'x.vcz'), '--at', '2');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ambiguous/);
     r = await cli('samples', path, '--at', '42');
@@ -195,18 +191,18 @@ describe('all-digit tag names', () => {
 
 describe('opening a depot that does not exist', () => {
   it('Depot.open says the path does not exist; a directory without index.mdb keeps its message', () => {
-    const missing = join(dir, 'no-such-depot');
+    const missing = join(dir(), 'no-such-depot');
     const err = expectDepotError(() => Depot.open(missing), 'depot-not-found', /does not exist/);
     expect(err.message).toContain(missing);
     expect(err.message).not.toMatch(/index\.mdb/);
     expectDepotError(() => Depot.open(missing, { readOnly: true }), 'depot-not-found');
-    const empty = join(dir, 'empty');
+    const empty = join(dir(), 'empty');
     mkdirSync(empty);
     expectDepotError(() => Depot.open(empty), 'not-a-depot', /no index\.mdb in it/);
   });
 
   it('the CLI: `vczdepot samples /nonexistent` exits 1 with "does not exist"', () => {
-    const missing = join(dir, 'nonexistent');
+    const missing = join(dir(), 'nonexistent');
     const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'vczdepot.cjs'), 'samples', missing], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toBe(`vczdepot: ${missing} does not exist; check the path, or make a depot there with \`vczdepot create\`\n`);

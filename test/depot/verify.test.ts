@@ -1,21 +1,17 @@
-import { appendFileSync, closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, closeSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Depot } from '../../src/index.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-verify-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('verify', { each: true });
 
 const vs = syntheticVariantSet({ numVariants: 300, seed: 4 });
 
 function make(): string {
-  const path = join(dir, 'd');
+  const path = join(dir(), 'd');
   const d = Depot.create(path, vs, { blockSize: 100, chunkTargetBytes: 4096, segmentMaxBytes: 30_000 });
   for (let i = 0; i < 6; i++) d.put(`S${i}`, syntheticCalls(vs, { seed: i }));
   d.tag('t1');

@@ -62,7 +62,7 @@ export function bundle(entry: string): string {
 export async function chr22DataFile(): Promise<string> {
   const out = join(CACHE, `chr22-calls-${statSync(CHR22).size}.v8`);
   if (existsSync(out)) return out;
-  const { readInput } = await import('../../src/vcz/index.ts');
+  const { readInput } = await import('../../src/io/index.ts');
   const data = await readInput(CHR22);
   const payload: Chr22Data = { variantSet: data.variantSet, sampleIds: [...data.sampleIds], calls: data.sampleIds.map((_, i) => data.calls(i)) };
   mkdirSync(CACHE, { recursive: true });

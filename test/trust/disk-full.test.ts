@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, isDepotError } from '../../src/depot/index.ts';
 import { isVczdepotError } from '../../src/errors.ts';
 import { isSchunkError } from '../../src/schunk/index.ts';
-import { depotExportSource, exportVcz } from '../../src/vcz/index.ts';
-import { guardedExport, isExportGuardError } from '../../src/vcz/export-guard.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { exportVcz, guardedExport, isExportGuardError } from '../../src/vcz/index.ts';
 import { SampleData, bundle, chr22DataFile, loadChr22, scratchDir } from './common.ts';
 
 let data: SampleData;

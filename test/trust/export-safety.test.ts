@@ -10,8 +10,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot } from '../../src/depot/index.ts';
-import { depotExportSource, exportVcz, isVczWriteError, readVcz, type ExportSource } from '../../src/vcz/index.ts';
-import { ExportTargetError, guardedExport, isExportGuardError, isVczdepotStore, prepareExportTarget } from '../../src/vcz/export-guard.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { exportVcz, ExportTargetError, guardedExport, isExportGuardError, isVczdepotStore, prepareExportTarget, readVcz, type ExportSource } from '../../src/vcz/index.ts';
+import { isVczWriteError } from '../../src/zarr/index.ts';
 import { rng } from '../helpers/synthetic.ts';
 import { REPO, SampleData, bundle, chr22DataFile, diffTrees, loadChr22, readTree, scratchDir } from './common.ts';
 

@@ -17,7 +17,7 @@ import { RecordView, isCodecError, materializeCalls } from '../../src/codec/inde
 import { Depot, isDepotError } from '../../src/depot/index.ts';
 import { _setZstdBackend, compress, encodeChunkHeader, isSchunkError, scanChunks } from '../../src/schunk/index.ts';
 import { isVczReadError } from '../../src/vcz/vcz-errors.ts';
-import { readInput } from '../../src/vcz/index.ts';
+import { readInput } from '../../src/io/index.ts';
 import { diffCalls } from '../helpers/synthetic.ts';
 import { SampleData, bundle, chr22DataFile, loadChr22, scratchDir } from './common.ts';
 

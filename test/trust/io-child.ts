@@ -10,8 +10,8 @@
  * stdout: `start`, then `result {"ok": true}` or `result {"ok": false, "name", "tag", "code", "message"}`.
  */
 import { Depot } from '../../src/depot/index.ts';
-import { depotExportSource, exportVcz } from '../../src/vcz/index.ts';
-import { guardedExport } from '../../src/vcz/export-guard.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { exportVcz, guardedExport } from '../../src/vcz/index.ts';
 import { SampleData, loadChr22 } from './data.ts';
 
 const [mode, path, dataFile, out] = process.argv.slice(2);

@@ -7,29 +7,26 @@
  * A truncated or corrupt BCF is a typed error naming the file; the CLI's
  * `create --from x.bcf` and `append` take BCF.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SampleCalls, VariantSet } from '../../src/codec/types.ts';
-import { Depot, addFiles, createFromFile, depotExportSource, exportVcz } from '../../src/index.ts';
-import { isVczError } from '../../src/vcf/errors.ts';
-import { readVcf, readVcfWindows, type VcfData } from '../../src/vcf/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { SampleCalls, VariantSet } from '../../src/codec/index.ts';
+import { Depot, addFiles, createFromFile } from '../../src/index.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { isVczError, readVcf, readVcfWindows, type VcfData } from '../../src/vcf/index.ts';
+import { exportVcz } from '../../src/vcz/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { GENERATED } from './edge-vcfs.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const dataDir = join(repoRoot, 'test', 'data', 'vcf');
 const fixtures = readdirSync(dataDir)
   .filter((f) => f.endsWith('.vcf.gz'))
   .sort();
 
-let tmp = '';
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'vczdepot-bcf-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = useTempDir('bcf');
 
 /**
  * `bcftools view -Ob` of `vcf` into the temp dir (BGZF), or that BCF
@@ -37,7 +34,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
  * even with `-Ou`).
  */
 function toBcf(vcf: string, compressed: boolean): string {
-  const stem = join(tmp, basename(vcf).replace(/\.vcf(\.gz)?$/, ''));
+  const stem = join(tmp(), basename(vcf).replace(/\.vcf(\.gz)?$/, ''));
   const bgzf = `${stem}.bgzf.bcf`;
   run('bcftools', ['view', '--no-version', '-Ob', '-o', bgzf, vcf]);
   if (compressed) return bgzf;
@@ -84,7 +81,7 @@ describe('a BCF imports exactly as its VCF', () => {
   }
   for (const [name, lines] of Object.entries(GENERATED)) {
     it(`generated: ${name}`, async () => {
-      const path = join(tmp, `${name}.vcf`);
+      const path = join(tmp(), `${name}.vcf`);
       writeFileSync(path, `${lines.join('\n')}\n`);
       await expectSameImport(path);
     });
@@ -115,12 +112,12 @@ describe('depots from BCF', () => {
   it('createFromFile (whole and streamed) and addFiles take BCF; the export equals the VCF one', async () => {
     const vcf = join(dataDir, 'sample.vcf.gz');
     const bcf = toBcf(vcf, true);
-    const a = await createFromFile(join(tmp, 'from-vcf.depot'), vcf);
-    const b = await createFromFile(join(tmp, 'from-bcf.depot'), bcf, { streamFromBytes: 0 });
+    const a = await createFromFile(join(tmp(), 'from-vcf.depot'), vcf);
+    const b = await createFromFile(join(tmp(), 'from-bcf.depot'), bcf, { streamFromBytes: 0 });
     try {
       expect(b.depot.samples()).toEqual(a.depot.samples());
-      const ea = await exportVcz(depotExportSource(a.depot), join(tmp, 'from-vcf.vcz'));
-      const eb = await exportVcz(depotExportSource(b.depot), join(tmp, 'from-bcf.vcz'));
+      const ea = await exportVcz(depotExportSource(a.depot), join(tmp(), 'from-vcf.vcz'));
+      const eb = await exportVcz(depotExportSource(b.depot), join(tmp(), 'from-bcf.vcz'));
       const report = JSON.parse(run(venvBin('python'), [join(repoRoot, 'test', 'vcz', 'vcz_interop.py'), 'compare', eb.path, ea.path]).stdout) as { problems: unknown[] };
       expect(report.problems).toEqual([]);
     } finally {
@@ -129,7 +126,7 @@ describe('depots from BCF', () => {
     }
     // append: part1 from VCF, part2 as BCF (streamed and whole)
     for (const streamFromBytes of [0, undefined]) {
-      const { depot } = await createFromFile(join(tmp, `parts${streamFromBytes ?? ''}.depot`), join(dataDir, 'sample-part1.vcf.gz'));
+      const { depot } = await createFromFile(join(tmp(), `parts${streamFromBytes ?? ''}.depot`), join(dataDir, 'sample-part1.vcf.gz'));
       try {
         await addFiles(depot, [toBcf(join(dataDir, 'sample-part2.vcf.gz'), true)], streamFromBytes !== undefined ? { streamFromBytes } : {});
         const whole = await readVcf(vcf);
@@ -141,7 +138,7 @@ describe('depots from BCF', () => {
   });
 
   it('the CLI: create --from x.bcf and append y.bcf', async () => {
-    const depotPath = join(tmp, 'cli.depot');
+    const depotPath = join(tmp(), 'cli.depot');
     const r = await runCli('create', depotPath, '--from', toBcf(join(dataDir, 'sample-part1.vcf.gz'), true), '--json');
     expect(r.code, r.err).toBe(0);
     const r2 = await runCli('append', depotPath, toBcf(join(dataDir, 'sample-part2.vcf.gz'), false), '--json');
@@ -156,7 +153,7 @@ describe('broken BCF is a typed error naming the file', () => {
   const whole = (): Buffer => readFileSync(toBcf(join(dataDir, 'chr22.vcf.gz'), false));
 
   it('uncompressed BCF cut inside a record: bcf-format, with the record line', async () => {
-    const path = join(tmp, 'cut.bcf');
+    const path = join(tmp(), 'cut.bcf');
     const b = whole();
     writeFileSync(path, b.subarray(0, b.length - 10));
     expect(run('bcftools', ['view', path], { allowFailure: true }).status).not.toBe(0);
@@ -171,13 +168,13 @@ describe('broken BCF is a typed error naming the file', () => {
   });
 
   it('uncompressed BCF cut inside the header', async () => {
-    const path = join(tmp, 'cut-header.bcf');
+    const path = join(tmp(), 'cut-header.bcf');
     writeFileSync(path, whole().subarray(0, 100));
     await expect(readVcf(path)).rejects.toSatisfy((e) => isVczError(e, 'bcf-format') && (e as Error).message.includes(path));
   });
 
   it('a BGZF BCF cut short: vcf-truncated', async () => {
-    const path = join(tmp, 'cut.bgzf.bcf');
+    const path = join(tmp(), 'cut.bgzf.bcf');
     const b = readFileSync(toBcf(join(dataDir, 'chr22.vcf.gz'), true));
     writeFileSync(path, b.subarray(0, Math.floor(b.length / 2)));
     await expect(readVcf(path)).rejects.toSatisfy((e) => isVczError(e, 'vcf-truncated') && (e as Error).message.includes(path));
@@ -189,17 +186,17 @@ describe('broken BCF is a typed error naming the file', () => {
     const first = 9 + lText; // first record: l_shared, l_indiv, CHROM
     const bad = Buffer.from(b);
     bad.writeInt32LE(99999, first + 8);
-    const path = join(tmp, 'chrom.bcf');
+    const path = join(tmp(), 'chrom.bcf');
     writeFileSync(path, bad);
     await expect(readVcf(path)).rejects.toSatisfy((e) => isVczError(e, 'bcf-format') && /CHROM index 99999/.test((e as Error).message));
     const v = Buffer.from(b);
     v[3] = 3;
-    const path2 = join(tmp, 'version.bcf');
+    const path2 = join(tmp(), 'version.bcf');
     writeFileSync(path2, v);
     await expect(readVcf(path2)).rejects.toSatisfy((e) => isVczError(e, 'bcf-format') && /version 3/.test((e as Error).message));
     // nothing is left behind by a failed create
-    await expect(createFromFile(join(tmp, 'bad.depot'), path)).rejects.toSatisfy((e) => isVczError(e, 'bcf-format'));
-    expect(existsSync(join(tmp, 'bad.depot'))).toBe(false);
+    await expect(createFromFile(join(tmp(), 'bad.depot'), path)).rejects.toSatisfy((e) => isVczError(e, 'bcf-format'));
+    expect(existsSync(join(tmp(), 'bad.depot'))).toBe(false);
   });
 
   it('mutated BCF bytes (uncompressed and BGZF): a typed error or a usable result, never a crash', async () => {
@@ -218,7 +215,7 @@ describe('broken BCF is a typed error naming the file', () => {
         const at = rand(10) < 8 ? 9 + lText + rand(b.length - 9 - lText) : rand(b.length);
         b[at] = rand(256);
       }
-      const path = join(tmp, `mutated-${k}.bcf`);
+      const path = join(tmp(), `mutated-${k}.bcf`);
       writeFileSync(path, k % 3 === 2 ? gzipSync(b) : b);
       try {
         const data = await readVcf(path);

@@ -6,8 +6,7 @@
  * a read whose shape grows after the first window says so and is right the
  * second time.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxAlleles, sliceCalls, type SampleCalls } from '../../src/codec/index.ts';
@@ -15,13 +14,13 @@ import { isVczError } from '../../src/vcf/errors.ts';
 import { readVcf, readVcfVariants, readVcfWindows, type VcfCallShape } from '../../src/vcf/index.ts';
 import { diffCalls } from '../helpers/synthetic.ts';
 import { vcfInputs } from './edge-vcfs.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let tmp: string;
+const tmp = useTempDir('windows');
 const inputs: string[] = [];
 
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'vczdepot-windows-'));
-  inputs.push(...vcfInputs(tmp));
+  inputs.push(...vcfInputs(tmp()));
   // ploidy rises after the first variants: a second read is needed for small windows
   const late = [
     '##fileformat=VCFv4.3',
@@ -35,11 +34,10 @@ beforeAll(() => {
     'chr1\t1\t.\tA\tC,G\t.\t.\t.\tGT:XS\t0/1:1,2,3\t1|2:4',
     'chr1\t2\t.\tA\tC\t.\t.\t.\tGT:XS\t0/0:5\t1:6',
   ];
-  const p = join(tmp, 'ploidy_rises.vcf');
+  const p = join(tmp(), 'ploidy_rises.vcf');
   writeFileSync(p, late.join('\n') + '\n');
   inputs.push(p);
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function shapeOf(c: SampleCalls | undefined, format: readonly string[]): { ploidy: number; widths: number[] } | undefined {
   if (!c) return undefined;

@@ -7,16 +7,16 @@
  * Needs the interop environment (scripts/setup-interop.sh): the test fails,
  * never skips, when .venv or bcftools is missing.
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FieldValues, SampleCalls } from '../../src/codec/types.ts';
 import { isVczError, type VczErrorTag } from '../../src/vcf/errors.ts';
 import { readVcf, type VcfData } from '../../src/vcf/index.ts';
 import { repoRoot, run, runAsync, venvBin } from '../helpers/interop.ts';
 import { GENERATED } from './edge-vcfs.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const dataDir = join(repoRoot, 'test', 'data', 'vcf');
 const fixtures = readdirSync(dataDir)
@@ -35,22 +35,17 @@ interface Dump {
   arrays: Record<string, DumpArray>;
 }
 
-let tmp = '';
+const tmp = useTempDir('vcf');
 
 beforeAll(() => {
   // Fail loudly (no skip) when the interop tools are missing.
   venvBin('vcf2zarr');
   venvBin('python');
   run('bcftools', ['--version']);
-  tmp = mkdtempSync(join(tmpdir(), 'vczdepot-vcf-'));
   prefetchDumps(
     fixtures.map((f) => join(dataDir, f)),
     2,
   );
-});
-
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 /** Converts `vcfPath` with vcf2zarr (indexing a copy first if it has no index) and dumps the store. */
@@ -59,11 +54,11 @@ async function convertAndDump(vcfPath: string): Promise<Dump> {
   let input = vcfPath;
   if (!existsSync(`${vcfPath}.csi`) && !existsSync(`${vcfPath}.tbi`)) {
     // vcf2zarr needs an index for multi-contig files; index a copy.
-    input = join(tmp, `${name}.vcf.gz`);
+    input = join(tmp(), `${name}.vcf.gz`);
     copyFileSync(vcfPath, input);
     run('bcftools', ['index', '-c', input]);
   }
-  const out = join(tmp, `${name}.vcz`);
+  const out = join(tmp(), `${name}.vcz`);
   await runAsync(venvBin('vcf2zarr'), ['convert', '-p', '0', input, out]);
   const json = (await runAsync(venvBin('python'), [join(repoRoot, 'test', 'helpers', 'dump_vcz.py'), out])).stdout;
   return JSON.parse(json) as Dump;
@@ -251,9 +246,9 @@ describe('readVcf matches vcf2zarr convert', () => {
   }
   for (const [name, lines] of Object.entries(GENERATED)) {
     it(`generated: ${name}`, async () => {
-      const plain = join(tmp, `${name}.vcf`);
+      const plain = join(tmp(), `${name}.vcf`);
       writeFileSync(plain, `${lines.join('\n')}\n`);
-      const path = join(tmp, `${name}.vcf.gz`);
+      const path = join(tmp(), `${name}.vcf.gz`);
       run('bcftools', ['view', '-Oz', '-o', path, plain]);
       run('bcftools', ['index', '-c', path]);
       const data = await readVcf(path);
@@ -323,7 +318,7 @@ describe('readVcf details', () => {
   });
 
   it('reads a plain (uncompressed) VCF the same as the bgzipped one', async () => {
-    const plain = join(tmp, 'sample.vcf');
+    const plain = join(tmp(), 'sample.vcf');
     writeFileSync(plain, run('bcftools', ['view', join(dataDir, 'sample.vcf.gz')]).stdout);
     const a = await readVcf(plain);
     const b = await readVcf(join(dataDir, 'sample.vcf.gz'));
@@ -371,7 +366,7 @@ const HEADER = [
 const GOOD = '1\t10\t.\tA\tC\t30\tPASS\tDP=5\tGT:DP\t0/1:3\t1|1:4';
 
 function writeVcf(name: string, lines: string[], gzip = false): string {
-  const path = join(tmp, name);
+  const path = join(tmp(), name);
   const text = `${lines.join('\n')}\n`;
   writeFileSync(path, gzip ? gzipSync(text) : text);
   return path;
@@ -403,7 +398,7 @@ describe('readVcf errors', () => {
 
   it('rejects a truncated gzip file', async () => {
     const whole = readFileSync(join(dataDir, 'chr22.vcf.gz'));
-    const path = join(tmp, 'truncated.vcf.gz');
+    const path = join(tmp(), 'truncated.vcf.gz');
     writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
     await expect(readVcf(path)).rejects.toSatisfy((e) => isVczError(e, 'vcf-truncated'));
     try {
@@ -418,7 +413,7 @@ describe('readVcf errors', () => {
 
   it('rejects a BGZF file cut at a block boundary (no EOF block)', async () => {
     const whole = readFileSync(join(dataDir, 'sample.vcf.gz'));
-    const path = join(tmp, 'noeof.vcf.gz');
+    const path = join(tmp(), 'noeof.vcf.gz');
     writeFileSync(path, whole.subarray(0, whole.length - 28));
     await expect(readVcf(path)).rejects.toSatisfy((e) => isVczError(e, 'vcf-truncated'));
   });
@@ -482,7 +477,7 @@ describe('readVcf errors', () => {
   });
 
   it('reads a BCF file like its VCF (test/vcf/bcf.test.ts compares every fixture)', async () => {
-    const path = join(tmp, 'sample.bcf');
+    const path = join(tmp(), 'sample.bcf');
     run('bcftools', ['view', '-Ob', '-o', path, join(dataDir, 'sample.vcf.gz')]);
     const [bcf, vcf] = [await readVcf(path), await readVcf(join(dataDir, 'sample.vcf.gz'))];
     expect(bcf.sampleIds).toEqual(vcf.sampleIds);

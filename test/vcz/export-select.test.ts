@@ -12,26 +12,23 @@
  *   and 3; unknown or repeated samples and unparseable regions are typed
  *   errors that write nothing.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, ExportSelectionError, addFiles, createFromFile, exportDepot, parseRegions, parseSampleList } from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { Depot, ExportSelectionError, addFiles, createFromFile, exportDepot } from '../../src/index.ts';
+import { parseRegions, parseSampleList } from '../../src/io/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { bcftoolsReference } from '../helpers/bcftools-oracle.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const vcfDir = join(repoRoot, 'test', 'data', 'vcf');
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-select-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('select');
 
 /** Asserts `vcztools view` of `store` ≡ `reference` under test/helpers/compare_vcfs.py. */
 function expectSameAsBcftools(store: string, reference: string, label: string): void {
-  const refFile = join(dir, `${label}.ref.vcf`);
-  const oursFile = join(dir, `${label}.ours.vcf`);
+  const refFile = join(dir(), `${label}.ref.vcf`);
+  const oursFile = join(dir(), `${label}.ours.vcf`);
   writeFileSync(refFile, reference);
   writeFileSync(oursFile, run(venvBin('vcztools'), ['view', '--no-version', store]).stdout);
   const r = run(venvBin('python'), [join(repoRoot, 'test', 'helpers', 'compare_vcfs.py'), refFile, oursFile, '--allow-zero-variants'], { allowFailure: true });
@@ -40,7 +37,7 @@ function expectSameAsBcftools(store: string, reference: string, label: string): 
 
 /** `CHROM POS AC AN` lines (bcftools query) of a VCF text. */
 function acAn(vcfText: string, label: string): string[] {
-  const file = join(dir, `${label}.acan.vcf`);
+  const file = join(dir(), `${label}.acan.vcf`);
   writeFileSync(file, vcfText);
   return run('bcftools', ['query', '-f', '%CHROM %POS %INFO/AC %INFO/AN\\n', file]).stdout.trimEnd().split('\n');
 }
@@ -48,7 +45,7 @@ const oursAcAn = (store: string, label: string): string[] => acAn(run(venvBin('v
 const theirsAcAn = (source: string, samples: string, label: string): string[] => acAn(run('bcftools', ['view', '--no-version', '-s', samples, source]).stdout, `${label}.theirs`);
 
 async function depotFrom(name: string, files: string[]): Promise<Depot> {
-  const { depot } = await createFromFile(join(dir, `${name}.depot`), files[0]!);
+  const { depot } = await createFromFile(join(dir(), `${name}.depot`), files[0]!);
   if (files.length > 1) await addFiles(depot, files.slice(1));
   return depot;
 }
@@ -62,26 +59,26 @@ describe('cohort-level INFO (AC/AN/AF) is recomputed from the exported calls', (
       // 100 samples, stale for the 55 it holds.
       const first = depot.samples();
       expect(first).toHaveLength(55);
-      const created = (await exportDepot(depot, join(dir, 'chr22-created.vcz'))).path;
+      const created = (await exportDepot(depot, join(dir(), 'chr22-created.vcz'))).path;
       expect(oursAcAn(created, 'created')).toEqual(theirsAcAn(chr22, first.join(','), 'created'));
       expectSameAsBcftools(created, bcftoolsReference(chr22, { samples: first.join(',') }), 'chr22-created');
 
       await addFiles(depot, [join(vcfDir, 'chr22-part2.vcf.gz')]);
       const all = depot.samples();
       expect(all).toHaveLength(100);
-      const whole = (await exportDepot(depot, join(dir, 'chr22-grown.vcz'))).path;
+      const whole = (await exportDepot(depot, join(dir(), 'chr22-grown.vcz'))).path;
       expect(oursAcAn(whole, 'grown')).toEqual(theirsAcAn(chr22, all.join(','), 'grown'));
       expectSameAsBcftools(whole, bcftoolsReference(chr22, { samples: all.join(',') }), 'chr22-grown');
 
       const removed = all.filter((_, i) => i % 3 === 0);
       depot.remove(removed);
       const rest = depot.samples();
-      const after = (await exportDepot(depot, join(dir, 'chr22-removed.vcz'), { zarrFormat: 3 })).path;
+      const after = (await exportDepot(depot, join(dir(), 'chr22-removed.vcz'), { zarrFormat: 3 })).path;
       expect(oursAcAn(after, 'removed')).toEqual(theirsAcAn(chr22, rest.join(','), 'removed'));
       expectSameAsBcftools(after, bcftoolsReference(chr22, { samples: rest.join(',') }), 'chr22-removed');
 
       // updateInfo false = bcftools --no-update: the stored values (part1's).
-      const kept = (await exportDepot(depot, join(dir, 'chr22-kept.vcz'), { updateInfo: false })).path;
+      const kept = (await exportDepot(depot, join(dir(), 'chr22-kept.vcz'), { updateInfo: false })).path;
       const stored = acAn(run('bcftools', ['view', '--no-version', join(vcfDir, 'chr22-part1.vcf.gz')]).stdout, 'part1');
       expect(oursAcAn(kept, 'kept')).toEqual(stored);
     } finally {
@@ -102,7 +99,7 @@ describe('export selectors: samples (-s/-S) and regions (-r) as bcftools view', 
   for (const c of cases) {
     it(`${c.label}: -s ${c.samples} -r ${c.regions}`, async () => {
       // bcftools -r needs an index: an indexed copy
-      const source = join(dir, `${c.label}.vcf.gz`);
+      const source = join(dir(), `${c.label}.vcf.gz`);
       copyFileSync(join(vcfDir, c.vcf), source);
       run('bcftools', ['index', '-f', source]);
       const depot = await depotFrom(`select-${c.label}`, [source]);
@@ -111,7 +108,7 @@ describe('export selectors: samples (-s/-S) and regions (-r) as bcftools view', 
         const wanted = reference.split('\n').filter((l) => l && !l.startsWith('#')).length;
         expect(wanted).toBeGreaterThan(0);
         for (const fmt of [2, 3] as const) {
-          const summary = await exportDepot(depot, join(dir, `${c.label}.sel.v${fmt}.vcz`), { zarrFormat: fmt, samples: parseSampleList(c.samples), regions: [c.regions] });
+          const summary = await exportDepot(depot, join(dir(), `${c.label}.sel.v${fmt}.vcz`), { zarrFormat: fmt, samples: parseSampleList(c.samples), regions: [c.regions] });
           expect(summary.variants).toBe(wanted);
           expectSameAsBcftools(summary.path, reference, `${c.label}.v${fmt}`);
           const listed = run(venvBin('vcztools'), ['query', '-l', summary.path]).stdout.split('\n').filter(Boolean);
@@ -124,27 +121,27 @@ describe('export selectors: samples (-s/-S) and regions (-r) as bcftools view', 
   }
 
   it('the CLI: -S file and -r; a region selecting nothing gives an empty, valid store', async () => {
-    const source = join(dir, 'cli-sample.vcf.gz');
+    const source = join(dir(), 'cli-sample.vcf.gz');
     copyFileSync(join(vcfDir, 'sample.vcf.gz'), source);
     run('bcftools', ['index', '-f', source]);
     const depot = await depotFrom('cli-select', [source]);
     depot.close();
-    const list = join(dir, 'samples.txt');
+    const list = join(dir(), 'samples.txt');
     writeFileSync(list, 'NA00003\r\nNA00001\n\n');
-    const out = join(dir, 'cli-sel.vcz');
-    const r = await runCli('export', join(dir, 'cli-select.depot'), out, '-S', list, '-r', '20:14370-17330', '--zarr-format', '3', '--json');
+    const out = join(dir(), 'cli-sel.vcz');
+    const r = await runCli('export', join(dir(), 'cli-select.depot'), out, '-S', list, '-r', '20:14370-17330', '--zarr-format', '3', '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ samples: 2, variants: 2 });
     expectSameAsBcftools(out, bcftoolsReference(source, { samples: 'NA00003,NA00001', regions: '20:14370-17330' }), 'cli');
-    const none = join(dir, 'cli-none.vcz');
-    expect((await runCli('export', join(dir, 'cli-select.depot'), none, '-r', 'chrNope,20:17330-14370')).code).toBe(0);
+    const none = join(dir(), 'cli-none.vcz');
+    expect((await runCli('export', join(dir(), 'cli-select.depot'), none, '-r', 'chrNope,20:17330-14370')).code).toBe(0);
     expectSameAsBcftools(none, bcftoolsReference(source, { regions: 'chrNope,20:17330-14370' }), 'cli-none');
-    const both = await runCli('export', join(dir, 'cli-select.depot'), join(dir, 'cli-both.vcz'), '-s', 'NA00001', '-S', list);
+    const both = await runCli('export', join(dir(), 'cli-select.depot'), join(dir(), 'cli-both.vcz'), '-s', 'NA00001', '-S', list);
     expect(both.code).toBe(2);
-    const unknown = await runCli('export', join(dir, 'cli-select.depot'), join(dir, 'cli-unknown.vcz'), '-s', 'NA00001,NOPE');
+    const unknown = await runCli('export', join(dir(), 'cli-select.depot'), join(dir(), 'cli-unknown.vcz'), '-s', 'NA00001,NOPE');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/sample 'NOPE' is not live/);
-    expect(existsSync(join(dir, 'cli-unknown.vcz'))).toBe(false);
+    expect(existsSync(join(dir(), 'cli-unknown.vcz'))).toBe(false);
   });
 
   it('unknown or repeated samples and bad regions are typed errors; nothing is written, the depot is unchanged', async () => {
@@ -161,7 +158,7 @@ describe('export selectors: samples (-s/-S) and regions (-r) as bcftools view', 
         [{ regions: ['20:abc-5'] }, /region '20:abc-5' does not parse/, undefined],
       ];
       for (const [i, [opts, message, sample]] of cases.entries()) {
-        const out = join(dir, `bad-${i}.vcz`);
+        const out = join(dir(), `bad-${i}.vcz`);
         let err: unknown;
         try {
           await exportDepot(depot, out, opts);
@@ -176,7 +173,7 @@ describe('export selectors: samples (-s/-S) and regions (-r) as bcftools view', 
       }
       expect(JSON.stringify([depot.version(), depot.samples(), depot.log(), depot.stats()])).toBe(before);
       // the removed sample is exportable at the version that still has it
-      const s = await exportDepot(depot, join(dir, 'at-1.vcz'), { at: 1, samples: ['NA00002'] });
+      const s = await exportDepot(depot, join(dir(), 'at-1.vcz'), { at: 1, samples: ['NA00002'] });
       expect(s.samples).toBe(1);
     } finally {
       depot.close();

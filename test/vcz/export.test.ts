@@ -3,27 +3,23 @@
  * codec) read by zarr-python (formats 2 and 3), xarray and vcztools, and
  * compared array by array with what bio2zarr 0.2.1 writes for the same data.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS } from '../../src/codec/sentinels.ts';
-import type { SampleCalls, VariantSet } from '../../src/codec/types.ts';
-import { exportVcz, minIntDtype, zarrGuessChunks, type ExportOptions } from '../../src/vcz/export.ts';
-import { isVczWriteError } from '../../src/vcz/zarr/errors.ts';
+import { describe, expect, it } from 'vitest';
+import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, type SampleCalls, type VariantSet } from '../../src/codec/index.ts';
+import { minIntDtype, zarrGuessChunks } from '../../src/vcz/export-arrays.ts';
+import { exportVcz, type ExportOptions } from '../../src/vcz/index.ts';
+import { isVczWriteError } from '../../src/zarr/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { bcftoolsReference, withUpdatedInfo } from '../helpers/bcftools-oracle.ts';
 import { makeSource, modelFromDump, type VczDump } from './model.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const helper = join(repoRoot, 'test/vcz/vcz_interop.py');
 const py = (...args: string[]): string => run(venvBin('python'), [helper, ...args]).stdout;
 const dump = (store: string): VczDump => JSON.parse(py('dump', store)) as VczDump;
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'vcz-export-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = useTempDir('vcz-export');
 
 const f32bits = (...bits: number[]): Float32Array => new Float32Array(new Uint32Array(bits).buffer);
 const f = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
@@ -158,7 +154,7 @@ describe('exportVcz (hand-built source)', () => {
       const { vs, calls } = handBuilt();
       const src = makeSource(vs, calls, EXPORT_IDS, 3, 'vczdepot-test');
       const progress: [number, number][] = [];
-      const out = join(tmp, `hand${fmt}.vcz`);
+      const out = join(tmp(), `hand${fmt}.vcz`);
       const summary = await exportVcz(src, out, { ...opts, zarrFormat: fmt, onProgress: (d, t) => progress.push([d, t]) });
       expect(summary.path).toBe(out);
       expect(summary.seconds).toBeGreaterThan(0);
@@ -166,7 +162,7 @@ describe('exportVcz (hand-built source)', () => {
       expect(progress[progress.length - 1]).toEqual([summary.chunks, summary.chunks]);
       // Each block is read once per samples-chunk column: 2 columns × 2 blocks.
       expect(src.reads.map(([ids, b]) => `${ids.join('')}:${b}`)).toEqual(['AB:0', 'AB:1', 'C:0', 'C:1']);
-      expect(readdirSync(tmp).filter((n) => n.includes('.tmp-'))).toEqual([]);
+      expect(readdirSync(tmp()).filter((n) => n.includes('.tmp-'))).toEqual([]);
 
       const d = dump(out);
       expect(d.zarr_format).toBe(fmt);
@@ -231,7 +227,7 @@ describe('exportVcz (hand-built source)', () => {
 
   it('xarray (as sgkit opens it) reads the format 2 store with consistent dims and no CF masking', async () => {
     const { vs, calls } = handBuilt();
-    const out = join(tmp, 'xarray.vcz');
+    const out = join(tmp(), 'xarray.vcz');
     await exportVcz(makeSource(vs, calls, EXPORT_IDS, 3), out, opts);
     const x = JSON.parse(py('xarray', out)) as { dims: Record<string, number>; vars: Record<string, { dims: string[]; dtype: string; values: unknown[] }> };
     expect(x.dims).toMatchObject({ variants: 5, samples: 3, ploidy: 2, alleles: 3, alt_alleles: 2, filters: 2, contigs: 2, FORMAT_XS_dim: 2 });
@@ -245,7 +241,7 @@ describe('exportVcz (hand-built source)', () => {
 
   it('vcztools view reads the store (directory, format 3 and zip)', async () => {
     const { vs, calls } = handBuilt();
-    const stores = [join(tmp, 'view2.vcz'), join(tmp, 'view3.vcz'), join(tmp, 'view.vcz.zip')];
+    const stores = [join(tmp(), 'view2.vcz'), join(tmp(), 'view3.vcz'), join(tmp(), 'view.vcz.zip')];
     for (const [i, store] of stores.entries()) await exportVcz(makeSource(vs, calls, EXPORT_IDS, 3, 'vczdepot-test'), store, { ...opts, zarrFormat: i === 1 ? 3 : 2 });
     for (const store of stores) {
       const vcf = run(venvBin('vcztools'), ['view', '--no-version', store]).stdout;
@@ -272,7 +268,7 @@ describe('exportVcz (hand-built source)', () => {
   it('writes plain zstd chunks when asked; zarr-python reads them', async () => {
     const { vs, calls } = handBuilt();
     for (const fmt of [2, 3] as const) {
-      const out = join(tmp, `zstd${fmt}.vcz`);
+      const out = join(tmp(), `zstd${fmt}.vcz`);
       await exportVcz(makeSource(vs, calls, EXPORT_IDS, 3), out, { ...opts, zarrFormat: fmt, compressor: 'zstd', zstdLevel: 5 });
       const d = dump(out);
       for (const [name, want] of Object.entries(expectedCalls)) expect(d.arrays[name]!.values, name).toEqual(want);
@@ -283,7 +279,7 @@ describe('exportVcz (hand-built source)', () => {
   it('uses default chunk sizes, bigger blocks than chunks and a fast Blosc level consistently', async () => {
     const { vs, calls } = handBuilt();
     const src = makeSource(vs, calls, EXPORT_IDS, 100);
-    const out = join(tmp, 'defaults.vcz');
+    const out = join(tmp(), 'defaults.vcz');
     const s = await exportVcz(src, out, { bloscZstdLevel: 1 });
     expect(src.reads.length).toBe(1);
     const d = dump(out);
@@ -293,13 +289,13 @@ describe('exportVcz (hand-built source)', () => {
     expect(s.arrays).toBe(26);
     // one samples-chunk column with 1-variant chunks: each block read once
     const src2 = makeSource(vs, calls, EXPORT_IDS, 2);
-    await exportVcz(src2, join(tmp, 'v1.vcz'), { variantsChunkSize: 1 });
+    await exportVcz(src2, join(tmp(), 'v1.vcz'), { variantsChunkSize: 1 });
     expect(src2.reads.map(([, b]) => b)).toEqual([0, 1, 2]);
   });
 
   it('fails with typed errors and leaves nothing behind', async () => {
     const { vs, calls } = handBuilt();
-    const out = join(tmp, 'bad.vcz');
+    const out = join(tmp(), 'bad.vcz');
     const expectError = async (p: Promise<unknown>, tag: 'export-source' | 'zarr-state') => {
       let err: unknown;
       try {
@@ -309,7 +305,7 @@ describe('exportVcz (hand-built source)', () => {
       }
       expect(isVczWriteError(err, tag), String(err)).toBe(true);
       expect(existsSync(out)).toBe(false);
-      expect(readdirSync(tmp).filter((n) => n.includes('.tmp-'))).toEqual([]);
+      expect(readdirSync(tmp()).filter((n) => n.includes('.tmp-'))).toEqual([]);
     };
     const narrow = makeSource(vs, calls, EXPORT_IDS, 3);
     (narrow.fieldStats as Map<string, { width: number }>).set('XS', { width: 1 });
@@ -409,7 +405,7 @@ describe('parity with bio2zarr 0.2.1 vcf2zarr convert', () => {
 
   for (const [i, c] of cases.entries()) {
     it(`${c.label}: same arrays, metadata bytes and chunk contents`, async () => {
-      const dir = join(tmp, `parity${i}`);
+      const dir = join(tmp(), `parity${i}`);
       run('mkdir', ['-p', dir]);
       const vcf = prepareVcf(c, dir);
       const theirs = join(dir, 'bio2zarr.vcz');

@@ -8,19 +8,17 @@
  * (cyvcf2's header after reading every record), for the records `bcftools
  * view`; `vcztools view` of our export must equal them.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, createFromFile, depotExportSource, exportVcz, readVcf, type VcfWarning } from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { Depot, createFromFile, readVcf, type VcfWarning } from '../../src/index.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { exportVcz } from '../../src/vcz/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-filter-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('filter');
 
 const LINES = [
   '##fileformat=VCFv4.2',
@@ -37,7 +35,7 @@ const LINES = [
 ];
 
 function writeSource(name: string): string {
-  const path = join(dir, name);
+  const path = join(dir(), name);
   writeFileSync(path, `${LINES.join('\n')}\n`);
   return path;
 }
@@ -85,16 +83,16 @@ describe('an undeclared FILTER key is read as bcftools reads it', () => {
     const source = writeSource('undeclared-export.vcf');
     for (const streamFromBytes of [undefined, 0]) {
       const warnings: VcfWarning[] = [];
-      const path = join(dir, `u${streamFromBytes ?? ''}.depot`);
+      const path = join(dir(), `u${streamFromBytes ?? ''}.depot`);
       const { depot } = await createFromFile(path, source, { onWarning: (w) => warnings.push(w), ...(streamFromBytes !== undefined ? { streamFromBytes } : {}) });
       try {
         // the streaming import reads the file twice; each warning is still given once
         expect(warnings.map((w) => w.key)).toEqual(['lowQ', 'zed']);
-        const reference = join(dir, 'undeclared.ref.vcf');
+        const reference = join(dir(), 'undeclared.ref.vcf');
         writeFileSync(reference, htslibView(source));
         for (const fmt of [2, 3] as const) {
-          const store = (await exportVcz(depotExportSource(depot), join(dir, `u${streamFromBytes ?? ''}.v${fmt}.vcz`), { zarrFormat: fmt })).path;
-          const ours = join(dir, `u.v${fmt}.ours.vcf`);
+          const store = (await exportVcz(depotExportSource(depot), join(dir(), `u${streamFromBytes ?? ''}.v${fmt}.vcz`), { zarrFormat: fmt })).path;
+          const ours = join(dir(), `u.v${fmt}.ours.vcf`);
           writeFileSync(ours, run(venvBin('vcztools'), ['view', '--no-version', store]).stdout);
           const cmp = run(venvBin('python'), [join(repoRoot, 'test', 'helpers', 'compare_vcfs.py'), reference, ours], { allowFailure: true });
           expect(cmp.status, cmp.stderr).toBe(0);
@@ -113,7 +111,7 @@ describe('an undeclared FILTER key is read as bcftools reads it', () => {
 
   it('the CLI imports it and prints the warnings on stderr', async () => {
     const source = writeSource('undeclared-cli.vcf');
-    const depotPath = join(dir, 'cli.depot');
+    const depotPath = join(dir(), 'cli.depot');
     const r = await runCli('create', depotPath, '--from', source);
     expect(r.code, r.err).toBe(0);
     const warnings = r.err.split('\n').filter((l) => l.startsWith('vczdepot: warning: '));

@@ -8,19 +8,15 @@
  * show the test can tell the two apart.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/interop.ts';
 import { rng } from '../helpers/synthetic.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const SAMPLES = 1000;
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-importmem-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('importmem');
 
 /** A plain-text VCF: GT (unphased, mostly 0/0) and DP for SAMPLES samples. */
 async function writeVcf(path: string, variants: number): Promise<void> {
@@ -46,7 +42,7 @@ async function writeVcf(path: string, variants: number): Promise<void> {
 }
 
 function peakRssMiB(kind: 'stream' | 'whole', vcf: string, depot: string): number {
-  const script = join(dir, 'import-child.mts');
+  const script = join(dir(), 'import-child.mts');
   writeFileSync(
     script,
     `import { createFromFile, readVcf } from ${JSON.stringify(join(repoRoot, 'src', 'index.ts'))};
@@ -67,12 +63,12 @@ process.stdout.write(String(process.resourceUsage().maxRSS / 1024));
 
 describe('import memory', () => {
   it('peak RSS stays flat when the VCF grows 5×', async () => {
-    const small = join(dir, 'small.vcf');
-    const large = join(dir, 'large.vcf');
+    const small = join(dir(), 'small.vcf');
+    const large = join(dir(), 'large.vcf');
     await writeVcf(small, 5_000);
     await writeVcf(large, 25_000);
-    const s = peakRssMiB('stream', small, join(dir, 'd-small'));
-    const l = peakRssMiB('stream', large, join(dir, 'd-large'));
+    const s = peakRssMiB('stream', small, join(dir(), 'd-small'));
+    const l = peakRssMiB('stream', large, join(dir(), 'd-large'));
     const ws = peakRssMiB('whole', small, '');
     const wl = peakRssMiB('whole', large, '');
     const msg = `streaming: ${s.toFixed(0)} → ${l.toFixed(0)} MiB; whole file: ${ws.toFixed(0)} → ${wl.toFixed(0)} MiB`;

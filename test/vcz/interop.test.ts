@@ -18,13 +18,15 @@
  *   a mismatching append fails and changes nothing; an export at a tag taken
  *   before a removal still holds the removed sample.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, addFiles, createFromFile, depotExportSource, exportVcz, type At } from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { Depot, addFiles, createFromFile, type At } from '../../src/index.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { exportVcz } from '../../src/vcz/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { bcftoolsReference, withUpdatedInfo } from '../helpers/bcftools-oracle.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const vcfDir = join(repoRoot, 'test', 'data', 'vcf');
 const FIXTURES = [
@@ -41,28 +43,24 @@ const FIXTURES = [
   'empty',
 ];
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-interop-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('interop');
 
 /** What `vczdepot create --from files[0]` then `vczdepot append` of the rest run (VCFs streamed). */
 async function depotFrom(name: string, files: string[]): Promise<Depot> {
-  const { depot } = await createFromFile(join(dir, `${name}.depot`), files[0]!);
+  const { depot } = await createFromFile(join(dir(), `${name}.depot`), files[0]!);
   if (files.length > 1) await addFiles(depot, files.slice(1));
   return depot;
 }
 
 async function exportTo(depot: Depot, out: string, zarrFormat: 2 | 3, at?: At): Promise<string> {
-  const summary = await exportVcz(depotExportSource(depot, at), join(dir, out), { zarrFormat });
+  const summary = await exportVcz(depotExportSource(depot, at), join(dir(), out), { zarrFormat });
   return summary.path;
 }
 
 /** Asserts `vcztools view` of `store` ≡ the reference VCF text under vcztools' comparison (docs/vcz-format.md, "Comparing with bcftools"). */
 function expectSameAsBcftools(store: string, reference: string, label: string, allowZero = false) {
-  const refFile = join(dir, `${label}.ref.vcf`);
-  const oursFile = join(dir, `${label}.ours.vcf`);
+  const refFile = join(dir(), `${label}.ref.vcf`);
+  const oursFile = join(dir(), `${label}.ours.vcf`);
   writeFileSync(refFile, reference);
   writeFileSync(oursFile, run(venvBin('vcztools'), ['view', '--no-version', store]).stdout);
   const r = run(venvBin('python'), [join(repoRoot, 'test', 'helpers', 'compare_vcfs.py'), refFile, oursFile, ...(allowZero ? ['--allow-zero-variants'] : [])], { allowFailure: true });
@@ -115,13 +113,13 @@ describe('our export holds the arrays vcf2zarr convert writes for the same VCF',
       try {
         for (const fmt of [2, 3] as const) {
           const ours = await exportTo(depot, `${name}.parity.v${fmt}.vcz`, fmt);
-          const theirs = join(dir, `${name}.bio2zarr.v${fmt}.vcz`);
+          const theirs = join(dir(), `${name}.bio2zarr.v${fmt}.vcz`);
           // vcf2zarr needs an index for multi-contig files: convert an indexed
           // copy, with AC/AN/AF as bcftools recomputes them for every sample.
-          const indexed = join(dir, `${name}.indexed.vcf.gz`);
+          const indexed = join(dir(), `${name}.indexed.vcf.gz`);
           const updated = withUpdatedInfo(run('bash', ['-c', `zcat "${source}"`]).stdout, bcftoolsReference(source));
-          writeFileSync(join(dir, `${name}.updated.vcf`), updated);
-          run('bash', ['-c', `bgzip -c "${join(dir, `${name}.updated.vcf`)}" > "${indexed}"`]);
+          writeFileSync(join(dir(), `${name}.updated.vcf`), updated);
+          run('bash', ['-c', `bgzip -c "${join(dir(), `${name}.updated.vcf`)}" > "${indexed}"`]);
           run('bcftools', ['index', '-f', indexed]);
           run(venvBin('vcf2zarr'), ['convert', '-Q', '--zarr-format', String(fmt), indexed, theirs]);
           // names, dims, dtypes, chunking, fill values, attributes (metadata files byte

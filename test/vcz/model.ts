@@ -4,10 +4,21 @@
  * per-sample calls from a bio2zarr store's dump (`vcz_interop.py dump`), so
  * that exporting it again can be compared with bio2zarr's own output.
  */
-import { encodeSampleRecords, RecordView } from '../../src/codec/record.ts';
-import { binomial, maxAlleles } from '../../src/codec/variant-set.ts';
-import type { FieldValues, FormatFieldDef, InfoColumn, InfoType, SampleCalls, VariantSet, VcfNumber, VcfType } from '../../src/codec/types.ts';
-import type { ExportSource } from '../../src/vcz/export.ts';
+import {
+  binomial,
+  encodeSampleRecords,
+  maxAlleles,
+  RecordView,
+  type FieldValues,
+  type FormatFieldDef,
+  type InfoColumn,
+  type InfoType,
+  type SampleCalls,
+  type VariantSet,
+  type VcfNumber,
+  type VcfType,
+} from '../../src/codec/index.ts';
+import type { ExportSource } from '../../src/vcz/index.ts';
 
 /** `vcz_interop.py dump` output. */
 export interface VczDump {

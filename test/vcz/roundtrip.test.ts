@@ -7,19 +7,17 @@
  * chunking and metadata bytes against a fresh vcf2zarr convert). INFO/AC,
  * AN and AF are exported as stored (`updateInfo: false`).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, addSamplesFromFiles, depotExportSource, exportVcz, readInput } from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { Depot, addSamplesFromFiles, readInput } from '../../src/index.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { exportVcz } from '../../src/vcz/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const vczDir = join(repoRoot, 'test', 'data', 'vcz');
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-roundtrip-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('roundtrip');
 
 interface Dumped {
   attrs: Record<string, unknown>;
@@ -32,13 +30,13 @@ describe('VCZ → depot → VCZ', () => {
     it(file, async () => {
       const source = join(vczDir, file);
       const data = await readInput(source);
-      const depot = Depot.create(join(dir, `${file}.depot`), data.variantSet);
+      const depot = Depot.create(join(dir(), `${file}.depot`), data.variantSet);
       try {
         if (data.sampleIds.length) addSamplesFromFiles(depot, [{ file, data }]);
         const fmt = file.includes('vcz3') ? 3 : 2;
         // updateInfo false: the stored INFO/AC, AN, AF round-trip as they are (an
         // export recomputes them by default: test/vcz/export-select.test.ts).
-        const { path } = await exportVcz(depotExportSource(depot), join(dir, `${file}.out.vcz`), { zarrFormat: fmt, updateInfo: false });
+        const { path } = await exportVcz(depotExportSource(depot), join(dir(), `${file}.out.vcz`), { zarrFormat: fmt, updateInfo: false });
         const theirs = dump(source);
         const ours = dump(path);
         const names = (d: Dumped) => Object.keys(d.arrays).sort();

@@ -8,22 +8,21 @@
  * leave the depot exactly as it was, with no staging file behind.
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, isDepotError } from '../../src/index.ts';
-import { addFiles, addSamplesFromFiles, checkSameVariants, createFromFile, isVczError, readVcf, VariantSetMismatchError } from '../../src/vcz/index.ts';
+import { addFiles, addSamplesFromFiles, checkSameVariants, createFromFile, readVcf, VariantSetMismatchError } from '../../src/io/index.ts';
+import { isVczError } from '../../src/vcf/index.ts';
 import { VCF_DATA_DIR, vcfInputs } from '../vcf/edge-vcfs.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const dataDir = VCF_DATA_DIR;
-let tmp: string;
+const tmp = useTempDir('stream');
 const inputs: string[] = [];
 
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'vczdepot-stream-'));
-  inputs.push(...vcfInputs(tmp));
+  inputs.push(...vcfInputs(tmp()));
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Stream every VCF, however small (the default reads files under 4 MiB whole). */
 const STREAM = { streamFromBytes: 0 } as const;
@@ -51,7 +50,7 @@ describe('streaming import', () => {
   ] as const) {
     it(`create --from stores what readVcf + putMany stores (block size ${blockSize}${spillBytes === 0 ? ', every chunk through staging files' : ''})`, async () => {
       for (const file of inputs) {
-        const root = mkdtempSync(join(tmp, 'c-'));
+        const root = mkdtempSync(join(tmp(), 'c-'));
         const whole = await readVcf(file);
         const a = Depot.create(join(root, 'a'), whole.variantSet, { blockSize });
         if (whole.sampleIds.length > 0) addSamplesFromFiles(a, [{ file, data: whole }]);
@@ -72,7 +71,7 @@ describe('streaming import', () => {
   }
 
   it('appends several files (VCF and VCZ) in one transaction, as the whole-file path does', async () => {
-    const root = mkdtempSync(join(tmp, 'a-'));
+    const root = mkdtempSync(join(tmp(), 'a-'));
     const vcz = join(import.meta.dirname, '..', 'data', 'vcz', 'sample.vcz.zip');
     const p1 = join(dataDir, 'sample-part1.vcf.gz');
     const p2 = join(dataDir, 'sample-part2.vcf.gz');
@@ -103,7 +102,7 @@ describe('streaming import', () => {
   });
 
   it('reads a small VCF whole by default, with the same result', async () => {
-    const root = mkdtempSync(join(tmp, 's-'));
+    const root = mkdtempSync(join(tmp(), 's-'));
     const file = join(dataDir, 'chr22.vcf.gz');
     const a = (await createFromFile(join(root, 'a'), file, { blockSize: 7 })).depot;
     const b = (await createFromFile(join(root, 'b'), file, { blockSize: 7, streamFromBytes: 0 })).depot;
@@ -117,7 +116,7 @@ describe('streaming import', () => {
   });
 
   it('reads a VCF twice when its ploidy rises after the first block, and says so', async () => {
-    const p = join(tmp, 'rises.vcf');
+    const p = join(tmp(), 'rises.vcf');
     writeFileSync(
       p,
       [
@@ -131,7 +130,7 @@ describe('streaming import', () => {
         'chr1\t1\t.\tA\tC,G\t.\t.\t.\tGT\t0/1\t1|2',
       ].join('\n') + '\n',
     );
-    const root = mkdtempSync(join(tmp, 'r-'));
+    const root = mkdtempSync(join(tmp(), 'r-'));
     const whole = await readVcf(p);
     const a = Depot.create(join(root, 'a'), whole.variantSet, { blockSize: 1 });
     addSamplesFromFiles(a, [{ file: p, data: whole }]);
@@ -154,7 +153,7 @@ describe('streaming import', () => {
     let depot: Depot;
     let before: string;
     beforeAll(async () => {
-      root = mkdtempSync(join(tmp, 'f-'));
+      root = mkdtempSync(join(tmp(), 'f-'));
       const r = await createFromFile(join(root, 'd'), join(dataDir, 'sample-part1.vcf.gz'), { blockSize: 2, spillBytes: 0, streamFromBytes: 0 });
       depot = r.depot;
       before = JSON.stringify({ c: contents(depot), log: depot.log(), stats: { ...depot.stats(), indexBytes: 0 } });
@@ -183,13 +182,13 @@ describe('streaming import', () => {
     });
 
     it('more or fewer variants than the depot', async () => {
-      const short = join(tmp, 'short.vcf');
+      const short = join(tmp(), 'short.vcf');
       const whole = (await import('node:zlib')).gunzipSync(readFileSync(join(dataDir, 'sample-part2.vcf.gz'))).toString('utf8').split('\n');
       writeFileSync(short, whole.filter((l) => l !== '').slice(0, -2).join('\n') + '\n');
       await expect(addFiles(depot, [short], STREAM)).rejects.toThrow(/it has 7 variants, the depot 9/);
       unchanged();
       // a longer file with the same first variants (copy of part2 with extra records)
-      const extra = join(tmp, 'extra.vcf');
+      const extra = join(tmp(), 'extra.vcf');
       const tail = whole.filter((l) => l !== '' && !l.startsWith('#')).slice(-1)[0]!.replace(/\t(\d+)\t/, (_m, pos: string) => `\t${Number(pos) + 1000}\t`);
       writeFileSync(extra, [...whole.filter((l) => l !== ''), tail].join('\n') + '\n');
       await expect(addFiles(depot, [extra], STREAM)).rejects.toThrow(/it has 10 variants, the depot 9/);
@@ -202,10 +201,10 @@ describe('streaming import', () => {
     });
 
     it('a truncated file, after its first blocks were staged, and a good file before it', async () => {
-      const cut = join(tmp, 'cut.vcf.gz');
+      const cut = join(tmp(), 'cut.vcf.gz');
       const bytes = readFileSync(join(dataDir, 'sample-part2.vcf.gz'));
       writeFileSync(cut, bytes.subarray(0, bytes.length - 40));
-      const good = join(tmp, 'good.vcf.gz');
+      const good = join(tmp(), 'good.vcf.gz');
       copyFileSync(join(dataDir, 'sample-part2.vcf.gz'), good);
       await expect(addFiles(depot, [good, cut], STREAM)).rejects.toSatisfy((e: unknown) => isVczError(e, 'vcf-truncated'));
       unchanged();
@@ -221,13 +220,13 @@ describe('streaming import', () => {
     });
 
     it('a file that does not exist', async () => {
-      await expect(addFiles(depot, [join(tmp, 'nope.vcf.gz')])).rejects.toThrow(/does not exist/);
+      await expect(addFiles(depot, [join(tmp(), 'nope.vcf.gz')])).rejects.toThrow(/does not exist/);
       unchanged();
     });
   });
 
   it('create --from removes the new depot when cancelled', async () => {
-    const root = mkdtempSync(join(tmp, 'y-'));
+    const root = mkdtempSync(join(tmp(), 'y-'));
     const ac = new AbortController();
     let calls = 0;
     await expect(
@@ -238,7 +237,7 @@ describe('streaming import', () => {
   });
 
   it('create --from removes the new depot when the import fails', async () => {
-    const root = mkdtempSync(join(tmp, 'x-'));
+    const root = mkdtempSync(join(tmp(), 'x-'));
     const bad = join(root, 'bad.vcf');
     writeFileSync(
       bad,

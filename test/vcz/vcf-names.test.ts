@@ -8,19 +8,17 @@
  * fixed VCZ array's name) is refused at import with a VcfFieldNameError
  * naming the file, the header line and the ID, and the depot is unchanged.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Depot, addFiles, createFromFile, depotExportSource, exportVcz } from '../../src/index.ts';
-import { isVczError } from '../../src/vcf/errors.ts';
+import { describe, expect, it } from 'vitest';
+import { Depot, addFiles, createFromFile } from '../../src/index.ts';
+import { depotExportSource } from '../../src/io/index.ts';
+import { isVczError } from '../../src/vcf/index.ts';
+import { exportVcz } from '../../src/vcz/index.ts';
 import { bcftoolsView, repoRoot, run, venvBin } from '../helpers/interop.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vczdepot-names-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('names');
 
 const ODD_INFO = ['GERP++_RS', 'Pathway(BioCarta)_short', '1000Gp3_AF'];
 
@@ -54,7 +52,7 @@ function oddNamesVcf(): string {
     '1\t200\t.\tC\tT,G\t.\t.\t1000Gp3_AF=0.1,0.2\tGT:A+B\t0/2:7\t./.:1',
     '1\t300\t.\tG\tA\t12.5\tPASS\tGERP++_RS=-0.75;DP=4\tGT:X(y).z\t1/1:.,0.5\t0/0:2,3',
   ];
-  const path = join(dir, 'odd-names.vcf');
+  const path = join(dir(), 'odd-names.vcf');
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
 }
@@ -70,13 +68,13 @@ function arrayNames(store: string): string[] {
 describe('INFO/FORMAT IDs that are valid VCF but not identifiers', () => {
   it('import, export as vcf2zarr names them, and read back like bcftools reads the source', async () => {
     const source = oddNamesVcf();
-    const { depot } = await createFromFile(join(dir, 'odd.depot'), source);
+    const { depot } = await createFromFile(join(dir(), 'odd.depot'), source);
     try {
-      const reference = join(dir, 'odd.ref.vcf');
+      const reference = join(dir(), 'odd.ref.vcf');
       writeFileSync(reference, bcftoolsView(['--no-version', source]));
       for (const fmt of [2, 3] as const) {
-        const ours = (await exportVcz(depotExportSource(depot), join(dir, `odd.v${fmt}.vcz`), { zarrFormat: fmt })).path;
-        const theirs = join(dir, `odd.bio2zarr.v${fmt}.vcz`);
+        const ours = (await exportVcz(depotExportSource(depot), join(dir(), `odd.v${fmt}.vcz`), { zarrFormat: fmt })).path;
+        const theirs = join(dir(), `odd.bio2zarr.v${fmt}.vcz`);
         run(venvBin('vcf2zarr'), ['convert', '-Q', '--zarr-format', String(fmt), source, theirs]);
         const names = arrayNames(ours);
         expect(names).toEqual(arrayNames(theirs));
@@ -86,7 +84,7 @@ describe('INFO/FORMAT IDs that are valid VCF but not identifiers', () => {
         // zarr-python opens every array of ours
         const py = `import sys, zarr\ng = zarr.open_group(sys.argv[1], mode='r')\nprint('\\n'.join(sorted(k for k, _ in g.arrays())))`;
         expect(run(venvBin('python'), ['-c', py, ours]).stdout.split('\n').filter(Boolean).sort()).toEqual(names);
-        const viewed = join(dir, `odd.v${fmt}.ours.vcf`);
+        const viewed = join(dir(), `odd.v${fmt}.ours.vcf`);
         writeFileSync(viewed, run(venvBin('vcztools'), ['view', '--no-version', ours]).stdout);
         const cmp = run(venvBin('python'), [join(repoRoot, 'test', 'helpers', 'compare_vcfs.py'), reference, viewed], { allowFailure: true });
         expect(cmp.status, cmp.stderr).toBe(0);
@@ -107,7 +105,7 @@ describe('INFO/FORMAT IDs that are valid VCF but not identifiers', () => {
   for (const bad of BAD) {
     it(`refuses ${bad.label} at import; the depot is unchanged`, async () => {
       const lines = [...header(bad.info, bad.format), GOOD_RECORD];
-      const file = join(dir, `bad-${BAD.indexOf(bad)}.vcf`);
+      const file = join(dir(), `bad-${BAD.indexOf(bad)}.vcf`);
       writeFileSync(file, `${lines.join('\n')}\n`);
       const declared = lines.findIndex((l) => l.includes(`ID=${bad.id},`)) + 1;
       const check = (err: unknown): boolean => {
@@ -119,13 +117,13 @@ describe('INFO/FORMAT IDs that are valid VCF but not identifiers', () => {
         return true;
       };
       // create --from: no depot is left behind
-      const created = join(dir, `bad-${BAD.indexOf(bad)}.depot`);
+      const created = join(dir(), `bad-${BAD.indexOf(bad)}.depot`);
       await expect(createFromFile(created, file)).rejects.toSatisfy(check);
       expect(existsSync(created)).toBe(false);
       // append: the depot is exactly as it was
-      const goodFile = join(dir, `good-${BAD.indexOf(bad)}.vcf`);
+      const goodFile = join(dir(), `good-${BAD.indexOf(bad)}.vcf`);
       writeFileSync(goodFile, `${[...header([], []), GOOD_RECORD].join('\n')}\n`);
-      const { depot } = await createFromFile(join(dir, `good-${BAD.indexOf(bad)}.depot`), goodFile, { samples: false });
+      const { depot } = await createFromFile(join(dir(), `good-${BAD.indexOf(bad)}.depot`), goodFile, { samples: false });
       try {
         const before = { version: depot.version(), samples: depot.samples(), log: depot.log().length };
         await expect(addFiles(depot, [file])).rejects.toSatisfy(check);
@@ -133,7 +131,7 @@ describe('INFO/FORMAT IDs that are valid VCF but not identifiers', () => {
       } finally {
         depot.close();
       }
-      const reopened = Depot.open(join(dir, `good-${BAD.indexOf(bad)}.depot`));
+      const reopened = Depot.open(join(dir(), `good-${BAD.indexOf(bad)}.depot`));
       expect(reopened.samples()).toEqual([]);
       reopened.close();
     });

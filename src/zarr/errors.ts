@@ -1,11 +1,11 @@
 /**
- * Errors of the VCZ writer (`src/vcz/zarr/*`, `src/vcz/export.ts`), in the
+ * Errors of the VCZ writer (`src/zarr/*`, `src/vcz/export*.ts`), in the
  * vczdepot error family (src/errors.ts). Each class carries a literal `code`
  * and typed fields; `isVczdepotError(err, code)` (or `isVczWriteError(err,
  * code)`) narrows them. Errors raised by `node:fs` or the zstd codec are kept
  * in `cause`.
  */
-import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../../errors.ts';
+import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the VCZ writer errors. */
 export type VczWriteErrorCode = AnyVczWriteError['code'];
@@ -88,7 +88,7 @@ type AnyVczWriteError = BloscFrameError | ZarrSpecError | ZarrStateError | Expor
 
 nameErrors({ BloscFrameError, ZarrSpecError, ZarrStateError, ExportSourceError, CodecUnavailableError });
 
-declare module '../../errors.ts' {
+declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnyVczWriteError> {}
 }
 

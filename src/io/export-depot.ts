@@ -5,8 +5,7 @@
 import { resolve } from 'node:path';
 import type { At, Depot } from '../depot/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
-import { exportVcz, type ExportOptions, type ExportSummary } from './export.ts';
-import { guardedExport } from './export-guard.ts';
+import { exportVcz, guardedExport, type ExportOptions, type ExportSummary } from '../vcz/index.ts';
 import { depotExportSource, type Region, type SampleSelection } from './source.ts';
 
 /** Options of {@link exportDepot}: the exporter's, plus `at`, `samples`, `regions` and `force`. */

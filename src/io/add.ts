@@ -13,7 +13,7 @@ import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type Depo
 import type { VcfCallShape, VcfWarning } from '../vcf/index.ts';
 import { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
 import { checkSameVariants, checkVariantRange } from './match.ts';
-import { readVcz } from './vcz-read.ts';
+import { readVcz } from '../vcz/index.ts';
 
 /** One imported file. */
 export interface ImportedFile {

@@ -3,10 +3,9 @@
  * against numcodecs), vlen-utf8, metadata JSON for Zarr 2 and 3, and the
  * store itself read back by zarr-python.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BloscEncoder,
   bitShuffle,
@@ -17,20 +16,23 @@ import {
   bloscHeader,
   byteShuffle,
   byteUnshuffle,
-} from '../../src/vcz/zarr/blosc.ts';
-import { isVczWriteError } from '../../src/vcz/zarr/errors.ts';
-import { arrayMetadata, chunkKey, groupMetadata, pythonJson, ZarrStoreWriter, type ZarrArraySpec } from '../../src/vcz/zarr/store.ts';
-import { vlenUtf8Decode, vlenUtf8Encode } from '../../src/vcz/zarr/vlen-utf8.ts';
+  isVczWriteError,
+  arrayMetadata,
+  chunkKey,
+  groupMetadata,
+  pythonJson,
+  ZarrStoreWriter,
+  type ZarrArraySpec,
+  vlenUtf8Decode,
+  vlenUtf8Encode,
+} from '../../src/zarr/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
+import { useTempDir } from '../helpers/tmp.ts';
 
 const helper = join(repoRoot, 'test/vcz/vcz_interop.py');
 const py = (...args: string[]): string => run(venvBin('python'), [helper, ...args]).stdout;
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'vcz-zarr-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = useTempDir('vcz-zarr');
 
 /** Byte equality without vitest's slow element-wise deep equality on big typed arrays. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -159,7 +161,7 @@ describe('blosc', () => {
   });
 
   it('matches numcodecs: decodes its frames exactly, writes the same frames, and numcodecs decodes ours', () => {
-    const dir = join(tmp, 'blosc');
+    const dir = join(tmp(), 'blosc');
     run('mkdir', ['-p', dir]);
     py('blosc-gen', dir);
     const cases = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { name: string; typesize: number; shuffle: 0 | 1 | 2; clevel: number; nbytes: number }[];
@@ -199,8 +201,8 @@ describe('vlen-utf8', () => {
 
   it('produces the same bytes as numcodecs VLenUTF8, which decodes ours', () => {
     const items = ['rs1', '.', '', 'ACGT'.repeat(40), 'naïve', '日本', '😀x', 'a,b'];
-    const inp = join(tmp, 'vlen.json');
-    const out = join(tmp, 'vlen.bin');
+    const inp = join(tmp(), 'vlen.json');
+    const out = join(tmp(), 'vlen.bin');
     writeFileSync(inp, JSON.stringify(items));
     const ours = vlenUtf8Encode(items);
     writeFileSync(out + '.ours', ours);
@@ -380,7 +382,7 @@ describe('ZarrStoreWriter', () => {
   for (const fmt of [2, 3] as const) {
     for (const compressor of ['blosc', 'zstd'] as const) {
       it(`writes a format ${fmt} store (${compressor}) that zarr-python reads`, async () => {
-        const out = join(tmp, `store${fmt}-${compressor}.zarr`);
+        const out = join(tmp(), `store${fmt}-${compressor}.zarr`);
         const w = writeAll(out, fmt, false, compressor);
         expect(existsSync(w.tmpPath)).toBe(true);
         expect(existsSync(out)).toBe(false);
@@ -400,7 +402,7 @@ describe('ZarrStoreWriter', () => {
   }
 
   it('zips the store (stored entries, relative keys, files only) and zarr-python opens the zip', async () => {
-    const out = join(tmp, 'store.vcz.zip');
+    const out = join(tmp(), 'store.vcz.zip');
     const summary = await writeAll(out, 2, true).finish();
     expect(summary.bytes).toBe(readFileSync(out).length);
     const listing = run('unzip', ['-v', out]).stdout;
@@ -414,15 +416,15 @@ describe('ZarrStoreWriter', () => {
     const dump = JSON.parse(py('dump', out)) as { arrays: Record<string, { values: unknown[] }> };
     expect(dump.arrays.i16!.values).toEqual(expected.i16);
     expect(dump.arrays.s!.values).toEqual(expected.s);
-    expect(readdirSync(tmp).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(tmp()).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
   it('refuses an existing output, bad specs and bad chunks; abort removes the temporary directory', () => {
-    const out = join(tmp, 'exists');
+    const out = join(tmp(), 'exists');
     writeFileSync(out, 'x');
     expect(() => ZarrStoreWriter.create(out)).toThrow(/already exists/);
-    expect(() => ZarrStoreWriter.create(join(tmp, 'no/such/dir/x.zarr'))).toThrow(/parent directory/);
-    const w = ZarrStoreWriter.create(join(tmp, 'aborted.zarr'));
+    expect(() => ZarrStoreWriter.create(join(tmp(), 'no/such/dir/x.zarr'))).toThrow(/parent directory/);
+    const w = ZarrStoreWriter.create(join(tmp(), 'aborted.zarr'));
     const spec: ZarrArraySpec = { name: 'a', dtype: 'int8', shape: [4], chunks: [2], dimensionNames: ['variants'], fillValue: 'null', compressor: { id: 'blosc', cname: 'zstd', clevel: 7, shuffle: 1 } };
     const expectSpecError = (fn: () => unknown): void => {
       let err: unknown;
@@ -446,7 +448,7 @@ describe('ZarrStoreWriter', () => {
     w.writeChunk(a, [0], new Int8Array(2));
     w.abort();
     expect(existsSync(w.tmpPath)).toBe(false);
-    expect(existsSync(join(tmp, 'aborted.zarr'))).toBe(false);
+    expect(existsSync(join(tmp(), 'aborted.zarr'))).toBe(false);
     expect(() => w.writeChunk(a, [1], new Int8Array(2))).toThrow(/aborted/);
   });
 });

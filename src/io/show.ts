@@ -3,16 +3,7 @@
  * One header block, then one line per variant with INFO from the variant set
  * and one column per sample.
  */
-import {
-  FLOAT32_FILL_BITS,
-  FLOAT32_MISSING_BITS,
-  INT_FILL,
-  INT_MISSING,
-  materializeCalls,
-  type InfoColumn,
-  type SampleCalls,
-  type VariantSet,
-} from '../codec/index.ts';
+import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, type InfoColumn, INT_FILL, INT_MISSING, materializeCalls, type SampleCalls, type VariantSet } from '../codec/index.ts';
 import type { SampleView } from '../depot/index.ts';
 
 /** Shortest decimal that reads back as the same float32 (VCF writers' convention). */

@@ -6,11 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
-import type { At, Depot } from '../depot/index.ts';
-import type { FieldStats } from '../depot/index.ts';
-import { RecordView } from '../codec/index.ts';
-import type { VariantSet } from '../codec/types.ts';
-import type { ExportSource } from './export.ts';
+import type { At, Depot, FieldStats } from '../depot/index.ts';
+import { RecordView, type VariantSet } from '../codec/index.ts';
+import type { ExportSource } from '../vcz/index.ts';
 
 /** Samples per getMany call when exporting: bounds the chunk buffers held at once. */
 const READ_BATCH = 64;

@@ -1,10 +1,6 @@
 /**
- * Which Zarr node names the VCZ writer can write and zarr-python can read.
- *
- * bio2zarr names INFO arrays `variant_<ID>` and FORMAT arrays `call_<ID>`
- * with the ID exactly as the VCF header spells it (`variant_GERP++_RS`,
- * `variant_Pathway(BioCarta)_short`), and zarr-python and vcztools read
- * them: any character is allowed in a name segment except those below.
+ * Which Zarr node names the Zarr writer can write and zarr-python can read:
+ * any character is allowed in a name segment except those below.
  * Sources: zarr-python 3.1.6 `zarr.storage._utils.normalize_path` (`\`
  * becomes `/`, `.` and `..` segments are refused), the Zarr v3 core spec
  * §"Node names" (not empty, not only periods, no leading `__`), the Zarr v2
@@ -35,22 +31,4 @@ export function zarrNameProblem(segment: string): string | undefined {
   const bytes = Buffer.byteLength(segment, 'utf8');
   if (bytes > MAX_NAME_SEGMENT_BYTES) return `${bytes} bytes of UTF-8; a file name holds at most ${MAX_NAME_SEGMENT_BYTES}`;
   return undefined;
-}
-
-/** The fixed VCZ arrays an INFO field `variant_<ID>` must not replace (bio2zarr's check_field_clobbering, plus `length`, which we write as `variant_length`). */
-export const FIXED_INFO_NAMES: ReadonlySet<string> = new Set(['contig', 'id', 'id_mask', 'position', 'allele', 'filter', 'quality', 'length']);
-/** The fixed VCZ arrays a FORMAT field `call_<ID>` must not replace (bio2zarr's check_field_clobbering). */
-export const FIXED_FORMAT_NAMES: ReadonlySet<string> = new Set(['genotype', 'genotype_phased', 'genotype_mask']);
-
-/**
- * The Zarr array name of INFO/FORMAT field `id` (`variant_<ID>` /
- * `call_<ID>`, as bio2zarr names it) and why the VCZ writer cannot write
- * it (undefined when it can): an invalid node name, or a name of one of
- * the fixed arrays.
- */
-export function fieldArrayName(category: 'INFO' | 'FORMAT', id: string): { name: string; problem: string | undefined } {
-  const name = `${category === 'INFO' ? 'variant' : 'call'}_${id}`;
-  const fixed = category === 'INFO' ? FIXED_INFO_NAMES : FIXED_FORMAT_NAMES;
-  if (fixed.has(id)) return { name, problem: `'${name}' is a fixed VCZ array` };
-  return { name, problem: zarrNameProblem(name) };
 }

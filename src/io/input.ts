@@ -5,15 +5,14 @@
  *
  * The VCF readers here are src/vcf's, refusing at import (VcfFieldNameError,
  * at the header line) every INFO/FORMAT ID whose Zarr array the VCZ writer
- * cannot write (`fieldArrayName`, ./zarr/names.ts): nothing is imported that
+ * cannot write (`fieldArrayName`, src/vcz/names.ts): nothing is imported that
  * could never be exported.
  */
 import { existsSync, statSync } from 'node:fs';
 import type { SampleCalls, VariantSet } from '../codec/index.ts';
 import * as vcf from '../vcf/index.ts';
 import type { VcfData, VcfReadOptions, VcfWindowOptions, VcfWindowResult } from '../vcf/index.ts';
-import { readVcz } from './vcz-read.ts';
-import { fieldArrayName } from './zarr/names.ts';
+import { fieldArrayName, readVcz } from '../vcz/index.ts';
 
 /** src/vcf's readVcf, with the VCZ writer's field-name check. */
 export function readVcf(path: string, options: VcfReadOptions = {}): Promise<VcfData> {

@@ -1,0 +1,296 @@
+/**
+ * The call arrays (`call_<FORMAT>`, `call_genotype`, `call_genotype_phased`,
+ * `call_genotype_mask`; docs/vcz-format.md, "Arrays"), built one tile (one
+ * samples-chunk column × one variant chunk) at a time from the records of
+ * that column; each record block is read once per column and kept only
+ * while variant chunks overlap it.
+ */
+import { type FieldView, FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, type IntArray, type RecordView, STRING_FILL, STRING_MISSING, type VariantSet } from '../codec/index.ts';
+import { BLOSC_BITSHUFFLE, BLOSC_SHUFFLE, ExportSourceError, type ZarrArrayHandle, type ZarrDtype } from '../zarr/index.ts';
+import { allocNumeric, type Dims, type ExportStore, fieldDim, INT_LIMITS, minIntDtype, type NumArray, yieldToLoop } from './export-arrays.ts';
+import type { ExportSource } from './export-types.ts';
+
+/** How one call_* array is filled from the records. */
+export interface CallPlan {
+  readonly kind: 'format' | 'gt' | 'phased' | 'mask';
+  readonly handle: ZarrArrayHandle;
+  /** FORMAT id (format kind). */
+  readonly id: string;
+  readonly type: 'Integer' | 'Float' | 'String' | 'Character' | 'GT';
+  /** Values per (variant, sample) in the array. */
+  readonly width: number;
+  readonly dtype: ZarrDtype;
+  /** Reused tile buffer (numeric kinds). */
+  tile: NumArray | string[] | null;
+}
+
+/**
+ * Creates the call arrays of `vs` for `nS` samples: `call_<ID>` for each
+ * FORMAT field [variants, samples(, dim)] (Integer: the narrowest dtype
+ * holding `source.fieldStats`' min/max, missing and fill, int32 at most;
+ * Float → float32; Character → char; String → str), then, when the variant
+ * set has GT, `call_genotype_phased`, `call_genotype` [variants, samples,
+ * ploidy] (int8 or int16 from the `GT` field stats, else from the largest
+ * allele index) and `call_genotype_mask`.
+ *
+ * @throws ExportSourceError when a field's width exceeds its dimension or an
+ *   allele index does not fit int16
+ */
+export function callArrays(store: ExportStore, vs: VariantSet, source: ExportSource, dims: Dims, nS: number): CallPlan[] {
+  const nV = vs.numVariants;
+  const { alleles, ploidy } = dims;
+  const plans: CallPlan[] = [];
+  for (const def of vs.format) {
+    const stats = source.fieldStats.get(def.id);
+    const dim = fieldDim('FORMAT', def.id, def.number, stats?.width ?? 0, dims);
+    const width = dim ? dim[1] : 1;
+    if ((stats?.width ?? 0) > width) throw new ExportSourceError(`FORMAT/${def.id} has up to ${stats!.width} values per variant but its dimension ${dim?.[0] ?? '(none)'} has size ${width}`, `call_${def.id}`);
+    let dtype: ZarrDtype;
+    if (def.type === 'Integer') {
+      dtype = stats?.min !== undefined && stats.max !== undefined ? minIntDtype(Math.min(stats.min, INT_FILL), Math.max(stats.max, INT_MISSING)) : 'int8';
+      if (dtype === 'int64') dtype = 'int32';
+    } else if (def.type === 'Float') dtype = 'float32';
+    else if (def.type === 'Character') dtype = 'char';
+    else dtype = 'str';
+    const dimNames = dim ? ['variants', 'samples', dim[0]] : ['variants', 'samples'];
+    const shape = dim ? [nV, nS, width] : [nV, nS];
+    const handle = store.schema(`call_${def.id}`, dtype, dimNames, shape, BLOSC_SHUFFLE, def.description);
+    plans.push({ kind: 'format', handle, id: def.id, type: def.type, width, dtype, tile: null });
+  }
+  if (vs.hasGenotype) {
+    const gtStats = source.fieldStats.get('GT');
+    const gtMax = gtStats?.max ?? alleles - 1;
+    const gtDtype = minIntDtype(Math.min(gtStats?.min ?? INT_FILL, INT_FILL), Math.max(gtMax, 0));
+    if (gtDtype !== 'int8' && gtDtype !== 'int16') throw new ExportSourceError(`allele index ${gtMax} does not fit int16`, 'call_genotype');
+    const phasedH = store.schema('call_genotype_phased', 'bool', ['variants', 'samples'], [nV, nS], BLOSC_BITSHUFFLE, '');
+    const gtH = store.schema('call_genotype', gtDtype, ['variants', 'samples', 'ploidy'], [nV, nS, ploidy], BLOSC_BITSHUFFLE, '');
+    const maskH = store.schema('call_genotype_mask', 'bool', ['variants', 'samples', 'ploidy'], [nV, nS, ploidy], BLOSC_BITSHUFFLE, '');
+    plans.push({ kind: 'phased', handle: phasedH, id: 'GT', type: 'GT', width: 1, dtype: 'bool', tile: null });
+    plans.push({ kind: 'gt', handle: gtH, id: 'GT', type: 'GT', width: ploidy, dtype: gtDtype, tile: null });
+    plans.push({ kind: 'mask', handle: maskH, id: 'GT', type: 'GT', width: ploidy, dtype: 'bool', tile: null });
+  }
+  return plans;
+}
+
+/**
+ * Writes the chunks of the call arrays `plans`: one samples-chunk column at
+ * a time, each variant chunk of it from the record blocks holding its
+ * variants (output row v holds variant `sel[v]` of the whole set, or v when
+ * `sel` is null). `onGenotypes` sees every `call_genotype` tile as it is
+ * written (the recomputed AC/AN/AF count its alleles).
+ *
+ * @throws ExportSourceError (./export-calls.ts `readRecords`, `fillTile`)
+ */
+export async function writeCallArrays(
+  store: ExportStore,
+  source: ExportSource,
+  plans: readonly CallPlan[],
+  nV: number,
+  ploidy: number,
+  sel: Int32Array | null,
+  onGenotypes?: (tile: Int8Array | Int16Array, ctx: TileContext) => void,
+): Promise<void> {
+  if (plans.length === 0) return;
+  const { vChunk, sChunk } = store;
+  const sampleIds = source.sampleIds;
+  const nS = sampleIds.length;
+  const nVChunks = Math.ceil(nV / vChunk);
+  const gtPlan = plans.find((p) => p.kind === 'gt');
+  const nSChunks = Math.ceil(nS / sChunk);
+  for (let sc = 0; sc < nSChunks; sc++) {
+    const ids = sampleIds.slice(sc * sChunk, Math.min(nS, (sc + 1) * sChunk));
+    const cache = new Map<number, RecordView[]>();
+    for (let c = 0; c < nVChunks; c++) {
+      const v0 = c * vChunk;
+      const v1 = Math.min(nV, v0 + vChunk);
+      // The record blocks holding this chunk's variants (in ascending order: each read once per column when the selection is sorted).
+      const needed = new Set<number>();
+      for (let v = v0; v < v1; v++) needed.add(Math.floor((sel ? sel[v]! : v) / source.blockSize));
+      for (const b of [...cache.keys()]) if (!needed.has(b)) cache.delete(b);
+      for (const b of [...needed].sort((x, y) => x - y)) if (!cache.has(b)) cache.set(b, readRecords(source, ids, b));
+      const ctx: TileContext = { cache, blockSize: source.blockSize, nIds: ids.length, v0, v1, vChunk, sChunk, ploidy, sel };
+      for (const plan of plans) {
+        const tile = fillTile(plan, ctx, gtPlan);
+        if (plan.kind === 'gt' && onGenotypes) onGenotypes(tile as Int8Array | Int16Array, ctx);
+        const coords = plan.handle.spec.shape.map((_, i) => (i === 0 ? c : i === 1 ? sc : 0));
+        store.write(plan.handle, coords, tile);
+      }
+      await yieldToLoop();
+    }
+  }
+}
+
+function readRecords(source: ExportSource, ids: readonly string[], block: number): RecordView[] {
+  const recs = source.readBlock(ids, block);
+  if (recs.length !== ids.length) throw new ExportSourceError(`readBlock(block ${block}) returned ${recs.length} records for ${ids.length} samples`);
+  const start = block * source.blockSize;
+  const count = Math.min(source.variantSet.numVariants, start + source.blockSize) - start;
+  recs.forEach((r, i) => {
+    if (r.sampleId !== ids[i]) throw new ExportSourceError(`readBlock(block ${block}) returned sample '${r.sampleId}' at position ${i}, expected '${ids[i]}'`);
+    if (r.variantStart !== start || r.variantCount !== count) {
+      throw new ExportSourceError(`record of sample '${r.sampleId}' covers variants [${r.variantStart}, ${r.variantStart + r.variantCount}) but block ${block} is [${start}, ${start + count})`);
+    }
+  });
+  return recs;
+}
+
+/** The tile being built: variant range [v0, v1) of one samples-chunk column. */
+export interface TileContext {
+  readonly cache: ReadonlyMap<number, RecordView[]>;
+  readonly blockSize: number;
+  /** Samples in this column (≤ sChunk). */
+  readonly nIds: number;
+  readonly v0: number;
+  readonly v1: number;
+  readonly vChunk: number;
+  readonly sChunk: number;
+  /** Array ploidy. */
+  readonly ploidy: number;
+  /** Output row → index in the whole variant set (null: the identity). */
+  readonly sel: Int32Array | null;
+}
+
+const decodedStrings = new WeakMap<FieldView, string[]>();
+function stringsOf(f: FieldView): string[] {
+  let s = decodedStrings.get(f);
+  if (!s) {
+    s = f.strings();
+    decodedStrings.set(f, s);
+  }
+  return s;
+}
+
+/**
+ * Fills one call_* tile [vChunk, sChunk(, width)] for the variants [v0, v1)
+ * and the column's samples; cells outside (edge chunks) are 0 / "" / false.
+ * Numeric tiles are reused between calls (the returned array is overwritten
+ * by the next call for the same plan).
+ */
+function fillTile(plan: CallPlan, ctx: TileContext, gtPlan: CallPlan | undefined): NumArray | string[] {
+  const { cache, blockSize, nIds, v0, v1, vChunk, sChunk, ploidy, sel } = ctx;
+  const W = plan.width;
+  const len = vChunk * sChunk * W;
+  const name = plan.handle.spec.name;
+  const isStr = plan.dtype === 'str' || plan.dtype === 'char';
+  let tile: NumArray | string[];
+  if (isStr) tile = new Array<string>(len).fill(STRING_FILL);
+  else {
+    tile = (plan.tile as NumArray | null) ?? allocNumeric(plan.dtype, len);
+    plan.tile = tile;
+    tile.fill(0 as never);
+  }
+  if (plan.kind === 'mask') {
+    // call_genotype_mask = call_genotype < 0; the gt plan's tile was just filled for this tile.
+    const gt = gtPlan!.tile as Int8Array | Int16Array;
+    const m = tile as Uint8Array;
+    for (let i = 0; i < len; i++) m[i] = gt[i]! < 0 ? 1 : 0;
+    return tile;
+  }
+  const rowStride = sChunk * W;
+  for (let v = v0; v < v1; ) {
+    // A run of rows [v, v + n) holding consecutive variants of one block.
+    const s0 = sel ? sel[v]! : v;
+    const b = Math.floor(s0 / blockSize);
+    const recs = cache.get(b)!;
+    const bEnd = (b + 1) * blockSize;
+    let n = 1;
+    if (sel) while (v + n < v1 && sel[v + n] === s0 + n && s0 + n < bEnd) n++;
+    else n = Math.min(v1, bEnd) - v;
+    for (let i = 0; i < nIds; i++) {
+      const r = recs[i]!;
+      const lv0 = s0 - r.variantStart;
+      const base = (v - v0) * rowStride + i * W;
+      switch (plan.kind) {
+        case 'phased': {
+          const t = tile as Uint8Array;
+          if (ploidy === 1) for (let k = 0; k < n; k++) t[base + k * rowStride] = 1;
+          else if (r.ploidy > 0 && r.phased) for (let k = 0; k < n; k++) t[base + k * rowStride] = r.phased[lv0 + k]!;
+          break;
+        }
+        case 'gt': {
+          const t = tile as Int8Array | Int16Array;
+          const gt = r.genotype;
+          const p = r.ploidy;
+          if (p === 0 || !gt) {
+            for (let k = 0; k < n; k++) t.fill(INT_MISSING, base + k * rowStride, base + k * rowStride + W);
+            break;
+          }
+          if (p > W) throw new ExportSourceError(`sample '${r.sampleId}' has ploidy ${p} but the array's ploidy is ${W} (maxPloidy too small)`, name);
+          if (gt.BYTES_PER_ELEMENT > t.BYTES_PER_ELEMENT) checkRange(gt, lv0 * p, (lv0 + n) * p, plan.dtype, name, r.sampleId);
+          for (let k = 0; k < n; k++) {
+            const o = base + k * rowStride;
+            const so = (lv0 + k) * p;
+            let j = 0;
+            for (; j < p; j++) t[o + j] = gt[so + j]!;
+            for (; j < W; j++) t[o + j] = INT_FILL;
+          }
+          break;
+        }
+        case 'format': {
+          const f = r.field(plan.id);
+          if (!f) {
+            // Field absent from the record: every element missing.
+            if (isStr) {
+              const t = tile as string[];
+              for (let k = 0; k < n; k++) t.fill(STRING_MISSING, base + k * rowStride, base + k * rowStride + W);
+            } else if (plan.type === 'Float') {
+              const t32 = new Uint32Array((tile as Float32Array).buffer);
+              for (let k = 0; k < n; k++) t32.fill(FLOAT32_MISSING_BITS, base + k * rowStride, base + k * rowStride + W);
+            } else {
+              const t = tile as Int8Array | Int16Array | Int32Array;
+              for (let k = 0; k < n; k++) t.fill(INT_MISSING, base + k * rowStride, base + k * rowStride + W);
+            }
+            break;
+          }
+          if (f.type !== plan.type) throw new ExportSourceError(`sample '${r.sampleId}' has FORMAT/${plan.id} of type ${f.type}, the variant set says ${plan.type}`, name);
+          const w = f.width;
+          if (w > W) throw new ExportSourceError(`sample '${r.sampleId}' has ${w} values per variant but the array holds ${W} (fieldStats width too small)`, name);
+          if (isStr) {
+            const t = tile as string[];
+            const vals = stringsOf(f);
+            for (let k = 0; k < n; k++) {
+              const o = base + k * rowStride;
+              const so = (lv0 + k) * w;
+              for (let j = 0; j < w; j++) t[o + j] = vals[so + j]!;
+              // the rest stays "" (fill)
+            }
+          } else if (plan.type === 'Float') {
+            const t32 = new Uint32Array((tile as Float32Array).buffer);
+            const fv = f.values as Float32Array;
+            const s32 = new Uint32Array(fv.buffer, fv.byteOffset, fv.length);
+            for (let k = 0; k < n; k++) {
+              const o = base + k * rowStride;
+              const so = (lv0 + k) * w;
+              let j = 0;
+              for (; j < w; j++) t32[o + j] = s32[so + j]!;
+              for (; j < W; j++) t32[o + j] = FLOAT32_FILL_BITS;
+            }
+          } else {
+            const t = tile as Int8Array | Int16Array | Int32Array;
+            const fv = f.values as IntArray;
+            if (fv.BYTES_PER_ELEMENT > t.BYTES_PER_ELEMENT) checkRange(fv, lv0 * w, (lv0 + n) * w, plan.dtype, name, r.sampleId);
+            for (let k = 0; k < n; k++) {
+              const o = base + k * rowStride;
+              const so = (lv0 + k) * w;
+              let j = 0;
+              for (; j < w; j++) t[o + j] = fv[so + j]!;
+              for (; j < W; j++) t[o + j] = INT_FILL;
+            }
+          }
+          break;
+        }
+      }
+    }
+    v += n;
+  }
+  return tile;
+}
+
+/** @throws ExportSourceError when a value in a[from, to) does not fit `dtype`. */
+function checkRange(a: IntArray, from: number, to: number, dtype: ZarrDtype, name: string, sampleId: string): void {
+  const [lo, hi] = INT_LIMITS[dtype]!;
+  for (let i = from; i < to; i++) {
+    const x = a[i]!;
+    if (x < lo || x > hi) throw new ExportSourceError(`sample '${sampleId}' has value ${x}, outside ${dtype} chosen from fieldStats (min/max too narrow)`, name);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * What the VCZ exporter (./export.ts) reads and reports: the export source
+ * (a variant set, the samples to export and their records, by variant
+ * block), the export options and the summary.
+ */
+import type { RecordView, VariantSet } from '../codec/index.ts';
+
+/** What the exporter reads: the variant set, the samples to export and their records. */
+export interface ExportSource {
+  variantSet: VariantSet;
+  /** The samples to export, in output order. */
+  sampleIds: readonly string[];
+  /** Variants per record block. */
+  blockSize: number;
+  /** Max ploidy over the samples (0 = no GT in any record). */
+  maxPloidy: number;
+  /**
+   * Per FORMAT id over the exported samples: max width (values per variant)
+   * and, for Integer fields, min/max of the values (sentinels may be
+   * included). Sizes the `FORMAT_<ID>_dim` dimensions and picks Integer
+   * dtypes. An optional `GT` entry (min/max allele index) picks
+   * `call_genotype`'s dtype; without it the largest possible allele index
+   * decides.
+   */
+  fieldStats: ReadonlyMap<string, { width: number; min?: number; max?: number }>;
+  /**
+   * The variants to export: 0-based indices into `variantSet`, in output
+   * order, each at most once (e.g. the records `bcftools view -r` selects).
+   * Default: every variant, in order. Records are still read by block of the
+   * whole variant set.
+   */
+  variants?: ArrayLike<number>;
+  /** One RecordView per sample of `sampleIds` (same order) for block `block`. */
+  readBlock(sampleIds: readonly string[], block: number): RecordView[];
+  /** Root attribute `source`, e.g. `vczdepot-0.1.0`; default `vczdepot-<package version>`. */
+  source?: string;
+}
+
+/** Export options. */
+export interface ExportOptions {
+  /** Zarr format; default 2 (as bio2zarr). */
+  zarrFormat?: 2 | 3;
+  /** Variants per chunk; default min(variants, 1000), at least 1. */
+  variantsChunkSize?: number;
+  /** Samples per chunk; default min(samples, 10000), at least 1. */
+  samplesChunkSize?: number;
+  /** 'blosc' (default; Blosc zstd as bio2zarr) or plain 'zstd' frames (numcodecs `Zstd`). */
+  compressor?: 'blosc' | 'zstd';
+  /** Level of the plain 'zstd' compressor; default 7. */
+  zstdLevel?: number;
+  /**
+   * zstd level used inside Blosc frames; default 7. `'c-blosc'` uses
+   * c-blosc's own mapping from the Blosc clevel (7 → zstd 13, region_index's
+   * 9 → 22), which is what numcodecs writes (byte-identical frames with the
+   * same zstd version) but ~2.5× slower for ~0.3% smaller chunks. The
+   * metadata says clevel 7 / 9 either way; decoders do not use the level.
+   */
+  bloscZstdLevel?: number | 'c-blosc';
+  /**
+   * Recompute the cohort-level INFO fields AC, AN and AF from the exported
+   * calls (default true), as `bcftools view -s` does for AC/AN; false keeps
+   * the stored values (bcftools `--no-update`). See {@link recomputedInfo}.
+   */
+  updateInfo?: boolean;
+  /** Write a `.vcz.zip` (ZIP_STORED) instead of a directory. Default: true when `out` ends in `.zip`. */
+  zip?: boolean;
+  /** Called after every chunk written, with chunks done and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What {@link exportVcz} reports. */
+export interface ExportSummary {
+  /** Arrays written. */
+  arrays: number;
+  /** Chunk files written. */
+  chunks: number;
+  /** Bytes written (all files; the zip's size when zipped). */
+  bytes: number;
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** Absolute path of the store. */
+  path: string;
+}
+
+/** Default zstd level inside Blosc frames (see {@link ExportOptions.bloscZstdLevel}). */
+export const DEFAULT_BLOSC_ZSTD_LEVEL = 7;
+
+/** VCZ version written to the root attribute `vcf_zarr_version` (bio2zarr 0.2.1). */
+export const VCF_ZARR_VERSION = '0.5';

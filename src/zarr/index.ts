@@ -1,0 +1,38 @@
+/**
+ * The Zarr writer: one store (directory or zip) in Zarr format 2 or 3 with
+ * zarr-python's metadata bytes (./store.ts, ./metadata.ts), Blosc-1 frames
+ * with zstd (./blosc.ts, ./shuffle.ts), vlen-utf8 strings (./vlen-utf8.ts),
+ * the node names it can write (./names.ts) and its errors (./errors.ts).
+ * Knows nothing of VCF: src/vcz builds VCF Zarr on top of it.
+ */
+export {
+  BLOSC_BITSHUFFLE,
+  BLOSC_HEADER_SIZE,
+  BLOSC_MAX_BUFFERSIZE,
+  BLOSC_NOSHUFFLE,
+  BLOSC_SHUFFLE,
+  BloscEncoder,
+  bloscBlocksize,
+  bloscDecode,
+  bloscEncode,
+  bloscHeader,
+  bloscZstdLevel,
+  type BloscEncodeOptions,
+  type BloscHeader,
+  type BloscShuffle,
+} from './blosc.ts';
+export { bitShuffle, bitUnshuffle, byteShuffle, byteUnshuffle } from './shuffle.ts';
+export {
+  arrayMetadata,
+  chunkKey,
+  groupMetadata,
+  JsonFloat,
+  pythonJson,
+  type ZarrArraySpec,
+  type ZarrCompressor,
+  type ZarrDtype,
+} from './metadata.ts';
+export { ZarrStoreWriter, type ChunkData, type ZarrArrayHandle, type ZarrStoreOptions, type ZarrStoreSummary } from './store.ts';
+export { VlenUtf8Encoder, vlenUtf8Decode, vlenUtf8Encode } from './vlen-utf8.ts';
+export { MAX_NAME_SEGMENT_BYTES, zarrNameProblem } from './names.ts';
+export * from './errors.ts';

@@ -1,6 +1,6 @@
 export * from './errors.ts';
 export { Depot } from './depot.ts';
-export { findTraces } from './erase.ts';
+export { findTraces } from './traces.ts';
 export type {
   At,
   CommitInfo,

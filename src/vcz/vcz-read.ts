@@ -20,7 +20,6 @@ import { errorText, getJson, isRecord, openStore } from './read-store.ts';
 import type { VcfData } from '../vcf/index.ts';
 import { VczInvalidError, VczNotAStoreError } from './vcz-errors.ts';
 
-export { VlenUtf8Decoder } from './read-arrays.ts';
 
 
 /**

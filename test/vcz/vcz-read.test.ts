@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InfoType, SampleCalls, VcfNumber } from '../../src/codec/types.ts';
 import { VczInvalidError, VczNotAStoreError, VczUnsafeZipEntryError, isVczReadError } from '../../src/vcz/vcz-errors.ts';
-import { VlenUtf8Decoder, readVcz, type VczData } from '../../src/vcz/vcz-read.ts';
+import { readVcz, type VczData } from '../../src/vcz/vcz-read.ts';
+import { VlenUtf8Decoder } from '../../src/vcz/read-arrays.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 
 const dataDir = join(repoRoot, 'test', 'data');

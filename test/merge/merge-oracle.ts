@@ -112,8 +112,13 @@ function vectorText(values: ArrayLike<number> | readonly string[], v: number, wi
   return out.length ? out.join(',') : '.';
 }
 
-/** VCF body lines of a merged variant set and the samples' remapped calls. */
-export function writeMergedVcf(vs: VariantSet, calls: readonly SampleCalls[]): string[] {
+/**
+ * VCF body lines of a merged variant set and the samples' remapped calls.
+ * `carried[s][v]` is 1 when sample s's own set has merged site v: a sample
+ * without the site prints the record's largest ploidy of missing (or, with
+ * `missingToRef`, 0) alleles, as bcftools' merge_GT pads it.
+ */
+export function writeMergedVcf(vs: VariantSet, calls: readonly SampleCalls[], carried: readonly Uint8Array[], missingToRef = false): string[] {
   const lines: string[] = [];
   const hasAC = vs.info.some((c) => c.def.id === 'AC');
   const hasAN = vs.info.some((c) => c.def.id === 'AN');
@@ -136,9 +141,23 @@ export function writeMergedVcf(vs: VariantSet, calls: readonly SampleCalls[]): s
     const gts: string[] = [];
     const ac = new Array<number>(als.length).fill(0);
     let an = 0;
-    for (const c of calls) {
+    let nsize = 0;
+    calls.forEach((c, s) => {
+      if (!carried[s]![v] || c.ploidy === 0) return;
+      let p = 0;
+      while (p < c.ploidy && c.genotype![v * c.ploidy + p] !== INT_FILL) p++;
+      nsize = Math.max(nsize, p);
+    });
+    nsize ||= 1;
+    for (const [s, c] of calls.entries()) {
       if (c.ploidy === 0) {
         gts.push('.');
+        continue;
+      }
+      if (!carried[s]![v]) {
+        if (missingToRef) an += nsize;
+        if (missingToRef) ac[0]! += nsize;
+        gts.push(new Array<string>(nsize).fill(missingToRef ? '0' : '.').join('/'));
         continue;
       }
       const a: string[] = [];
@@ -190,10 +209,16 @@ export async function ourMerge(paths: readonly string[], mode: MergeMode, missin
     { mode },
   );
   const calls: SampleCalls[] = [];
+  const carried: Uint8Array[] = [];
   data.forEach((d, i) => {
-    for (let s = 0; s < d.sampleIds.length; s++) calls.push(remapCalls(merged, i, d.calls(s), d.variantSet.format, { missingToRef }));
+    const has = new Uint8Array(merged.variantSet.numVariants);
+    for (const m of merged.siteMap[i]!) has[m] = 1;
+    for (let s = 0; s < d.sampleIds.length; s++) {
+      calls.push(remapCalls(merged, i, d.calls(s), d.variantSet.format, { missingToRef }));
+      carried.push(has);
+    }
   });
-  return { lines: writeMergedVcf(merged.variantSet, calls), merged };
+  return { lines: writeMergedVcf(merged.variantSet, calls, carried, missingToRef), merged };
 }
 
 /** `bcftools merge --no-version -m MODE [-0]` of `paths` as VCF body lines. */

@@ -61,6 +61,11 @@ export function mergePosition(lines: readonly PositionLine[], mode: MergeMode): 
   const raw = lines.map((l) => recordType(l.alleles));
   const shifted = raw.map(shiftedType);
   const done = new Uint8Array(n);
+  // Allele counts live for the whole position: maux_reset zeroes them once,
+  // a round's first record sets only its own alleles' counts to 1, so counts
+  // of a previous round's extra alleles survive into the next round
+  // (bcftools 1.16 behaviour; it decides which record a round takes).
+  const cnt: number[] = [];
   // Fast path: one record alone.
   if (n === 1) {
     const als = lines[0]!.alleles.slice();
@@ -78,7 +83,6 @@ export function mergePosition(lines: readonly PositionLine[], mode: MergeMode): 
     if (!todo) break;
     // can_merge: pick candidates and join their alleles.
     let als: string[] = [];
-    let cnt: number[] = [];
     const cand = new Uint8Array(n);
     const maps: (Int32Array | undefined)[] = new Array(n);
     for (let j = 0; j < n; j++) {
@@ -97,20 +101,19 @@ export function mergePosition(lines: readonly PositionLine[], mode: MergeMode): 
       cand[j] = 1;
       if (!als.length) {
         als = line.alleles.slice();
-        cnt = als.map(() => 1);
+        for (let k = 0; k < als.length; k++) cnt[k] = 1;
         maps[j] = Int32Array.from({ length: als.length }, (_, k) => k);
         continue;
       }
       const map = mergeAlleles(line.alleles, als);
       if (!map) throw new RefPrefixMismatch(line, als);
       maps[j] = map;
-      while (cnt.length < als.length) cnt.push(0);
-      for (let k = 1; k < line.alleles.length; k++) cnt[map[k]!]!++;
-      cnt[0]!++;
+      for (let k = 1; k < line.alleles.length; k++) cnt[map[k]!] = (cnt[map[k]!] ?? 0) + 1;
+      cnt[0] = (cnt[0] ?? 0) + 1;
     }
     // stage_line: the most frequent ALT (first on ties), then one record per set.
     let icnt = 1;
-    for (let i = 2; i < als.length; i++) if (cnt[i]! > cnt[icnt]!) icnt = i;
+    for (let i = 2; i < als.length; i++) if ((cnt[i] ?? 0) > (cnt[icnt] ?? 0)) icnt = i;
     const members: { line: PositionLine; map: Int32Array }[] = [];
     let j = 0;
     while (j < n) {

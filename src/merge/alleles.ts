@@ -106,9 +106,10 @@ export function mergeAlleles(a: readonly string[], b: string[]): Int32Array | un
     map[1] = 1;
     return map;
   }
-  const n = Math.min(rla, rlb);
   let aa = a;
-  if (a[0]!.slice(0, n) !== b[0]!.slice(0, n)) {
+  const samePrefix = rla <= rlb ? b[0]!.startsWith(a[0]!) : a[0]!.startsWith(b[0]!);
+  if (!samePrefix) {
+    const n = Math.min(rla, rlb);
     if (a[0]!.slice(0, n).toUpperCase() !== b[0]!.slice(0, n).toUpperCase()) return undefined;
     // Different case only: bcftools upper-cases both sides.
     aa = a.map((x) => x.toUpperCase());
@@ -120,9 +121,13 @@ export function mergeAlleles(a: readonly string[], b: string[]): Int32Array | un
   }
   for (let i = 1; i < aa.length; i++) {
     const ai = rlb > rla && !isSymbolic(aa[i]!) ? aa[i] + b[0]!.slice(rla) : aa[i]!;
-    const u = ai.toUpperCase();
+    // strcasecmp: an exact match first (the common case), then ignoring case.
     let j = 1;
-    for (; j < b.length; j++) if (b[j]!.toUpperCase() === u) break;
+    for (; j < b.length; j++) if (b[j] === ai) break;
+    if (j === b.length) {
+      const u = ai.toUpperCase();
+      for (j = 1; j < b.length; j++) if (b[j]!.toUpperCase() === u) break;
+    }
     if (j < b.length) {
       map[i] = j;
       continue;

@@ -32,40 +32,76 @@ import type { PositionLine } from './position.ts';
 /** A decoded value: number or string, null missing, undefined fill / past the end. */
 type Cell = number | string | null | undefined;
 
-function readCell(col: InfoColumn, v: number, k: number): Cell {
-  if (k >= col.width) return undefined;
-  const i = v * col.width + k;
-  const vals = col.values;
-  if (Array.isArray(vals)) {
-    const s = (vals as string[])[i]!;
-    return s === STRING_FILL ? undefined : s === STRING_MISSING ? null : s;
-  }
-  if (vals instanceof Float32Array) {
-    const bits = new Uint32Array(vals.buffer, vals.byteOffset + i * 4, 1)[0]!;
-    return bits === FLOAT32_FILL_BITS ? undefined : bits === FLOAT32_MISSING_BITS ? null : vals[i]!;
-  }
-  const x = (vals as ArrayLike<number>)[i]!;
-  if (col.def.type === 'Flag') return x ? 1 : null;
-  return x === INT_FILL ? undefined : x === INT_MISSING ? null : x;
+// Local copies: imported bindings are getters under some loaders, and these sit in hot loops.
+const F_FILL = FLOAT32_FILL_BITS;
+const F_MISS = FLOAT32_MISSING_BITS;
+const I_FILL = INT_FILL;
+const I_MISS = INT_MISSING;
+
+/** One input column with its values viewed for direct reads. */
+interface Access {
+  readonly width: number;
+  readonly kind: 0 | 1 | 2 | 3; // Integer, Float, String/Character, Flag
+  readonly ints?: ArrayLike<number>;
+  readonly bits?: Uint32Array;
+  readonly floats?: Float32Array;
+  readonly strs?: readonly string[];
 }
 
-function readRow(col: InfoColumn, v: number): Cell[] {
+function access(col: InfoColumn): Access {
+  const v = col.values;
+  if (col.def.type === 'Flag') return { width: col.width, kind: 3, ints: v as Uint8Array };
+  if (Array.isArray(v)) return { width: col.width, kind: 2, strs: v as string[] };
+  if (v instanceof Float32Array) return { width: col.width, kind: 1, floats: v, bits: new Uint32Array(v.buffer, v.byteOffset, v.length) };
+  return { width: col.width, kind: 0, ints: v as ArrayLike<number> };
+}
+
+function readCell(a: Access, v: number, k: number): Cell {
+  if (k >= a.width) return undefined;
+  const i = v * a.width + k;
+  switch (a.kind) {
+    case 0: {
+      const x = a.ints![i]!;
+      return x === I_FILL ? undefined : x === I_MISS ? null : x;
+    }
+    case 1: {
+      const b = a.bits![i]!;
+      return b === F_FILL ? undefined : b === F_MISS ? null : a.floats![i]!;
+    }
+    case 2: {
+      const s = a.strs![i]!;
+      return s === STRING_FILL ? undefined : s === STRING_MISSING ? null : s;
+    }
+    default:
+      return a.ints![i] ? 1 : null;
+  }
+}
+
+function readRow(a: Access, v: number): Cell[] {
   const out: Cell[] = [];
-  for (let k = 0; k < col.width; k++) {
-    const c = readCell(col, v, k);
+  for (let k = 0; k < a.width; k++) {
+    const c = readCell(a, v, k);
     if (c === undefined) break;
     out.push(c);
   }
   return out;
 }
 
-const carries = (row: readonly Cell[]): boolean => row.some((c) => c !== null && c !== undefined);
+/** True when the record carries a value (not all missing). */
+function carries(a: Access, v: number): boolean {
+  for (let k = 0; k < a.width; k++) {
+    const c = readCell(a, v, k);
+    if (c === undefined) return false;
+    if (c !== null) return true;
+  }
+  return false;
+}
 
 /** Collects the merged INFO values record by record; {@link build} makes the columns. */
 export class InfoBuilder {
   private readonly rows: Cell[][][];
   /** Per set: merged def index → that set's column (or undefined). */
-  private readonly colOf: (InfoColumn | undefined)[][];
+  private readonly colOf: (Access | undefined)[][];
   private maxAlleles = 2;
 
   constructor(
@@ -75,7 +111,10 @@ export class InfoBuilder {
     this.rows = defs.map(() => []);
     this.colOf = sets.map((s) => {
       const byId = new Map(s.info.map((c) => [c.def.id, c]));
-      return defs.map((d) => byId.get(d.id));
+      return defs.map((d) => {
+        const c = byId.get(d.id);
+        return c ? access(c) : undefined;
+      });
     });
   }
 
@@ -97,8 +136,8 @@ export class InfoBuilder {
       for (const { line } of members) {
         const col = this.colOf[line.set]![d];
         if (!col) continue;
+        if (!carries(col, line.site)) continue;
         const row = readRow(col, line.site);
-        if (!carries(row)) continue;
         sum ??= [];
         row.forEach((c, k) => {
           const x = typeof c === 'number' ? c : 0;
@@ -113,8 +152,8 @@ export class InfoBuilder {
       for (const { line, map } of members) {
         const col = this.colOf[line.set]![d];
         if (!col) continue;
+        if (!carries(col, line.site)) continue;
         const row = readRow(col, line.site);
-        if (!carries(row)) continue;
         buf ??= new Array<Cell>(nvals).fill(null);
         const nIn = map.length;
         if (def.number === 'G') {
@@ -151,8 +190,7 @@ export class InfoBuilder {
     for (const { line } of members) {
       const col = this.colOf[line.set]![d];
       if (!col) continue;
-      const row = readRow(col, line.site);
-      if (carries(row)) return row;
+      if (carries(col, line.site)) return readRow(col, line.site);
     }
     return [];
   }

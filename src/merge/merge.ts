@@ -9,7 +9,8 @@
 import { FLOAT32_MISSING_BITS, type Contig, type Filter, type FormatFieldDef, type InfoFieldDef, type VariantSet, variantLabel } from '../codec/index.ts';
 import { MergeRefMismatchError, MergeUnsortedError } from './errors.ts';
 import { InfoBuilder } from './info.ts';
-import { type MergeMode, type PositionLine, RefPrefixMismatch, mergePosition } from './position.ts';
+import { normalizeAlleles } from './alleles.ts';
+import { type MergeMode, type PositionLine, type PositionRecord, RefPrefixMismatch, mergePosition } from './position.ts';
 
 export type { MergeMode } from './position.ts';
 
@@ -49,6 +50,65 @@ export function identityMap(n: number): Int32Array {
 
 function isIdentity(m: Int32Array): boolean {
   for (let k = 0; k < m.length; k++) if (m[k] !== k) return false;
+  return true;
+}
+
+/** Cursor indices take the low 20 bits of a heap key (POS × 2^20 + cursor, exact in a float64). */
+const CURSOR_SPAN = 1 << 20;
+
+/** A binary min-heap of float64 keys. */
+class KeyHeap {
+  private readonly keys: Float64Array;
+  size = 0;
+  constructor(capacity: number) {
+    this.keys = new Float64Array(Math.max(1, capacity));
+  }
+  top(): number {
+    return this.keys[0]!;
+  }
+  push(key: number): void {
+    const k = this.keys;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (k[p]! <= key) break;
+      k[i] = k[p]!;
+      i = p;
+    }
+    k[i] = key;
+  }
+  pop(): number {
+    const k = this.keys;
+    const top = k[0]!;
+    const last = k[--this.size]!;
+    const n = this.size;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && k[c + 1]! < k[c]!) c++;
+      if (k[c]! >= last) break;
+      k[i] = k[c]!;
+      i = c;
+    }
+    k[i] = last;
+    return top;
+  }
+}
+
+/** True when the cursors `taken` at `pos` hold one record each, all with the same alleles. */
+function sameAlleles(sets: readonly VariantSet[], cur: readonly { set: number; start: number; end: number }[], taken: readonly number[], pos: number): boolean {
+  const c0 = cur[taken[0]!]!;
+  const a0 = sets[c0.set]!.alleles[c0.start]!;
+  for (const h of taken) {
+    const c = cur[h]!;
+    const vs = sets[c.set]!;
+    if (c.start + 1 < c.end && vs.position[c.start + 1] === pos) return false;
+    const a = vs.alleles[c.start]!;
+    if (a === a0) continue;
+    if (a.length !== a0.length) return false;
+    for (let k = 0; k < a.length; k++) if (a[k] !== a0[k]) return false;
+  }
   return true;
 }
 
@@ -118,6 +178,7 @@ function unionById<T extends { readonly id: string }>(lists: readonly (readonly 
  */
 export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOptions): MergedVariantSet {
   const mode = options.mode;
+  if (sets.length >= CURSOR_SPAN) throw new RangeError(`at most ${CURSOR_SPAN - 1} variant sets can be merged at once`);
   const contigs: Contig[] = unionById(sets.map((s) => s.contigs));
   const contigIndex = new Map(contigs.map((c, i) => [c.id, i]));
   const passFilter = sets.flatMap((s) => s.filters).find((f) => f.id === 'PASS') ?? { id: 'PASS', description: 'All filters passed' };
@@ -165,75 +226,17 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
   const outQual: number[] = []; // float32 bit patterns
   const outFilter: number[][] = [];
   const info = new InfoBuilder(infoDefs, sets);
+  const F_MISS = FLOAT32_MISSING_BITS;
+  const qbits = sets.map((s) => new Uint32Array(s.quality.buffer, s.quality.byteOffset, s.quality.length));
 
-  for (const g of order) {
-    const cur = runsByContig.get(g)!.map((r) => ({ ...r }));
-    // Binary heap of cursor indices keyed by (POS, set).
-    const heap: number[] = [];
-    const key = (h: number): number => sets[cur[h]!.set]!.position[cur[h]!.start]!;
-    const less = (a: number, b: number): boolean => key(a) < key(b) || (key(a) === key(b) && a < b);
-    const push = (h: number): void => {
-      heap.push(h);
-      let i = heap.length - 1;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!less(heap[i]!, heap[p]!)) break;
-        [heap[i], heap[p]] = [heap[p]!, heap[i]!];
-        i = p;
-      }
-    };
-    const pop = (): number => {
-      const top = heap[0]!;
-      const last = heap.pop()!;
-      if (heap.length) {
-        heap[0] = last;
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-          if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
-          if (m === i) break;
-          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-          i = m;
-        }
-      }
-      return top;
-    };
-    cur.forEach((_, h) => push(h));
-    while (heap.length) {
-      const pos = key(heap[0]!);
-      const taken: number[] = [];
-      while (heap.length && key(heap[0]!) === pos) taken.push(pop());
-      taken.sort((a, b) => a - b); // cursors are in set order
-      const lines: PositionLine[] = [];
-      for (const h of taken) {
-        const c = cur[h]!;
-        const vs = sets[c.set]!;
-        while (c.start < c.end && vs.position[c.start] === pos) {
-          lines.push({ set: c.set, site: c.start, alleles: vs.alleles[c.start]! });
-          c.start++;
-        }
-        if (c.start < c.end) push(h);
-      }
-      let records;
-      try {
-        records = mergePosition(lines, mode);
-      } catch (e) {
-        if (e instanceof RefPrefixMismatch) {
-          const vs = sets[e.line.set]!;
-          throw new MergeRefMismatchError(e.line.set, e.line.site, variantLabel(vs, e.line.site), e.merged[0]!);
-        }
-        throw e;
-      }
-      for (const rec of records) {
+  /** Appends one merged record and maps its members onto it. */
+  function emit(g: number, pos: number, rec: PositionRecord): void {
         const m = outPos.length;
         outContig.push(g);
         outPos.push(pos);
         outAlleles.push(rec.alleles);
         const ids: string[] = [];
-        let qual = FLOAT32_MISSING_BITS;
+        let qual = F_MISS;
         let qualValue = 0;
         const flt: number[] = [];
         for (const { line, map } of rec.members) {
@@ -242,8 +245,8 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
           alleleMap[line.set]![line.site] = isIdentity(map) ? identityMap(map.length) : map;
           const id = vs.id[line.site]!;
           if (id !== '.' && !ids.includes(id)) ids.push(id);
-          const qb = new Uint32Array(vs.quality.buffer, vs.quality.byteOffset + line.site * 4, 1)[0]!;
-          if (qb !== FLOAT32_MISSING_BITS && (qual === FLOAT32_MISSING_BITS || qualValue < vs.quality[line.site]!)) {
+          const qb = qbits[line.set]![line.site]!;
+          if (qb !== F_MISS && (qual === F_MISS || qualValue < vs.quality[line.site]!)) {
             qual = qb;
             qualValue = vs.quality[line.site]!;
           }
@@ -257,7 +260,56 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
         outQual.push(qual);
         outFilter.push(flt.length > 1 ? flt.filter((f) => f !== 0) : flt);
         info.add(rec.alleles.length, rec.members);
+  }
+
+  for (const g of order) {
+    const cur = runsByContig.get(g)!.map((r) => ({ ...r }));
+    // Min-heap of cursors keyed by POS × 2^20 + cursor index (cursors are in
+    // set order, so records at one POS come out in set order).
+    const heap = new KeyHeap(cur.length);
+    cur.forEach((c, h) => heap.push(sets[c.set]!.position[c.start]! * CURSOR_SPAN + h));
+    const taken: number[] = [];
+    while (heap.size) {
+      const pos = Math.floor(heap.top() / CURSOR_SPAN);
+      taken.length = 0;
+      while (heap.size && Math.floor(heap.top() / CURSOR_SPAN) === pos) taken.push(heap.pop() % CURSOR_SPAN);
+      // Fast path: one record per set, all with the same alleles → one record,
+      // identity maps (what the rounds give for it), no per-line objects.
+      if (sameAlleles(sets, cur, taken, pos)) {
+        const first = cur[taken[0]!]!;
+        const als = sets[first.set]!.alleles[first.start]!.slice();
+        normalizeAlleles(als);
+        const members = taken.map((h) => {
+          const c = cur[h]!;
+          const line: PositionLine = { set: c.set, site: c.start, alleles: sets[c.set]!.alleles[c.start]! };
+          c.start++;
+          if (c.start < c.end) heap.push(sets[c.set]!.position[c.start]! * CURSOR_SPAN + h);
+          return { line, map: identityMap(als.length) };
+        });
+        emit(g, pos, { alleles: als, members });
+        continue;
       }
+      const lines: PositionLine[] = [];
+      for (const h of taken) {
+        const c = cur[h]!;
+        const vs = sets[c.set]!;
+        while (c.start < c.end && vs.position[c.start] === pos) {
+          lines.push({ set: c.set, site: c.start, alleles: vs.alleles[c.start]! });
+          c.start++;
+        }
+        if (c.start < c.end) heap.push(vs.position[c.start]! * CURSOR_SPAN + h);
+      }
+      let records;
+      try {
+        records = mergePosition(lines, mode);
+      } catch (e) {
+        if (e instanceof RefPrefixMismatch) {
+          const vs = sets[e.line.set]!;
+          throw new MergeRefMismatchError(e.line.set, e.line.site, variantLabel(vs, e.line.site), e.merged[0]!);
+        }
+        throw e;
+      }
+      for (const rec of records) emit(g, pos, rec);
     }
   }
 

@@ -168,7 +168,9 @@ function finish(als: readonly string[], members: { line: PositionLine; map: Int3
       renum[i] = outAls.length;
       outAls.push(als[i]!);
     }
-  const outMembers = members.map((m) => ({ line: m.line, map: m.map.map((x) => renum[x]!) }));
+  let renumbered = false;
+  for (let i = 1; i < als.length; i++) if (renum[i] !== i) renumbered = true;
+  const outMembers = renumbered ? members.map((m) => ({ line: m.line, map: m.map.map((x) => renum[x]!) })) : members;
   normalizeAlleles(outAls);
   return { alleles: outAls, members: outMembers };
 }

@@ -3,7 +3,7 @@
  * dependency-cruiser in `npm test` (test/architecture.test.ts) and by
  * `npm run lint:layers`. Folders are layers; imports go one way (down):
  *
- *   cli → io → vcz → vcf, zarr;  io → depot → codec, schunk;  vcf → codec
+ *   cli → io → vcz → vcf, zarr;  io → depot → codec, schunk;  io → merge → codec;  vcf → codec
  *
  * `src/errors.ts` (the error family's base) and `src/version.ts` sit below
  * every layer. A folder is entered through its `index.ts` only.
@@ -14,9 +14,10 @@ const layers = {
   schunk: [],
   zarr: [],
   vcf: ['codec'],
+  merge: ['codec'],
   vcz: ['codec', 'vcf', 'zarr'],
   depot: ['codec', 'schunk'],
-  io: ['codec', 'depot', 'vcf', 'vcz', 'zarr'],
+  io: ['codec', 'depot', 'merge', 'vcf', 'vcz', 'zarr'],
   cli: ['io', 'depot', 'codec', 'vcf', 'vcz', 'zarr'],
 };
 

@@ -321,8 +321,18 @@ let blockBuilder: Builder | undefined;
 
 // ------------------------------------------------------------------ decoding
 
-/** One FORMAT field of a record, read zero-copy. */
-export interface FieldView {
+
+const textDecoder = new TextDecoder();
+/** String accessors given this return the UTF-8 bytes, not a decoded string. */
+const UTF8_BYTES = Encoding.UTF8_BYTES;
+
+function wrapDecodeError(err: unknown): RecordFormatError {
+  if (err instanceof RecordFormatError) return err;
+  return new RecordFormatError(`FlatBuffers decoding failed: ${(err as Error).message}`, { cause: err });
+}
+
+/** One FORMAT field of a record, read zero-copy (built by {@link RecordView.fields}). */
+export class FieldView {
   readonly id: string;
   readonly type: VcfType;
   readonly number: VcfNumber;
@@ -338,27 +348,7 @@ export interface FieldView {
   readonly stringOffsets: Uint32Array | null;
   /** String/Character: the UTF-8 bytes of all values. */
   readonly stringData: Uint8Array | null;
-  /** String/Character values decoded (allocates); `[]` for numeric fields. */
-  strings(): string[];
-}
-
-const textDecoder = new TextDecoder();
-/** String accessors given this return the UTF-8 bytes, not a decoded string. */
-const UTF8_BYTES = Encoding.UTF8_BYTES;
-
-function wrapDecodeError(err: unknown): RecordFormatError {
-  if (err instanceof RecordFormatError) return err;
-  return new RecordFormatError(`FlatBuffers decoding failed: ${(err as Error).message}`, { cause: err });
-}
-
-class FieldViewImpl implements FieldView {
-  readonly id: string;
-  readonly type: VcfType;
-  readonly number: VcfNumber;
-  readonly width: number;
-  readonly values: NumericArray | null;
-  readonly stringOffsets: Uint32Array | null;
-  readonly stringData: Uint8Array | null;
+  /** @internal decodes field `f` of a record of `count` variants. */
   constructor(f: FormatField, count: number) {
     this.id = f.id()!;
     const t = VCF_TYPES[f.type()];
@@ -378,6 +368,8 @@ class FieldViewImpl implements FieldView {
       if ((this.type === 'Float') !== this.values instanceof Float32Array) throw new RecordFormatError(`field ${this.id}: values vector does not match type ${this.type}`);
     }
   }
+
+  /** String/Character values decoded (allocates); `[]` for numeric fields. */
   strings(): string[] {
     const offs = this.stringOffsets;
     if (!offs) return [];
@@ -510,7 +502,7 @@ export class RecordView {
       const fields: FieldView[] = [];
       try {
         const nf = r.fieldsLength();
-        for (let i = 0; i < nf; i++) fields.push(new FieldViewImpl(r.fields(i)!, this.variantCount));
+        for (let i = 0; i < nf; i++) fields.push(new FieldView(r.fields(i)!, this.variantCount));
       } catch (err) {
         throw wrapDecodeError(err);
       }

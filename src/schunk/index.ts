@@ -4,24 +4,8 @@
  * nothing of LMDB. Byte layout: docs/chunk-format.md.
  */
 
-export {
-  ChunkCorruptionError,
-  ChunkFileHeaderError,
-  ChunkFileVersionError,
-  ChunkIOError,
-  isSchunkError,
-  SchunkError,
-  ZstdUnavailableError,
-} from './errors.ts';
-export type {
-  ChunkCorruptionReason,
-  ChunkIOStep,
-  ChunkLocation,
-  ChunkRef,
-  FileHeaderReason,
-  SchunkErrorCode,
-  SchunkErrorTag,
-} from './errors.ts';
+// Every error of the layer, its guard and the types they carry.
+export * from './errors.ts';
 export {
   CHUNK_HEADER_SIZE,
   CHUNK_MAGIC,

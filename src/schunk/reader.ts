@@ -5,7 +5,8 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { ChunkCorruptionError, type ChunkLocation, type ChunkRef, ChunkIOError, isSchunkError } from './errors.ts';
+import { ChunkCorruptionError, type ChunkLocation, type ChunkRef, isSchunkError } from './errors.ts';
+import { FdCache, io, openChecked } from './fds.ts';
 import {
   CHUNK_HEADER_SIZE,
   type ChunkHeader,
@@ -66,14 +67,6 @@ const SCRATCH_KEEP = 16 << 20;
 interface CachedChunk {
   readonly raw: Uint8Array<ArrayBuffer>;
   readonly compressedLength: number;
-}
-
-function io<T>(file: string, step: ChunkIOError['step'], offset: number | undefined, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new ChunkIOError(file, step, offset, err);
-  }
 }
 
 /** Reads up to `len` bytes at `pos` into `buf`; returns the count (short only at end of file). */
@@ -158,9 +151,8 @@ function readChunkFd(
  */
 export class ChunkReader {
   readonly #cache = new Map<string, CachedChunk>();
-  readonly #fds = new Map<string, number>();
+  readonly #fds: FdCache;
   readonly #cacheBytes: number;
-  readonly #maxOpen: number;
   readonly #header = new Uint8Array(CHUNK_HEADER_SIZE);
   #scratch: Uint8Array = new Uint8Array(0);
   #bytes = 0;
@@ -170,7 +162,7 @@ export class ChunkReader {
 
   constructor(options: ChunkReaderOptions = {}) {
     this.#cacheBytes = Math.max(0, options.cacheBytes ?? 256 * 1024 * 1024);
-    this.#maxOpen = Math.max(1, options.maxOpenFiles ?? 64);
+    this.#fds = new FdCache(options.maxOpenFiles ?? 64, (path) => openChecked(path, 'r', openSync, (fd) => void readHeaderFd(fd, path)));
   }
 
   /**
@@ -205,7 +197,7 @@ export class ChunkReader {
     if (!Number.isSafeInteger(offset) || offset < FILE_HEADER_SIZE) {
       throw new ChunkCorruptionError(where, 'bad offset', `chunks start at byte ${FILE_HEADER_SIZE} or later`);
     }
-    const fd = this.#open(path);
+    const fd = this.#fds.get(path);
     const r = readChunkFd(fd, where, this.#header, this.#scratch, expect);
     if (r.scratch.length <= SCRATCH_KEEP) this.#scratch = r.scratch;
     this.#misses++;
@@ -221,7 +213,7 @@ export class ChunkReader {
    * @throws {@link ChunkIOError} when open or read fails
    */
   readFileHeader(path: string): FileHeader {
-    return readHeaderFd(this.#open(path), path);
+    return readHeaderFd(this.#fds.get(path), path);
   }
 
   /** Cache counters (for tests and diagnostics). */
@@ -237,11 +229,7 @@ export class ChunkReader {
 
   /** Drops one file's descriptor and cached chunks, e.g. after compaction replaced it. */
   closeFile(path: string): void {
-    const fd = this.#fds.get(path);
-    if (fd !== undefined) {
-      this.#fds.delete(path);
-      io(path, 'close', undefined, () => closeSync(fd));
-    }
+    this.#fds.close(path);
     const suffix = `:${path}`;
     for (const [key, e] of this.#cache) {
       if (key.endsWith(suffix) && key.length - suffix.length === key.indexOf(':')) {
@@ -253,10 +241,7 @@ export class ChunkReader {
 
   /** Closes every file descriptor and empties the cache. The reader can still be used afterwards. */
   close(): void {
-    for (const [path, fd] of this.#fds) {
-      this.#fds.delete(path);
-      io(path, 'close', undefined, () => closeSync(fd));
-    }
+    this.#fds.closeAll();
     this.#cache.clear();
     this.#bytes = 0;
   }
@@ -276,28 +261,6 @@ export class ChunkReader {
     }
   }
 
-  #open(path: string): number {
-    const cached = this.#fds.get(path);
-    if (cached !== undefined) {
-      this.#fds.delete(path);
-      this.#fds.set(path, cached);
-      return cached;
-    }
-    const fd = io(path, 'open', undefined, () => openSync(path, 'r'));
-    try {
-      readHeaderFd(fd, path);
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    this.#fds.set(path, fd);
-    while (this.#fds.size > this.#maxOpen) {
-      const [p, f] = this.#fds.entries().next().value as [string, number];
-      this.#fds.delete(p);
-      closeSync(f);
-    }
-    return fd;
-  }
 }
 
 /** One step of {@link scanChunks}. Lengths in bytes; `offset` is the chunk header's byte offset. */

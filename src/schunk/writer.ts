@@ -7,6 +7,7 @@ import { closeSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, ren
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ChunkCorruptionError, ChunkIOError } from './errors.ts';
+import { FdCache, io, openChecked } from './fds.ts';
 import { CHUNK_HEADER_SIZE, decodeFileHeader, encodeChunkHeader, encodeFileHeader, FILE_HEADER_SIZE } from './format.ts';
 import { _compressWithHeadroom, DEFAULT_ZSTD_LEVEL } from './zstd.ts';
 
@@ -50,14 +51,6 @@ export function encodeChunk(raw: Uint8Array, level: number = DEFAULT_ZSTD_LEVEL)
 
 const IOV_BATCH = 512;
 
-function io<T>(file: string, step: ChunkIOError['step'], offset: number | undefined, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new ChunkIOError(file, step, offset, err);
-  }
-}
-
 function fsyncDir(path: string): void {
   const dir = dirname(path);
   const fd = io(dir, 'open', undefined, () => openSync(dir, 'r'));
@@ -81,11 +74,16 @@ export interface SegmentWriterOptions {
  * serialises appends.
  */
 export class SegmentWriter {
-  readonly #fds = new Map<string, number>();
-  readonly #maxOpen: number;
+  readonly #fds: FdCache;
 
   constructor(options: SegmentWriterOptions = {}) {
-    this.#maxOpen = Math.max(1, options.maxOpenFiles ?? 8);
+    this.#fds = new FdCache(options.maxOpenFiles ?? 8, (path) =>
+      openChecked(path, 'r+', openSync, (fd) => {
+        const header = new Uint8Array(FILE_HEADER_SIZE);
+        const got = io(path, 'read', 0, () => readSync(fd, header, 0, FILE_HEADER_SIZE, 0));
+        decodeFileHeader(header.subarray(0, got), path);
+      }),
+    );
   }
 
   /**
@@ -105,7 +103,7 @@ export class SegmentWriter {
       closeSync(fd);
       throw err;
     }
-    this.#remember(path, fd);
+    this.#fds.remember(path, fd);
     fsyncDir(path);
     return FILE_HEADER_SIZE;
   }
@@ -129,7 +127,7 @@ export class SegmentWriter {
     if (!Number.isSafeInteger(at) || at < FILE_HEADER_SIZE) {
       throw new RangeError(`append offset must be an integer >= ${FILE_HEADER_SIZE}, got ${at}`);
     }
-    const fd = this.#open(path);
+    const fd = this.#fds.get(path);
     const size = io(path, 'stat', undefined, () => fstatSync(fd).size);
     if (at > size) {
       throw new ChunkCorruptionError(
@@ -178,49 +176,11 @@ export class SegmentWriter {
 
   /** Closes every cached file descriptor. The writer can still be used afterwards (files reopen). */
   close(): void {
-    for (const [path, fd] of this.#fds) {
-      this.#fds.delete(path);
-      io(path, 'close', undefined, () => closeSync(fd));
-    }
+    this.#fds.closeAll();
   }
 
   /** Closes the cached descriptor of one file, e.g. before it is deleted or renamed. */
   closeFile(path: string): void {
-    const fd = this.#fds.get(path);
-    if (fd === undefined) return;
-    this.#fds.delete(path);
-    io(path, 'close', undefined, () => closeSync(fd));
-  }
-
-  #open(path: string): number {
-    const cached = this.#fds.get(path);
-    if (cached !== undefined) {
-      this.#fds.delete(path);
-      this.#fds.set(path, cached);
-      return cached;
-    }
-    const fd = io(path, 'open', undefined, () => openSync(path, 'r+'));
-    try {
-      const header = new Uint8Array(FILE_HEADER_SIZE);
-      const got = io(path, 'read', 0, () => readSync(fd, header, 0, FILE_HEADER_SIZE, 0));
-      decodeFileHeader(header.subarray(0, got), path);
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    this.#remember(path, fd);
-    return fd;
-  }
-
-  #remember(path: string, fd: number): void {
-    const old = this.#fds.get(path);
-    if (old !== undefined && old !== fd) closeSync(old);
-    this.#fds.delete(path);
-    this.#fds.set(path, fd);
-    while (this.#fds.size > this.#maxOpen) {
-      const [p, f] = this.#fds.entries().next().value as [string, number];
-      this.#fds.delete(p);
-      closeSync(f);
-    }
+    this.#fds.close(path);
   }
 }

@@ -12,6 +12,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Depot } from '../../src/depot/index.ts';
+import { finaliseDepotExport } from '../../src/io/index.ts';
+import { isExportGuardError } from '../../src/vcz/index.ts';
 import { run, runAsync, venvBin } from '../helpers/interop.ts';
 import { rng } from '../helpers/synthetic.ts';
 import { CHR22, diffTrees, readTree, REPO, scratchDir } from './common.ts';
@@ -134,6 +137,27 @@ describe('finalise checks', () => {
     expect((await cli(['export', depot, one, '--at', 'v1', ...opts])).status).toBe(0);
     expect(diffTrees(one, out)).toBeUndefined();
   }, 240_000);
+
+  it('with samples, regions and --no-update (no counts), 2 partitions = the one-shot export; the library gives a typed error with the missing indices', async () => {
+    const ids = run(process.execPath, [CLI, 'samples', depot]).stdout.trim().split('\n');
+    const sel = ['-s', [ids[40], ids[3], ids[5]].join(','), '-r', 'chr22:10510597-10513175', '--no-update', '--variants-chunk-size', '4', '--samples-chunk-size', '2'];
+    const out = join(dir, 'subset.vcz');
+    const one = join(dir, 'subset-one.vcz');
+    expect((await cli(['export', depot, one, '--at', 'v1', ...sel])).status).toBe(0);
+    expect((await cli(['export', depot, out, '--at', 'v1', ...sel, '--partitions', '2', '--partition', '1'])).status).toBe(0);
+    const d = Depot.open(depot, { readOnly: true });
+    try {
+      const err = await finaliseDepotExport(d, out, { at: 'v1', samples: [ids[40]!, ids[3]!, ids[5]!], regions: ['chr22:10510597-10513175'], updateInfo: false, variantsChunkSize: 4, samplesChunkSize: 2 }).catch((e: unknown) => e);
+      expect(isExportGuardError(err, 'export-partition') && err.missing).toEqual([0]);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      d.close();
+    }
+    expect((await cli(['export', depot, out, '--at', 'v1', ...sel, '--partitions', '2', '--partition', '0'])).status).toBe(0);
+    const fin = await cli(['export', depot, out, '--at', 'v1', ...sel, '--finalise']);
+    expect(fin.status, fin.stderr).toBe(0);
+    expect(diffTrees(one, out)).toBeUndefined();
+  }, 120_000);
 
   it('jobs with other options or another version are refused (export-partition), naming the difference; --at is required', async () => {
     const out = join(dir, 'mismatch.vcz');

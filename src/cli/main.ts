@@ -319,12 +319,20 @@ export function program(): Command {
     .option('-r, --regions <list>', 'comma-separated chr, chr:pos, chr:beg-end, chr:beg- (1-based, inclusive): variants overlapping them (as bcftools view -r)')
     .option('--no-update', 'keep the stored INFO/AC, AN, AF instead of recomputing them from the exported calls (as bcftools --no-update)')
     .option('--force', 'replace OUT even if it is not a store vczdepot made')
+    .option('--consolidated', 'also write consolidated metadata (.zmetadata / consolidated_metadata in zarr.json), as zarr.consolidate_metadata does')
+    .option('--partitions <n>', 'export as N independent jobs: with --partition I, write only partition I\'s variant chunks (c mod N = I) beside OUT; needs --at (docs/scale.md)', positiveInt())
+    .option('--partition <i>', '0-based partition index, with --partitions', intInRange(0))
+    .option('--finalise', 'after every partition has run: check them, write the metadata and region_index, and move the store into place at OUT (same --at and options)')
     .option('--json', 'print the result as JSON')
     .action(
       async (
         depotPath: string,
         out: string,
         o: {
+          consolidated?: boolean;
+          partitions?: number;
+          partition?: number;
+          finalise?: boolean;
           at?: string;
           zarrFormat: string;
           variantsChunkSize?: number;
@@ -339,11 +347,42 @@ export function program(): Command {
           json?: boolean;
         },
       ) => {
-        const { exportDepot, parseSampleList, readSamplesFile } = await io();
+        const { exportDepot, exportDepotPartition, finaliseDepotExport, parseSampleList, readSamplesFile } = await io();
         if (o.samples !== undefined && o.samplesFile !== undefined) throw usage('give --samples or --samples-file, not both', 'export');
+        if ((o.partitions === undefined) !== (o.partition === undefined)) throw usage('give --partitions N and --partition I together', 'export');
+        if (o.finalise && o.partitions !== undefined) throw usage('--finalise takes no --partitions/--partition (the work directory records N)', 'export');
+        if ((o.finalise || o.partitions !== undefined) && o.at === undefined) throw usage('a partitioned export needs --at TAG|VERSION, the same in every job', 'export');
+        if (o.partition !== undefined && o.partitions !== undefined && o.partition >= o.partitions) throw usage(`--partition ${o.partition} is outside [0, ${o.partitions}) (0-based)`, 'export');
         const samples = o.samples !== undefined ? parseSampleList(o.samples) : o.samplesFile !== undefined ? readSamplesFile(o.samplesFile) : undefined;
         const depot = Depot.open(depotPath, { readOnly: true });
         try {
+          if (o.finalise || o.partitions !== undefined) {
+            const popts = {
+              at: parseAt(o.at)!,
+              zarrFormat: Number(o.zarrFormat) as 2 | 3,
+              ...(o.variantsChunkSize ? { variantsChunkSize: o.variantsChunkSize } : {}),
+              ...(o.samplesChunkSize ? { samplesChunkSize: o.samplesChunkSize } : {}),
+              compressor: o.compressor,
+              ...(o.zip ? { zip: true } : {}),
+              ...(o.consolidated ? { consolidated: true } : {}),
+              ...(samples ? { samples } : {}),
+              ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
+              updateInfo: o.update,
+              force: !!o.force,
+            };
+            if (o.finalise) {
+              const r = await finaliseDepotExport(depot, out, popts);
+              print(!!o.json, r, () => `finalised ${r.partitions} partitions of version ${r.version}: ${r.samples} samples × ${r.variants} variants → ${r.path} (${mib(r.bytes)}, ${r.seconds.toFixed(2)} s)\n`);
+            } else {
+              const r = await exportDepotPartition(depot, out, o.partitions!, o.partition!, popts);
+              print(!!o.json, r, () =>
+                r.skipped
+                  ? `partition ${r.index} of ${r.count} (version ${r.version}) was already complete: nothing written\n`
+                  : `partition ${r.index} of ${r.count} (version ${r.version}): ${r.chunks} chunks (${mib(r.bytes)}) → ${r.workDir} (${r.seconds.toFixed(2)} s)\n`,
+              );
+            }
+            return;
+          }
           const bar = progress('writing chunks', !o.json);
           const at = parseAt(o.at);
           const result = await interruptible((signal) =>
@@ -358,6 +397,7 @@ export function program(): Command {
               ...(samples ? { samples } : {}),
               ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
               updateInfo: o.update,
+              ...(o.consolidated ? { consolidated: true } : {}),
               force: !!o.force,
               onProgress: bar.update,
               signal,

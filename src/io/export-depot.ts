@@ -2,10 +2,20 @@
  * Exporting a depot (at a version or tag) to a VCF Zarr store, safely: the
  * one call the CLI and most library users need.
  */
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { At, Depot } from '../depot/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
-import { exportVcz, guardedExport, type ExportOptions, type ExportSummary } from '../vcz/index.ts';
+import {
+  ExportPartitionError,
+  exportPartition,
+  exportVcz,
+  finalisePartitions,
+  guardedExport,
+  type ExportOptions,
+  type ExportSummary,
+  type PartitionSummary,
+} from '../vcz/index.ts';
 import { depotExportSource, type Region, type SampleSelection } from './source.ts';
 
 /** Options of {@link exportDepot}: the exporter's, plus `at`, `samples`, `regions` and `force`. */
@@ -71,4 +81,67 @@ export async function exportDepot(depot: Depot, out: string, options: ExportDepo
     : exportOptions;
   const summary = await guardedExport(out, { force: !!force }, (path) => exportVcz(source, path, checked));
   return { ...summary, path: resolve(out), version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
+}
+
+/** Options of {@link exportDepotPartition} and {@link finaliseDepotExport}: `exportDepot`'s, with `at` required and no `signal`. */
+export type PartitionedDepotExportOptions = Omit<ExportDepotOptions, 'at' | 'signal'> & { readonly at: At };
+
+function partitionedSource(depot: Depot, out: string, options: PartitionedDepotExportOptions) {
+  const { at, force, samples, regions, ...exportOptions } = options;
+  if (at === undefined || at === null || at === '') {
+    throw new ExportPartitionError(resolve(out), 'a partitioned export needs --at (a tag or version number) so that every job exports the same version; tag the head first (vczdepot tag) if needed');
+  }
+  const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}) });
+  // What every job must agree on: the depot (its creation time), the version, the samples and the variants.
+  const identity = {
+    depotCreated: depot.meta.created,
+    version: source.version,
+    at: String(at),
+    samples: source.sampleIds.length,
+    samplesSha256: createHash('sha256').update(source.sampleIds.join('\n')).digest('hex'),
+    regions: (regions ?? []).map((r) => (typeof r === 'string' ? r : JSON.stringify(r))),
+    variants: source.variants?.length ?? source.variantSet.numVariants,
+  };
+  return { source, identity, exportOptions: { ...exportOptions, force: !!force } };
+}
+
+/**
+ * Writes partition `partition` (0-based) of `partitions` of the export of
+ * `depot` at `options.at` to `out`: only the chunks of its variant chunks
+ * (c mod partitions = partition), under the work directory beside `out`
+ * (`.vczdepot-parts-<name>`, `exportPartition` in src/vcz/export-parts.ts;
+ * docs/scale.md). Open the depot read-only; every job may run on another
+ * machine that sees the depot and `out`'s parent directory. Idempotent and
+ * restartable: a complete partition is not run again (`skipped`), a killed
+ * one is written again with the same bytes.
+ *
+ * @throws ExportPartitionError without `at`, or when the work directory
+ *   belongs to another version, selection or options
+ * @throws RangeError for partitions < 1 or partition outside [0, partitions)
+ * @throws UnknownTagError / UnknownVersionError, ExportSelectionError,
+ *   ExportTargetError, ChunkCorruptionError, as {@link exportDepot}
+ */
+export async function exportDepotPartition(depot: Depot, out: string, partitions: number, partition: number, options: PartitionedDepotExportOptions): Promise<PartitionSummary & { version: number }> {
+  const { source, identity, exportOptions } = partitionedSource(depot, out, options);
+  const summary = await exportPartition(source, out, partition, partitions, exportOptions, identity);
+  return { ...summary, version: source.version };
+}
+
+/**
+ * Finalises a partitioned export of `depot` at `options.at` to `out` (the
+ * same `at`, selection and chunk/codec options as the partitions; `zip` and
+ * `consolidated` may be chosen here): checks every partition is complete,
+ * writes the metadata, `region_index` and the recomputed AC/AN/AF, and moves
+ * the store into place at `out` as {@link exportDepot} does, byte for byte
+ * the one-shot export's. The work directory is then removed.
+ *
+ * @throws ExportPartitionError naming the missing or incomplete partitions
+ *   (nothing written, `out` as it was), or when no partition ran or they
+ *   ran with other data or options
+ * @throws as {@link exportDepot}
+ */
+export async function finaliseDepotExport(depot: Depot, out: string, options: PartitionedDepotExportOptions): Promise<ExportSummary & { version: number; samples: number; variants: number; partitions: number }> {
+  const { source, identity, exportOptions } = partitionedSource(depot, out, options);
+  const summary = await finalisePartitions(source, out, exportOptions, identity);
+  return { ...summary, version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
 }

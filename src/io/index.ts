@@ -25,5 +25,5 @@ export {
   type Region,
   type SampleSelection,
 } from './source.ts';
-export { exportDepot, type ExportDepotOptions } from './export-depot.ts';
+export { exportDepot, exportDepotPartition, finaliseDepotExport, type ExportDepotOptions, type PartitionedDepotExportOptions } from './export-depot.ts';
 export { formatFloat32, formatSampleVcf, sampleCallsJson, type ShowOptions, type ShownVariant } from './show.ts';

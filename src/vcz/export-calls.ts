@@ -77,7 +77,8 @@ export function callArrays(store: ExportStore, vs: VariantSet, source: ExportSou
  * a time, each variant chunk of it from the record blocks holding its
  * variants (output row v holds variant `sel[v]` of the whole set, or v when
  * `sel` is null). `onGenotypes` sees every `call_genotype` tile as it is
- * written (the recomputed AC/AN/AF count its alleles).
+ * written (the recomputed AC/AN/AF count its alleles). Only the variant
+ * chunks `c` with `only(c)` are written (default all: a partition's share).
  *
  * @throws ExportSourceError (./export-calls.ts `readRecords`, `fillTile`)
  */
@@ -89,6 +90,7 @@ export async function writeCallArrays(
   ploidy: number,
   sel: Int32Array | null,
   onGenotypes?: (tile: Int8Array | Int16Array, ctx: TileContext) => void,
+  only: (c: number) => boolean = () => true,
 ): Promise<void> {
   if (plans.length === 0) return;
   const { vChunk, sChunk } = store;
@@ -101,6 +103,7 @@ export async function writeCallArrays(
     const ids = sampleIds.slice(sc * sChunk, Math.min(nS, (sc + 1) * sChunk));
     const cache = new Map<number, RecordView[]>();
     for (let c = 0; c < nVChunks; c++) {
+      if (!only(c)) continue;
       const v0 = c * vChunk;
       const v1 = Math.min(nV, v0 + vChunk);
       // The record blocks holding this chunk's variants (in ascending order: each read once per column when the selection is sorted).

@@ -29,7 +29,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { areaGuard, type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 
 /** Codes of the export-guard errors. */
-export type ExportGuardErrorCode = (ExportTargetError | ExportWriteError)['code'];
+export type ExportGuardErrorCode = (ExportTargetError | ExportWriteError | ExportPartitionError)['code'];
 
 /** Base class of the export-guard errors (in the vczdepot error family, src/errors.ts). */
 export abstract class ExportGuardError extends VczdepotError {}
@@ -62,14 +62,32 @@ export class ExportWriteError extends ExportGuardError {
   }
 }
 
-nameErrors({ ExportTargetError, ExportWriteError });
+/**
+ * A partitioned export (./export-parts.ts) cannot go on: its work directory
+ * was started with other options or another version, or (at `--finalise`)
+ * partitions are missing or incomplete (`missing`, 0-based indices) — rerun
+ * them; OUT is left as it was.
+ */
+export class ExportPartitionError extends ExportGuardError {
+  readonly code = 'export-partition' as const;
+  /**
+   * @param path The export's output path.
+   * @param reason What is wrong and what to do.
+   * @param missing The partitions missing or incomplete (0-based), if that is the problem.
+   */
+  constructor(readonly path: string, readonly reason: string, readonly missing: readonly number[] = []) {
+    super(`partitioned export to ${path}: ${reason}`);
+  }
+}
+
+nameErrors({ ExportTargetError, ExportWriteError, ExportPartitionError });
 
 declare module '../errors.ts' {
-  interface VczdepotErrorMap extends ErrorsByCode<ExportTargetError | ExportWriteError> {}
+  interface VczdepotErrorMap extends ErrorsByCode<ExportTargetError | ExportWriteError | ExportPartitionError> {}
 }
 
 /** True when `err` is an export-guard error (with the given code, if one is given); `isVczdepotError` for these classes. */
-export const isExportGuardError = areaGuard<ExportTargetError | ExportWriteError>(ExportGuardError);
+export const isExportGuardError = areaGuard<ExportTargetError | ExportWriteError | ExportPartitionError>(ExportGuardError);
 
 /** A prepared export target: export to `path`, then `commit()`, or `fail(err)`. */
 export interface ExportTarget {
@@ -141,7 +159,7 @@ export function prepareExportTarget(out: string, options: { force?: boolean } = 
     },
     fail(err: unknown): Error {
       for (const p of leftovers()) rmSync(p, { recursive: true, force: true });
-      if (err instanceof ExportTargetError || err instanceof ExportWriteError) return err;
+      if (err instanceof ExportGuardError) return err;
       const e = err as NodeJS.ErrnoException | undefined;
       if (e && !(err instanceof VczdepotError) && typeof e.code === 'string' && (e.syscall !== undefined || e.path !== undefined)) {
         return new ExportWriteError(abs, e.path, e.syscall ?? 'write', e.code, { cause: err });

@@ -64,8 +64,44 @@ export interface ExportOptions {
   updateInfo?: boolean;
   /** Write a `.vcz.zip` (ZIP_STORED) instead of a directory. Default: true when `out` ends in `.zip`. */
   zip?: boolean;
+  /**
+   * Write consolidated metadata (format 2 `.zmetadata`, format 3
+   * `consolidated_metadata` in the root `zarr.json`, byte for byte as
+   * zarr-python 3.1.6 `zarr.consolidate_metadata` writes them). Default false.
+   */
+  consolidated?: boolean;
   /** Called after every chunk written, with chunks done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Write one part of a store exported as independent jobs (./export-parts.ts
+   * drives this; most callers leave it unset): default the whole store.
+   */
+  part?: ExportPart;
+}
+
+/**
+ * One part of a partitioned export. Variant chunk `c` (rows [c·vChunk,
+ * (c+1)·vChunk)) belongs to partition `c mod count`.
+ * * `{count, index, onCounts}`: write only the chunks of partition `index`'s
+ *   variant chunks of every variant-axis array (call arrays, variant_*,
+ *   variant_<INFO>) except the recomputed AC/AN/AF, no metadata;
+ *   `onCounts` gets the called-allele counts [variants, alleles] (Int32,
+ *   zero outside the partition's rows) when AC/AN/AF are recomputed.
+ * * `{count, finalise: true, ...}`: write the metadata (every array's, the
+ *   root's, consolidated if asked), `sample_id`, `contig_*`, `filter_*`,
+ *   `region_index` and the recomputed AC/AN/AF from `counts()` (the whole
+ *   [variants, alleles] counts), take the partitions' chunk files from the
+ *   directories `adopt` (ZarrStoreWriter.adopt), and finish the store.
+ */
+export type ExportPart =
+  | { readonly count: number; readonly index: number; readonly onCounts?: (counts: Int32Array, shape: CountsShape) => void }
+  | { readonly count: number; readonly finalise: true; readonly adopt: readonly string[]; readonly counts?: (shape: CountsShape) => Int32Array };
+
+/** The shape of the called-allele counts of a partitioned export: [variants, alleles], chunked by vChunk rows. */
+export interface CountsShape {
+  readonly variants: number;
+  readonly alleles: number;
+  readonly vChunk: number;
 }
 
 /** What {@link exportVcz} reports. */

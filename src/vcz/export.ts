@@ -111,9 +111,21 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
   }
   const dims: Dims = { alleles, altAlleles: alleles - 1, genotypes, ploidy };
 
+  const part = options.part;
+  if (part !== undefined && (!Number.isInteger(part.count) || part.count < 1 || ('index' in part && (!Number.isInteger(part.index) || part.index < 0 || part.index >= part.count)))) {
+    throw new RangeError(`partition ${'index' in part ? part.index : 'finalise'} of ${part.count}: count must be an integer >= 1 and index in [0, count)`);
+  }
+  const partIndex = part && 'index' in part ? part.index : undefined;
+  const finalising = part !== undefined && partIndex === undefined;
+  // Variant chunk c belongs to partition c mod count; a partition writes only its own.
+  const mine = (c: number): boolean => part === undefined || (partIndex !== undefined && c % part.count === partIndex);
+  const wholeSet = part === undefined || finalising; // writes metadata and the arrays that need every variant
+
   const writer = ZarrStoreWriter.create(out, {
     zarrFormat: format,
-    zip: options.zip ?? /\.zip$/i.test(out),
+    metadata: wholeSet,
+    consolidated: wholeSet && (options.consolidated ?? false),
+    zip: wholeSet && (options.zip ?? /\.zip$/i.test(out)),
     ...(options.bloscZstdLevel === 'c-blosc' ? {} : { bloscZstdLevel: options.bloscZstdLevel ?? DEFAULT_BLOSC_ZSTD_LEVEL }),
   });
   try {
@@ -132,22 +144,32 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     for (const col of vs.info) if (!recompute.has(col.def.id)) varWriters.push(infoArray(store, col, nV, dims));
     const nVChunks = Math.ceil(nV / vChunk);
     store.countAhead(recompute.size * nVChunks);
-    const counts = recompute.size > 0 ? new Int32Array(nV * alleles) : null;
+    const countsShape = { variants: nV, alleles, vChunk };
+    let counts: Int32Array | null = recompute.size > 0 && !finalising ? new Int32Array(nV * alleles) : null;
+    if (recompute.size > 0 && part && 'finalise' in part) {
+      counts = part.counts?.(countsShape) ?? null;
+      if (!counts || counts.length !== nV * alleles) throw new RangeError(`finalising needs the called-allele counts [${nV}, ${alleles}] of every partition`);
+    }
     const plans = callArrays(store, vs, source, dims, nS);
     const writeRegionIndex = regionIndex(store, vs, posDtype);
 
-    writeDataArrays();
+    if (wholeSet) writeDataArrays();
     for (let c = 0; c < nVChunks; c++) {
+      if (!mine(c)) continue;
       const v0 = c * vChunk;
       const v1 = Math.min(nV, v0 + vChunk);
       for (const w of varWriters) w(v0, v1, c);
       await yieldToLoop();
     }
-    writeRegionIndex();
-    await writeCallArrays(store, source, plans, nV, ploidy, sel, counts ? (tile, ctx) => countAlleles(tile, ctx, counts, alleles) : undefined);
+    if (wholeSet) writeRegionIndex();
+    if (!finalising) {
+      const acc = counts;
+      await writeCallArrays(store, source, plans, nV, ploidy, sel, acc ? (tile, ctx) => countAlleles(tile, ctx, acc, alleles) : undefined, mine);
+      if (acc && part && 'index' in part) part.onCounts?.(acc, countsShape);
+    }
 
     // The recomputed INFO arrays, from the allele counts of every column.
-    if (counts) {
+    if (counts && wholeSet) {
       const late: VarWriter[] = recomputedColumns(vs, recompute, counts, alleles).map((col) => infoArray(store, col, nV, dims, false));
       for (let c = 0; c < nVChunks; c++) {
         const v0 = c * vChunk;
@@ -155,6 +177,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       }
     }
 
+    if (part && 'finalise' in part) for (const dir of part.adopt) writer.adopt(dir);
     const summary = await writer.finish();
     return { arrays: summary.arrays, chunks: summary.chunks, bytes: summary.bytes, seconds: (performance.now() - t0) / 1000, path: summary.path };
   } catch (err) {

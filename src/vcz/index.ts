@@ -7,11 +7,13 @@
  */
 export { readVcz, type VczData } from './vcz-read.ts';
 export { exportVcz } from './export.ts';
-export type { ExportOptions, ExportSource, ExportSummary } from './export-types.ts';
+export type { CountsShape, ExportOptions, ExportPart, ExportSource, ExportSummary } from './export-types.ts';
+export { exportPartition, finalisePartitions, partitionWorkDir, type PartitionedExportOptions, type PartitionIdentity, type PartitionSummary } from './export-parts.ts';
 export { recomputedInfo } from './export-info.ts';
 export { fieldArrayName, FIXED_FORMAT_NAMES, FIXED_INFO_NAMES } from './names.ts';
 export * from './vcz-errors.ts';
 export {
+  ExportPartitionError,
   ExportTargetError,
   ExportWriteError,
   guardedExport,

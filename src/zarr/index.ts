@@ -24,10 +24,13 @@ export {
 export { bitShuffle, bitUnshuffle, byteShuffle, byteUnshuffle } from './shuffle.ts';
 export {
   arrayMetadata,
+  arrayMetadataDocuments,
   chunkKey,
+  consolidatedMetadata,
   groupMetadata,
   JsonFloat,
   pythonJson,
+  pythonJsonCompact,
   type ZarrArraySpec,
   type ZarrCompressor,
   type ZarrDtype,

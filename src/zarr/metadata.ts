@@ -76,7 +76,16 @@ export function pythonJson(value: unknown, indent = 2): string {
   return dump(value, indent, 0);
 }
 
-function dump(v: unknown, indent: number, level: number): string {
+/**
+ * Serialises `value` as Python's `json.dumps(value, allow_nan=True)` does
+ * without indent (what zarr-python writes to `.zmetadata`): one line,
+ * separators `", "` and `": "`, the same escapes and floats as {@link pythonJson}.
+ */
+export function pythonJsonCompact(value: unknown): string {
+  return dump(value, null, 0);
+}
+
+function dump(v: unknown, indent: number | null, level: number): string {
   if (v === null || v === undefined) return 'null';
   if (v === true) return 'true';
   if (v === false) return 'false';
@@ -84,15 +93,16 @@ function dump(v: unknown, indent: number, level: number): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pyFloat(v);
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'string') return pyString(v);
-  const pad = '\n' + ' '.repeat(indent * (level + 1));
-  const end = '\n' + ' '.repeat(indent * level);
+  const pad = indent === null ? '' : '\n' + ' '.repeat(indent * (level + 1));
+  const end = indent === null ? '' : '\n' + ' '.repeat(indent * level);
+  const sep = indent === null ? ', ' : ',';
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
-    return '[' + v.map((x) => pad + dump(x, indent, level + 1)).join(',') + end + ']';
+    return '[' + v.map((x) => pad + dump(x, indent, level + 1)).join(sep) + end + ']';
   }
   const entries = Object.entries(v as Record<string, unknown>);
   if (entries.length === 0) return '{}';
-  return '{' + entries.map(([k, x]) => pad + pyString(k) + ': ' + dump(x, indent, level + 1)).join(',') + end + '}';
+  return '{' + entries.map(([k, x]) => pad + pyString(k) + ': ' + dump(x, indent, level + 1)).join(sep) + end + '}';
 }
 
 function pyFloat(x: number): string {
@@ -158,10 +168,21 @@ function v3Codecs(spec: ZarrArraySpec): unknown[] {
  */
 export function arrayMetadata(spec: ZarrArraySpec, format: 2 | 3): Map<string, string> {
   const files = new Map<string, string>();
+  for (const [name, doc] of arrayMetadataDocuments(spec, format)) files.set(name, pythonJson(doc));
+  return files;
+}
+
+/**
+ * The documents of {@link arrayMetadata} before serialisation (floats as
+ * {@link JsonFloat}), in zarr-python's key order: what consolidated metadata
+ * embeds.
+ */
+export function arrayMetadataDocuments(spec: ZarrArraySpec, format: 2 | 3): Map<string, Record<string, unknown>> {
+  const files = new Map<string, Record<string, unknown>>();
   if (format === 2) {
     files.set(
       '.zarray',
-      pythonJson({
+      ({
         shape: [...spec.shape],
         chunks: [...spec.chunks],
         dtype: V2_DTYPE[spec.dtype],
@@ -173,11 +194,11 @@ export function arrayMetadata(spec: ZarrArraySpec, format: 2 | 3): Map<string, s
         zarr_format: 2,
       }),
     );
-    files.set('.zattrs', pythonJson({ _ARRAY_DIMENSIONS: [...spec.dimensionNames], ...(spec.attributes ?? {}) }));
+    files.set('.zattrs', { _ARRAY_DIMENSIONS: [...spec.dimensionNames], ...(spec.attributes ?? {}) });
   } else {
     files.set(
       'zarr.json',
-      pythonJson({
+      ({
         shape: [...spec.shape],
         data_type: V3_DTYPE[spec.dtype],
         chunk_grid: { name: 'regular', configuration: { chunk_shape: [...spec.chunks] } },
@@ -214,4 +235,39 @@ export function groupMetadata(attributes: Readonly<Record<string, unknown>>, for
 export function chunkKey(name: string, coords: readonly number[], format: 2 | 3): string {
   if (format === 2) return `${name}/${coords.length ? coords.join('.') : '0'}`;
   return `${name}/c${coords.length ? '/' + coords.join('/') : ''}`;
+}
+
+/**
+ * Consolidated metadata of a root group whose children are all arrays, as
+ * zarr-python 3.1.6 `zarr.consolidate_metadata` writes it (children sorted by
+ * case-folded name):
+ * * format 2: `.zmetadata`, one line (`json.dumps` without indent):
+ *   `{"metadata": {".zgroup", ".zattrs", then per array "<a>/.zattrs",
+ *   "<a>/.zarray"}, "zarr_consolidated_format": 1}`;
+ * * format 3: the root `zarr.json` with `consolidated_metadata: {kind:
+ *   "inline", must_understand: false, metadata: {<a>: <a's zarr.json>}}`
+ *   between `zarr_format` and `node_type`.
+ *
+ * @returns [file name at the store root, its text]
+ * @throws RangeError for a nested array name (with `/`): not supported
+ */
+export function consolidatedMetadata(attributes: Readonly<Record<string, unknown>>, arrays: readonly ZarrArraySpec[], format: 2 | 3): [string, string] {
+  // zarr-python's order (ConsolidatedMetadata.to_dict): by NFKC-casefolded name, which for
+  // the ASCII names a store holds is the lower-cased name; names equal but for case (which
+  // zarr-python leaves in directory-listing order) in code-point order.
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  const sorted = [...arrays].sort((a, b) => cmp(a.name.normalize('NFKC').toLowerCase(), b.name.normalize('NFKC').toLowerCase()) || cmp(a.name, b.name));
+  for (const a of sorted) if (a.name.includes('/')) throw new RangeError(`consolidated metadata of nested array ${a.name} is not supported`);
+  if (format === 2) {
+    const metadata: Record<string, unknown> = { '.zgroup': { zarr_format: 2 }, '.zattrs': attributes };
+    for (const a of sorted) {
+      const docs = arrayMetadataDocuments(a, 2);
+      metadata[`${a.name}/.zattrs`] = docs.get('.zattrs');
+      metadata[`${a.name}/.zarray`] = docs.get('.zarray');
+    }
+    return ['.zmetadata', pythonJsonCompact({ metadata, zarr_consolidated_format: 1 })];
+  }
+  const metadata: Record<string, unknown> = {};
+  for (const a of sorted) metadata[a.name] = arrayMetadataDocuments(a, 3).get('zarr.json');
+  return ['zarr.json', pythonJson({ attributes, zarr_format: 3, consolidated_metadata: { kind: 'inline', must_understand: false, metadata }, node_type: 'group' })];
 }

@@ -25,7 +25,7 @@ import { BloscEncoder } from './blosc.ts';
 import { CodecUnavailableError, ZarrSpecError, ZarrStateError } from './errors.ts';
 import { VlenUtf8Encoder } from './vlen-utf8.ts';
 import { zarrNameProblem } from './names.ts';
-import { arrayMetadata, chunkKey, groupMetadata, ITEMSIZE, type ZarrArraySpec } from './metadata.ts';
+import { arrayMetadata, chunkKey, consolidatedMetadata, groupMetadata, ITEMSIZE, type ZarrArraySpec } from './metadata.ts';
 
 /**
  * Data of one chunk, C order over the full chunk shape (edge chunks padded by
@@ -44,6 +44,19 @@ export interface ZarrStoreOptions {
   readonly zip?: boolean;
   /** zstd level inside Blosc instead of c-blosc's mapping (clevel 7 → 13); see `blosc.ts`. */
   readonly bloscZstdLevel?: number;
+  /**
+   * Write consolidated metadata at `finish()` (format 2 `.zmetadata`, format
+   * 3 `consolidated_metadata` in the root `zarr.json`, as zarr-python 3.1.6
+   * `zarr.consolidate_metadata` writes them; {@link consolidatedMetadata}),
+   * so a reader opens the store with one request. Default false.
+   */
+  readonly consolidated?: boolean;
+  /**
+   * false: write chunk files only, no group or array metadata (one
+   * partition of a store, whose metadata another writer writes; see
+   * {@link ZarrStoreWriter.adopt}). Default true.
+   */
+  readonly metadata?: boolean;
 }
 
 /** What {@link ZarrStoreWriter.finish} reports. */
@@ -130,6 +143,9 @@ export class ZarrStoreWriter {
   private zstd: ZstdFrameEncoder | undefined;
   private readonly vlen = new VlenUtf8Encoder();
   private readonly bloscZstdLevel: number | undefined;
+  private readonly consolidated: boolean;
+  private readonly metadata: boolean;
+  private rootAttributes: Readonly<Record<string, unknown>> = {};
   private readonly dirs = new Set<string>();
   private readonly arrays = new Map<string, ZarrArrayHandle>();
   private state: 'open' | 'finished' | 'aborted' = 'open';
@@ -141,6 +157,8 @@ export class ZarrStoreWriter {
     this.zarrFormat = opts.zarrFormat ?? 2;
     this.zip = opts.zip ?? false;
     this.bloscZstdLevel = opts.bloscZstdLevel;
+    this.consolidated = opts.consolidated ?? false;
+    this.metadata = opts.metadata ?? true;
     this.tmpPath = `${this.path}.tmp-${randomBytes(6).toString('hex')}`;
   }
 
@@ -190,6 +208,8 @@ export class ZarrStoreWriter {
    */
   setRootAttributes(attributes: Readonly<Record<string, unknown>>): void {
     this.checkOpen();
+    this.rootAttributes = attributes;
+    if (!this.metadata) return;
     for (const [name, text] of groupMetadata(attributes, this.zarrFormat)) this.writeFile(name, text);
   }
 
@@ -229,7 +249,7 @@ export class ZarrStoreWriter {
     const chunkGrid = spec.shape.map((s, i) => (s === 0 ? 0 : Math.ceil(s / spec.chunks[i]!)));
     const chunkLength = spec.chunks.reduce((a, b) => a * b, 1);
     const handle: ZarrArrayHandle = { spec, chunkGrid, chunkLength };
-    for (const [name, text] of arrayMetadata(spec, this.zarrFormat)) this.writeFile(`${spec.name}/${name}`, text);
+    if (this.metadata) for (const [name, text] of arrayMetadata(spec, this.zarrFormat)) this.writeFile(`${spec.name}/${name}`, text);
     this.arrays.set(spec.name, handle);
     return handle;
   }
@@ -308,6 +328,10 @@ export class ZarrStoreWriter {
   async finish(): Promise<ZarrStoreSummary> {
     this.checkOpen();
     try {
+      if (this.consolidated && this.metadata) {
+        const [name, text] = consolidatedMetadata(this.rootAttributes, [...this.arrays.values()].map((a) => a.spec), this.zarrFormat);
+        this.writeFile(name, text);
+      }
       if (fs.existsSync(this.path)) throw new ZarrStateError(this.path, 'the output path appeared while exporting; not overwriting it');
       if (this.zip) {
         const tmpZip = `${this.tmpPath}.zip`;
@@ -329,6 +353,46 @@ export class ZarrStoreWriter {
     }
     this.state = 'finished';
     return { path: this.path, arrays: this.arrays.size, chunks: this.chunks, bytes: this.bytes };
+  }
+
+  /**
+   * Takes every file under `dir` (chunk files another writer wrote with
+   * `metadata: false`, for arrays of the same specs) into this store at the
+   * same relative key, by hard link (a copy across filesystems); `dir` is
+   * left as it was.
+   *
+   * @returns files and bytes taken
+   * @throws ZarrStateError when a key is already in the store, or is not a
+   *   chunk key of an array created here
+   */
+  adopt(dir: string): { files: number; bytes: number } {
+    this.checkOpen();
+    let files = 0;
+    let bytes = 0;
+    for (const rel of listFiles(dir)) {
+      const key = rel.join('/');
+      const array = this.arrays.get(rel.slice(0, this.zarrFormat === 2 ? -1 : rel.lastIndexOf('c')).join('/'));
+      if (!array || rel[rel.length - 1]!.startsWith('.') || key.endsWith('zarr.json')) throw new ZarrStateError(this.path, `${path.join(dir, ...rel)} is not a chunk of an array of this store`);
+      const dst = path.join(this.tmpPath, ...rel);
+      if (fs.existsSync(dst)) throw new ZarrStateError(this.path, `chunk ${key} from ${dir} is already in the store`);
+      const parent = path.dirname(dst);
+      if (!this.dirs.has(parent)) {
+        fs.mkdirSync(parent, { recursive: true });
+        this.dirs.add(parent);
+      }
+      const src = path.join(dir, ...rel);
+      try {
+        fs.linkSync(src, dst);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+        fs.copyFileSync(src, dst);
+      }
+      files++;
+      bytes += fs.statSync(dst).size;
+    }
+    this.chunks += files;
+    this.bytes += bytes;
+    return { files, bytes };
   }
 
   /** Deletes the temporary data; the store cannot be used afterwards. Safe to call twice. */

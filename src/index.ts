@@ -66,6 +66,8 @@ export {
   addSamplesFromFiles,
   createFromFile,
   exportDepot,
+  exportDepotPartition,
+  finaliseDepotExport,
   readInput,
   readVcf,
   ExportSelectionError,
@@ -73,6 +75,7 @@ export {
   type AddFilesOptions,
   type AddFilesResult,
   type ExportDepotOptions,
+  type PartitionedDepotExportOptions,
   type ImportedCalls,
   type ImportedFile,
   type Region,
@@ -83,6 +86,7 @@ export type { VcfData, VcfReadOptions, VcfWarning } from './vcf/index.ts';
 export * from './vcf/errors.ts';
 export {
   readVcz,
+  ExportPartitionError,
   ExportTargetError,
   ExportWriteError,
   isExportGuardError,

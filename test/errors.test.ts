@@ -24,6 +24,7 @@ import {
   DepotNotFoundError,
   DepotVersionError,
   DuplicateSampleError,
+  ExportPartitionError,
   ExportSelectionError,
   ExportSourceError,
   ExportTargetError,
@@ -94,6 +95,7 @@ const make: { [K in ConcreteErrorName]: () => InstanceType<Api[K]> } = {
   DepotNotFoundError: () => new DepotNotFoundError('/d'),
   DepotVersionError: () => new DepotVersionError('/d', 9, 1),
   DuplicateSampleError: () => new DuplicateSampleError('S1', '/d'),
+  ExportPartitionError: () => new ExportPartitionError('/out', 'partition 2 of 3 is missing', [2]),
   ExportSelectionError: () => new ExportSelectionError("sample 'S9' is not in the depot", 'S9'),
   ExportSourceError: () => new ExportSourceError('wrong record count', 'call_genotype'),
   ExportTargetError: () => new ExportTargetError('/out', 'it is a file'),
@@ -216,6 +218,7 @@ describe('the error family', () => {
       VczInvalidError: 'isVczReadError',
       ZarrStateError: 'isVczWriteError',
       ExportWriteError: 'isExportGuardError',
+      ExportPartitionError: 'isExportGuardError',
       VariantSetMismatchError: undefined,
       ExportSelectionError: undefined,
     });

@@ -5,9 +5,10 @@
  *
  * - `snp`: 1,000 sets × 5,000 biallelic SNP sites on one contig, drawn from a
  *   pool of 8,500 positions (a core of 3,000 every set carries, the other
- *   2,000 per set at random); 1 set in 20 carries another ALT at a site, so
- *   some merged records are multi-allelic. INFO DP (Integer, 1, summed) and
- *   AF (Float, A, re-indexed), ID, QUAL, FILTER PASS/q10.
+ *   2,000 per set at random); at 3% of the positions the population has a
+ *   second ALT (a set carries it 1 time in 5), so those merged records are
+ *   multi-allelic and go through the rounds. INFO DP (Integer, 1, summed)
+ *   and AF (Float, A, re-indexed), ID, QUAL, FILTER PASS/q10.
  * - `indel`: 200 sets × 2,000 positions over one random reference, every
  *   position carrying a mix of SNPs, multi-allelic SNPs, insertions and
  *   deletions with REFs of 1–3 bases (REF extension), sometimes a SNP and an
@@ -99,6 +100,7 @@ function snpCase(): VariantSet[] {
   const PER_SET = 5_000;
   const pos = Array.from({ length: POOL }, (_, k) => 1_000 + 37 * k);
   const ref = pos.map(() => BASES[Math.floor(r() * 4)]!);
+  const multi = pos.map(() => r() < 0.03);
   const sets: VariantSet[] = [];
   const rest = Array.from({ length: POOL - CORE }, (_, k) => CORE + k);
   for (let s = 0; s < 1_000; s++) {
@@ -108,7 +110,7 @@ function snpCase(): VariantSet[] {
       [rest[k], rest[j]] = [rest[j]!, rest[k]!];
     }
     const picked = [...Array.from({ length: CORE }, (_, k) => k), ...rest.slice(0, PER_SET - CORE)].sort((a, b) => a - b);
-    const recs = picked.map((p) => ({ pos: pos[p]!, alleles: [ref[p]!, other(ref[p]!, r() < 0.05 ? 2 : 1)] }));
+    const recs = picked.map((p) => ({ pos: pos[p]!, alleles: [ref[p]!, other(ref[p]!, multi[p] && r() < 0.2 ? 2 : 1)] }));
     sets.push(makeSet(recs, r));
   }
   return sets;

@@ -76,18 +76,44 @@ function readCell(a: Access, v: number, k: number): Cell {
   }
 }
 
+/**
+ * The state of cell `k` of record `v`, read without decoding the value (no
+ * float boxing in the hot loops): 1 a value, 0 missing, -1 fill or past the
+ * column's width.
+ */
+function cellState(a: Access, v: number, k: number): number {
+  if (k >= a.width) return -1;
+  const i = v * a.width + k;
+  switch (a.kind) {
+    case 0: {
+      const x = a.ints![i]!;
+      return x === I_FILL ? -1 : x === I_MISS ? 0 : 1;
+    }
+    case 1: {
+      const b = a.bits![i]!;
+      return b === F_FILL ? -1 : b === F_MISS ? 0 : 1;
+    }
+    case 2: {
+      const s = a.strs![i]!;
+      return s === STRING_FILL ? -1 : s === STRING_MISSING ? 0 : 1;
+    }
+    default:
+      return a.ints![i] ? 1 : 0;
+  }
+}
+
 /** The row length of a record: the cells before the first fill (what a VCF row holds). */
 function rowLength(a: Access, v: number): number {
-  for (let k = 0; k < a.width; k++) if (readCell(a, v, k) === undefined) return k;
+  for (let k = 0; k < a.width; k++) if (cellState(a, v, k) < 0) return k;
   return a.width;
 }
 
 /** True when the record carries a value (not all missing). */
 function carries(a: Access, v: number): boolean {
   for (let k = 0; k < a.width; k++) {
-    const c = readCell(a, v, k);
-    if (c === undefined) return false;
-    if (c !== null) return true;
+    const c = cellState(a, v, k);
+    if (c < 0) return false;
+    if (c > 0) return true;
   }
   return false;
 }
@@ -127,6 +153,17 @@ function putCell(o: Out, i: number, c: number | string | null): void {
   else if (typeof c !== 'number') putMissing(o, i);
   else if (o.kind === 0) o.ints![i] = c;
   else o.floats![i] = c;
+}
+
+/**
+ * Copies input cell `k` of record `v` (not fill) to output cell `i`: a float
+ * into a Float column or an integer into an Integer column as is (bit
+ * pattern, no boxing), anything else decoded and converted by {@link putCell}.
+ */
+function copyCell(o: Out, i: number, a: Access, v: number, k: number): void {
+  if (o.kind === 1 && a.kind === 1) o.bits![i] = a.bits![v * a.width + k]!;
+  else if (o.kind === 0 && a.kind === 0) o.ints![i] = a.ints![v * a.width + k]!;
+  else putCell(o, i, readCell(a, v, k)!);
 }
 
 /** The width of a column whose row lengths were collected: at least 1 and a fixed Number. */
@@ -195,7 +232,7 @@ export function mergeInfoColumns(
           if (decided[m] || !carries(col, site)) return;
           // The first carrying record's first cell.
           decided[m] = 1;
-          values[m] = readCell(col, site, 0) !== null ? 1 : 0;
+          values[m] = cellState(col, site, 0) > 0 ? 1 : 0;
         });
       }
       return { def, width: 1, values };
@@ -266,26 +303,23 @@ export function mergeInfoColumns(
             for (let jj = 0; jj <= i; jj++) {
               const p = (i * (i + 1)) / 2 + jj;
               if (p >= l) break outer;
-              const c = readCell(col, site, p)!;
-              if (c === null) continue;
+              if (cellState(col, site, p) === 0) continue;
               const a = map[i]!;
               const b = map[jj]!;
               const k = a > b ? (a * (a + 1)) / 2 + b : (b * (b + 1)) / 2 + a;
-              if (numeric || isMissingAt(o, base + k)) putCell(o, base + k, c);
+              if (numeric || isMissingAt(o, base + k)) copyCell(o, base + k, col, site, p);
             }
         } else {
           let p = 0;
           for (let i = from; i < nIn; i++) {
             if (numeric) {
               if (p >= l) break;
-              const c = readCell(col, site, p)!;
-              if (c === null) continue; // bcftools does not advance the source here
-              putCell(o, base + map[i]! - from, c);
+              if (cellState(col, site, p) === 0) continue; // bcftools does not advance the source here
+              copyCell(o, base + map[i]! - from, col, site, p);
               p++;
             } else {
               if (i - from >= l) break;
-              const c = readCell(col, site, i - from)!;
-              if (c !== null && isMissingAt(o, base + map[i]! - from)) putCell(o, base + map[i]! - from, c);
+              if (cellState(col, site, i - from) !== 0 && isMissingAt(o, base + map[i]! - from)) copyCell(o, base + map[i]! - from, col, site, i - from);
             }
           }
         }
@@ -317,7 +351,7 @@ export function mergeInfoColumns(
       }
       const col = colOf[set]!;
       const site = chosenSite[v]!;
-      for (let k = 0; k < len[v]!; k++) putCell(o, v * width + k, readCell(col, site, k)!);
+      for (let k = 0; k < len[v]!; k++) copyCell(o, v * width + k, col, site, k);
     }
     return finishColumn(def, width, o);
   });

@@ -53,31 +53,72 @@ function isIdentity(m: Int32Array): boolean {
   return true;
 }
 
-/** The sorted distinct values of two sorted arrays (duplicates within either allowed). */
-function mergeUnique(a: Int32Array, b: Int32Array): Int32Array {
-  const out = new Int32Array(a.length + b.length);
+/**
+ * Writes the sorted distinct values of sorted `a` and `b` (duplicates within
+ * either allowed) into `out` (length >= a.length + b.length); returns their count.
+ */
+function mergeUnique(a: Int32Array, b: Int32Array, out: Int32Array): number {
+  const na = a.length;
+  const nb = b.length;
   let i = 0;
   let j = 0;
   let n = 0;
-  while (i < a.length || j < b.length) {
-    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    while (i < a.length && a[i] === x) i++;
-    while (j < b.length && b[j] === x) j++;
-    out[n++] = x;
+  let last = 0;
+  while (i < na && j < nb) {
+    const x = a[i]!;
+    const y = b[j]!;
+    const v = x <= y ? x : y;
+    if (x <= y) i++;
+    if (y <= x) j++;
+    if (n === 0 || v !== last) out[n++] = last = v;
   }
-  return out.subarray(0, n);
+  for (; i < na; i++) if (n === 0 || a[i] !== last) out[n++] = last = a[i]!;
+  for (; j < nb; j++) if (n === 0 || b[j] !== last) out[n++] = last = b[j]!;
+  return n;
 }
 
-/** The sorted distinct values of sorted arrays: pairwise merges in rounds, O(total × log(lists)). */
-function unionSorted(lists: Int32Array[]): Int32Array {
+/**
+ * The sorted distinct values of sorted arrays. Folded one list at a time into
+ * the running union (two scratch buffers, no allocation per list: cheap when
+ * the lists share most values, as a cohort's sites do); when the union keeps
+ * growing (the fold's work passes 8× the input), the rest is merged pairwise
+ * in rounds, so the worst case stays O(total × log(lists)).
+ */
+function unionSorted(lists: readonly Int32Array[]): Int32Array {
+  let total = 0;
+  for (const l of lists) total += l.length;
+  let cap = 1024;
+  let acc = new Int32Array(cap);
+  let tmp = new Int32Array(cap);
+  let nu = 0;
+  let work = 0;
+  let k = 0;
+  for (; k < lists.length && work <= 8 * total; k++) {
+    const l = lists[k]!;
+    if (nu + l.length > cap) {
+      cap = Math.max(2 * cap, nu + l.length);
+      const grown = new Int32Array(cap);
+      grown.set(acc.subarray(0, nu));
+      acc = grown;
+      tmp = new Int32Array(cap);
+    }
+    nu = mergeUnique(acc.subarray(0, nu), l, tmp);
+    work += nu + l.length;
+    [acc, tmp] = [tmp, acc];
+  }
+  if (k === lists.length) return acc.slice(0, nu);
+  let cur: Int32Array[] = [acc.slice(0, nu), ...lists.slice(k)];
   const empty = new Int32Array(0);
-  if (lists.length === 0) return empty;
-  let cur = lists;
-  do {
+  while (cur.length > 1) {
     const next: Int32Array[] = [];
-    for (let i = 0; i < cur.length; i += 2) next.push(mergeUnique(cur[i]!, cur[i + 1] ?? empty));
+    for (let i = 0; i < cur.length; i += 2) {
+      const a = cur[i]!;
+      const b = cur[i + 1] ?? empty;
+      const out = new Int32Array(a.length + b.length);
+      next.push(out.slice(0, mergeUnique(a, b, out)));
+    }
     cur = next;
-  } while (cur.length > 1);
+  }
   return cur[0]!;
 }
 

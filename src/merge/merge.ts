@@ -84,7 +84,7 @@ function mergeUnique(a: Int32Array, b: Int32Array, out: Int32Array): number {
  * growing (the fold's work passes 8× the input), the rest is merged pairwise
  * in rounds, so the worst case stays O(total × log(lists)).
  */
-function unionSorted(lists: readonly Int32Array[]): Int32Array {
+export function unionSorted(lists: readonly Int32Array[]): Int32Array {
   let total = 0;
   for (const l of lists) total += l.length;
   let cap = 1024;
@@ -204,7 +204,19 @@ function unionById<T extends { readonly id: string }>(lists: readonly (readonly 
  *   merged genotypes, and so must the writer); `variant_length` END−POS+1
  *   when INFO/END is set, else the merged REF length.
  *
- * Time and memory O(total sites) (a k-way merge per contig, a heap of sets).
+ * How: every pass reads the sets one after the other, each set's columns
+ * front to back, and writes into per-position and per-record arrays (small
+ * when the sets share their sites): (1) the distinct (contig, POS) "slots"
+ * ({@link unionSorted}); (2) each site's slot, and whether a slot is simple
+ * (one record per set, the same alleles in all: one merged record, identity
+ * allele maps, the outcome of the rounds for it); (3) the records of the
+ * other slots, in set order, through the rounds (position.ts); (4) siteMap,
+ * alleleMap, ID, QUAL, FILTER; (5) INFO, one column at a time (info.ts). A
+ * merged record takes at most one site of a set, so reading set after set
+ * joins its records in set order, the order bcftools joins them in.
+ * Time O(total sites) when the sets share most sites, O(total × log(sets))
+ * at worst (the union); memory O(total sites) (siteMap, alleleMap) plus
+ * O(merged records × columns).
  *
  * @param sets each sorted by contig runs then POS (as a tabix-indexed VCF);
  *   a contig order that differs between sets is not an error (bcftools
@@ -342,7 +354,7 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
         outPos.push(pos);
         outAlleles.push(rec.alleles);
         for (const { line, map } of rec.members) {
-          siteMap[line.set]![line.site] = m;
+          siteMap[line.set]![line.site] = ~m; // negative: mapped here, not through recordOfSlot
           alleleMap[line.set]![line.site] = isIdentity(map) ? identityMap(map.length) : map;
         }
       }
@@ -358,6 +370,7 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
   const qualBits = new Uint32Array(n).fill(FLOAT32_MISSING_BITS);
   const quality = new Float32Array(qualBits.buffer);
   const F_MISS = FLOAT32_MISSING_BITS;
+  const identityOf = outAlleles.map((a) => identityMap(a.length));
   sets.forEach((vs, i) => {
     const sm = siteMap[i]!;
     const am = alleleMap[i]!;
@@ -368,12 +381,14 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
     const sf = setFilter[i]!;
     const flt = vs.filter;
     for (let v = 0; v < vs.numVariants; v++) {
+      const x = sm[v]!;
       let m: number;
-      if (am[v] === undefined) {
-        m = recordOfSlot[sm[v]!]!;
-        sm[v] = m;
-        am[v] = identityMap(vs.alleles[v]!.length);
-      } else m = sm[v]!;
+      if (x >= 0) {
+        // A simple slot: its record's alleles are this site's (trimmed), the map the identity.
+        m = recordOfSlot[x]!;
+        am[v] = identityOf[m]!;
+      } else m = ~x;
+      sm[v] = m;
       const id = ids[v]!;
       if (id !== '.') {
         const first = idFirst[m];

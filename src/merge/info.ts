@@ -211,16 +211,6 @@ export function mergeInfoColumns(
       const c = s.info.find((x) => x.def.id === def.id);
       return c ? access(c) : undefined;
     });
-    /** Calls `f(record, col, site)` for every input site whose set has the column, set by set. */
-    const each = (f: (m: number, col: Access, site: number, set: number) => void): void => {
-      for (let i = 0; i < sets.length; i++) {
-        const col = colOf[i];
-        if (!col) continue;
-        const sm = siteMap[i]!;
-        const nv = sets[i]!.numVariants;
-        for (let site = 0; site < nv; site++) f(sm[site]!, col, site, i);
-      }
-    };
     const numeric = def.type === 'Integer' || def.type === 'Float';
     const agr = def.number === 'A' || def.number === 'R' || def.number === 'G';
 
@@ -228,12 +218,19 @@ export function mergeInfoColumns(
       const values = new Uint8Array(n);
       if (def.id !== 'AC' && def.id !== 'AN') {
         const decided = new Uint8Array(n);
-        each((m, col, site) => {
-          if (decided[m] || !carries(col, site)) return;
-          // The first carrying record's first cell.
-          decided[m] = 1;
-          values[m] = cellState(col, site, 0) > 0 ? 1 : 0;
-        });
+        for (let set = 0; set < sets.length; set++) {
+          const col = colOf[set];
+          if (!col) continue;
+          const sm = siteMap[set]!;
+          const nv = sets[set]!.numVariants;
+          for (let site = 0; site < nv; site++) {
+            const m = sm[site]!;
+            if (decided[m] || !carries(col, site)) continue;
+            // The first carrying record's first cell.
+            decided[m] = 1;
+            values[m] = cellState(col, site, 0) > 0 ? 1 : 0;
+          }
+        }
       }
       return { def, width: 1, values };
     }
@@ -249,12 +246,19 @@ export function mergeInfoColumns(
       // Element-wise sum over the carrying records; a missing value counts 0.
       const len = new Int32Array(n).fill(-1);
       let maxLen = 0;
-      each((m, col, site) => {
-        if (!carries(col, site)) return;
-        const l = rowLength(col, site);
-        if (l > len[m]!) len[m] = l;
-        if (l > maxLen) maxLen = l;
-      });
+      for (let set = 0; set < sets.length; set++) {
+        const col = colOf[set];
+        if (!col) continue;
+        const sm = siteMap[set]!;
+        const nv = sets[set]!.numVariants;
+        for (let site = 0; site < nv; site++) {
+          const m = sm[site]!;
+          if (!carries(col, site)) continue;
+          const l = rowLength(col, site);
+          if (l > len[m]!) len[m] = l;
+          if (l > maxLen) maxLen = l;
+        }
+      }
       const width = fixedWidth(def, maxLen);
       const o = outColumn(def, n * width);
       const float = def.type === 'Float';
@@ -265,14 +269,21 @@ export function mergeInfoColumns(
         if (len[v]! < 0) putMissing(o, v * width);
         else sum.fill(0, v * width, v * width + len[v]!);
       }
-      each((m, col, site) => {
-        if (!carries(col, site)) return;
-        const l = rowLength(col, site);
-        for (let k = 0; k < l; k++) {
-          const c = readCell(col, site, k);
-          if (typeof c === 'number') sum[m * width + k] += c;
+      for (let set = 0; set < sets.length; set++) {
+        const col = colOf[set];
+        if (!col) continue;
+        const sm = siteMap[set]!;
+        const nv = sets[set]!.numVariants;
+        for (let site = 0; site < nv; site++) {
+          const m = sm[site]!;
+          if (!carries(col, site)) continue;
+          const l = rowLength(col, site);
+          for (let k = 0; k < l; k++) {
+            const c = readCell(col, site, k);
+            if (typeof c === 'number') sum[m * width + k] += c;
+          }
         }
-      });
+      }
       if (!float) for (let v = 0; v < n; v++) for (let k = 0; k < len[v]!; k++) o.ints![v * width + k] = sum[v * width + k]!;
       return finishColumn(def, width, o);
     }
@@ -287,43 +298,50 @@ export function mergeInfoColumns(
         return def.number === 'A' ? nOut - 1 : def.number === 'R' ? nOut : (nOut * (nOut + 1)) / 2;
       };
       const any = new Uint8Array(n);
-      each((m, col, site, set) => {
-        if (!carries(col, site)) return;
-        const base = m * width;
-        if (!any[m]) {
-          any[m] = 1;
-          const nvals = nvalsOf(m);
-          for (let k = 0; k < nvals; k++) putMissing(o, base + k);
-        }
-        const map = alleleMap[set]![site]!;
-        const nIn = map.length;
-        const l = rowLength(col, site);
-        if (isG) {
-          outer: for (let i = 0; i < nIn; i++)
-            for (let jj = 0; jj <= i; jj++) {
-              const p = (i * (i + 1)) / 2 + jj;
-              if (p >= l) break outer;
-              if (cellState(col, site, p) === 0) continue;
-              const a = map[i]!;
-              const b = map[jj]!;
-              const k = a > b ? (a * (a + 1)) / 2 + b : (b * (b + 1)) / 2 + a;
-              if (numeric || isMissingAt(o, base + k)) copyCell(o, base + k, col, site, p);
-            }
-        } else {
-          let p = 0;
-          for (let i = from; i < nIn; i++) {
-            if (numeric) {
-              if (p >= l) break;
-              if (cellState(col, site, p) === 0) continue; // bcftools does not advance the source here
-              copyCell(o, base + map[i]! - from, col, site, p);
-              p++;
-            } else {
-              if (i - from >= l) break;
-              if (cellState(col, site, i - from) !== 0 && isMissingAt(o, base + map[i]! - from)) copyCell(o, base + map[i]! - from, col, site, i - from);
+      for (let set = 0; set < sets.length; set++) {
+        const col = colOf[set];
+        if (!col) continue;
+        const sm = siteMap[set]!;
+        const nv = sets[set]!.numVariants;
+        for (let site = 0; site < nv; site++) {
+          const m = sm[site]!;
+          if (!carries(col, site)) continue;
+          const base = m * width;
+          if (!any[m]) {
+            any[m] = 1;
+            const nvals = nvalsOf(m);
+            for (let k = 0; k < nvals; k++) putMissing(o, base + k);
+          }
+          const map = alleleMap[set]![site]!;
+          const nIn = map.length;
+          const l = rowLength(col, site);
+          if (isG) {
+            outer: for (let i = 0; i < nIn; i++)
+              for (let jj = 0; jj <= i; jj++) {
+                const p = (i * (i + 1)) / 2 + jj;
+                if (p >= l) break outer;
+                if (cellState(col, site, p) === 0) continue;
+                const a = map[i]!;
+                const b = map[jj]!;
+                const k = a > b ? (a * (a + 1)) / 2 + b : (b * (b + 1)) / 2 + a;
+                if (numeric || isMissingAt(o, base + k)) copyCell(o, base + k, col, site, p);
+              }
+          } else {
+            let p = 0;
+            for (let i = from; i < nIn; i++) {
+              if (numeric) {
+                if (p >= l) break;
+                if (cellState(col, site, p) === 0) continue; // bcftools does not advance the source here
+                copyCell(o, base + map[i]! - from, col, site, p);
+                p++;
+              } else {
+                if (i - from >= l) break;
+                if (cellState(col, site, i - from) !== 0 && isMissingAt(o, base + map[i]! - from)) copyCell(o, base + map[i]! - from, col, site, i - from);
+              }
             }
           }
         }
-      });
+      }
       // No record carries it, or a REF-only record's Number=A row: missing (then fill).
       for (let v = 0; v < n; v++) if (!any[v] || nvalsOf(v) === 0) putMissing(o, v * width);
       return finishColumn(def, width, o);
@@ -334,13 +352,20 @@ export function mergeInfoColumns(
     const chosenSite = new Int32Array(n);
     const len = new Int32Array(n);
     let maxLen = 0;
-    each((m, col, site, set) => {
-      if (chosenSet[m]! >= 0 || !carries(col, site)) return;
-      chosenSet[m] = set;
-      chosenSite[m] = site;
-      len[m] = rowLength(col, site);
-      if (len[m]! > maxLen) maxLen = len[m]!;
-    });
+    for (let set = 0; set < sets.length; set++) {
+      const col = colOf[set];
+      if (!col) continue;
+      const sm = siteMap[set]!;
+      const nv = sets[set]!.numVariants;
+      for (let site = 0; site < nv; site++) {
+        const m = sm[site]!;
+        if (chosenSet[m]! >= 0 || !carries(col, site)) continue;
+        chosenSet[m] = set;
+        chosenSite[m] = site;
+        len[m] = rowLength(col, site);
+        if (len[m]! > maxLen) maxLen = len[m]!;
+      }
+    }
     const width = fixedWidth(def, maxLen);
     const o = outColumn(def, n * width);
     for (let v = 0; v < n; v++) {

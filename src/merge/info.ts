@@ -102,20 +102,47 @@ function cellState(a: Access, v: number, k: number): number {
   }
 }
 
-/** The row length of a record: the cells before the first fill (what a VCF row holds). */
-function rowLength(a: Access, v: number): number {
-  for (let k = 0; k < a.width; k++) if (cellState(a, v, k) < 0) return k;
-  return a.width;
-}
-
-/** True when the record carries a value (not all missing). */
-function carries(a: Access, v: number): boolean {
-  for (let k = 0; k < a.width; k++) {
-    const c = cellState(a, v, k);
-    if (c < 0) return false;
-    if (c > 0) return true;
+/**
+ * The row length of record `v` (the cells before the first fill: what a VCF
+ * row holds) when it carries a value (a cell not missing before the first
+ * fill), else -1. One pass over its cells, the column's kind tested once.
+ */
+function carriedLength(a: Access, v: number): number {
+  const w = a.width;
+  const b = v * w;
+  let car = false;
+  switch (a.kind) {
+    case 0: {
+      const r = a.ints!;
+      for (let k = 0; k < w; k++) {
+        const x = r[b + k]!;
+        if (x === I_FILL) return car ? k : -1;
+        if (x !== I_MISS) car = true;
+      }
+      break;
+    }
+    case 1: {
+      const r = a.bits!;
+      for (let k = 0; k < w; k++) {
+        const x = r[b + k]!;
+        if (x === F_FILL) return car ? k : -1;
+        if (x !== F_MISS) car = true;
+      }
+      break;
+    }
+    case 2: {
+      const r = a.strs!;
+      for (let k = 0; k < w; k++) {
+        const x = r[b + k]!;
+        if (x === STRING_FILL) return car ? k : -1;
+        if (x !== STRING_MISSING) car = true;
+      }
+      break;
+    }
+    default:
+      for (let k = 0; k < w; k++) if (a.ints![b + k]) car = true;
   }
-  return false;
+  return car ? w : -1;
 }
 
 /** An output column being written: typed per the merged definition. */
@@ -225,7 +252,7 @@ export function mergeInfoColumns(
           const nv = sets[set]!.numVariants;
           for (let site = 0; site < nv; site++) {
             const m = sm[site]!;
-            if (decided[m] || !carries(col, site)) continue;
+            if (decided[m] || carriedLength(col, site) < 0) continue;
             // The first carrying record's first cell.
             decided[m] = 1;
             values[m] = cellState(col, site, 0) > 0 ? 1 : 0;
@@ -253,8 +280,8 @@ export function mergeInfoColumns(
         const nv = sets[set]!.numVariants;
         for (let site = 0; site < nv; site++) {
           const m = sm[site]!;
-          if (!carries(col, site)) continue;
-          const l = rowLength(col, site);
+          const l = carriedLength(col, site);
+          if (l < 0) continue;
           if (l > len[m]!) len[m] = l;
           if (l > maxLen) maxLen = l;
         }
@@ -276,8 +303,7 @@ export function mergeInfoColumns(
         const nv = sets[set]!.numVariants;
         for (let site = 0; site < nv; site++) {
           const m = sm[site]!;
-          if (!carries(col, site)) continue;
-          const l = rowLength(col, site);
+          const l = carriedLength(col, site);
           for (let k = 0; k < l; k++) {
             const c = readCell(col, site, k);
             if (typeof c === 'number') sum[m * width + k] += c;
@@ -303,19 +329,35 @@ export function mergeInfoColumns(
         if (!col) continue;
         const sm = siteMap[set]!;
         const nv = sets[set]!.numVariants;
+        // Raw cells of a numeric column read into an output of its kind: no decoding.
+        const raw = numeric && col.kind === o.kind ? (col.kind === 0 ? col.ints! : col.bits!) : undefined;
+        const rawOut = o.kind === 0 ? o.ints! : o.bits!;
+        const miss = col.kind === 0 ? I_MISS : F_MISS;
+        const am = alleleMap[set]!;
+        const w = col.width;
         for (let site = 0; site < nv; site++) {
           const m = sm[site]!;
-          if (!carries(col, site)) continue;
+          const l = carriedLength(col, site);
+          if (l < 0) continue;
           const base = m * width;
           if (!any[m]) {
             any[m] = 1;
             const nvals = nvalsOf(m);
             for (let k = 0; k < nvals; k++) putMissing(o, base + k);
           }
-          const map = alleleMap[set]![site]!;
+          const map = am[site]!;
           const nIn = map.length;
-          const l = rowLength(col, site);
-          if (isG) {
+          if (raw && !isG) {
+            // Numbers by overwriting; a missing value does not advance the source (as below).
+            let p = 0;
+            const b0 = site * w;
+            for (let i = from; i < nIn && p < l; i++) {
+              const x = raw[b0 + p]!;
+              if (x === miss) continue;
+              rawOut[base + map[i]! - from] = x;
+              p++;
+            }
+          } else if (isG) {
             outer: for (let i = 0; i < nIn; i++)
               for (let jj = 0; jj <= i; jj++) {
                 const p = (i * (i + 1)) / 2 + jj;
@@ -359,10 +401,12 @@ export function mergeInfoColumns(
       const nv = sets[set]!.numVariants;
       for (let site = 0; site < nv; site++) {
         const m = sm[site]!;
-        if (chosenSet[m]! >= 0 || !carries(col, site)) continue;
+        if (chosenSet[m]! >= 0) continue;
+        const l = carriedLength(col, site);
+        if (l < 0) continue;
         chosenSet[m] = set;
         chosenSite[m] = site;
-        len[m] = rowLength(col, site);
+        len[m] = l;
         if (len[m]! > maxLen) maxLen = len[m]!;
       }
     }

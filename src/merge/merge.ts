@@ -26,7 +26,8 @@ export interface MergedVariantSet {
   readonly siteMap: readonly Int32Array[];
   /**
    * `alleleMap[i][site]`: [alleles of that site] its allele index → merged
-   * allele index (0 → 0). Identity maps are shared instances: read only.
+   * allele index (0 → 0). Maps are shared instances (one per length for the
+   * identity, one per content for the others): read only.
    */
   readonly alleleMap: readonly (readonly Int32Array[])[];
 }
@@ -45,6 +46,25 @@ export function identityMap(n: number): Int32Array {
     m = Int32Array.from({ length: n }, (_, k) => k);
     identities[n] = m;
   }
+  return m;
+}
+
+/**
+ * One shared instance per allele map content (read only), so that the maps
+ * of the records that go through the rounds are not kept once per input
+ * record: maps of up to 7 entries below 32 (the usual case), others as given.
+ */
+function internMap(cache: Map<number, Int32Array>, m: Int32Array): Int32Array {
+  if (m.length > 7) return m;
+  let key = m.length;
+  for (let k = 0; k < m.length; k++) {
+    const x = m[k]!;
+    if (x < 0 || x >= 32) return m;
+    key = key * 32 + x;
+  }
+  const hit = cache.get(key);
+  if (hit) return hit;
+  cache.set(key, m);
   return m;
 }
 
@@ -323,6 +343,7 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
   const outPos: number[] = [];
   const outAlleles: string[][] = [];
   const recordOfSlot = new Int32Array(nSlots).fill(-1);
+  const mapCache = new Map<number, Int32Array>();
   for (const g of order) {
     const u = unions.get(g)!;
     const base = slotBase.get(g)!;
@@ -355,7 +376,7 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
         outAlleles.push(rec.alleles);
         for (const { line, map } of rec.members) {
           siteMap[line.set]![line.site] = ~m; // negative: mapped here, not through recordOfSlot
-          alleleMap[line.set]![line.site] = isIdentity(map) ? identityMap(map.length) : map;
+          alleleMap[line.set]![line.site] = isIdentity(map) ? identityMap(map.length) : internMap(mapCache, map);
         }
       }
     }

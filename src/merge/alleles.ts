@@ -29,7 +29,8 @@ export const INS_MASK = VT.INS << 2;
 export const DEL_MASK = VT.DEL << 2;
 export const REF_MASK = 2;
 
-const up = (c: string): string => c.toUpperCase();
+/** Case-insensitive equality of two bases (equal strings first: no upper-casing in the common case). */
+const eqi = (x: string, y: string): boolean => x === y || x.toUpperCase() === y.toUpperCase();
 
 /**
  * The type of one ALT against REF: htslib 1.16 `bcf_set_variant_type`
@@ -51,7 +52,7 @@ export function alleleType(ref: string, alt: string): number {
   if (alt[0] === ']' || alt[0] === '[') return VT.BND;
   let r = 0;
   let a = 0;
-  while (r < ref.length && a < alt.length && up(ref[r]!) === up(alt[a]!)) {
+  while (r < ref.length && a < alt.length && eqi(ref[r]!, alt[a]!)) {
     r++;
     a++;
   }
@@ -63,15 +64,15 @@ export function alleleType(ref: string, alt: string): number {
   if (r === ref.length && a === alt.length) return VT.REF;
   let re = ref.length - 1;
   let ae = alt.length - 1;
-  while (re > r && ae > a && up(ref[re]!) === up(alt[ae]!)) {
+  while (re > r && ae > a && eqi(ref[re]!, alt[ae]!)) {
     re--;
     ae--;
   }
   if (ae === a) {
     if (re === r) return VT.SNP;
-    return up(ref[re]!) === up(alt[ae]!) ? VT.INDEL | VT.DEL : VT.OTHER;
+    return eqi(ref[re]!, alt[ae]!) ? VT.INDEL | VT.DEL : VT.OTHER;
   }
-  if (re === r) return up(ref[re]!) === up(alt[ae]!) ? VT.INDEL | VT.INS : VT.OTHER;
+  if (re === r) return eqi(ref[re]!, alt[ae]!) ? VT.INDEL | VT.INS : VT.OTHER;
   return re - r === ae - a ? VT.MNP : VT.OTHER;
 }
 

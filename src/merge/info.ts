@@ -27,7 +27,6 @@ import {
   type InfoFieldDef,
   type VariantSet,
 } from '../codec/index.ts';
-import type { PositionLine } from './position.ts';
 
 /** A decoded value: number or string, null missing, undefined fill / past the end. */
 type Cell = number | string | null | undefined;
@@ -77,170 +76,366 @@ function readCell(a: Access, v: number, k: number): Cell {
   }
 }
 
-function readRow(a: Access, v: number): Cell[] {
-  const out: Cell[] = [];
-  for (let k = 0; k < a.width; k++) {
-    const c = readCell(a, v, k);
-    if (c === undefined) break;
-    out.push(c);
+/**
+ * The state of cell `k` of record `v`, read without decoding the value (no
+ * float boxing in the hot loops): 1 a value, 0 missing, -1 fill or past the
+ * column's width.
+ */
+function cellState(a: Access, v: number, k: number): number {
+  if (k >= a.width) return -1;
+  const i = v * a.width + k;
+  switch (a.kind) {
+    case 0: {
+      const x = a.ints![i]!;
+      return x === I_FILL ? -1 : x === I_MISS ? 0 : 1;
+    }
+    case 1: {
+      const b = a.bits![i]!;
+      return b === F_FILL ? -1 : b === F_MISS ? 0 : 1;
+    }
+    case 2: {
+      const s = a.strs![i]!;
+      return s === STRING_FILL ? -1 : s === STRING_MISSING ? 0 : 1;
+    }
+    default:
+      return a.ints![i] ? 1 : 0;
   }
-  return out;
 }
 
-/** True when the record carries a value (not all missing). */
-function carries(a: Access, v: number): boolean {
-  for (let k = 0; k < a.width; k++) {
-    const c = readCell(a, v, k);
-    if (c === undefined) return false;
-    if (c !== null) return true;
+/**
+ * The row length of record `v` (the cells before the first fill: what a VCF
+ * row holds) when it carries a value (a cell not missing before the first
+ * fill), else -1. One pass over its cells, the column's kind tested once.
+ */
+function carriedLength(a: Access, v: number): number {
+  const w = a.width;
+  const b = v * w;
+  let car = false;
+  switch (a.kind) {
+    case 0: {
+      const r = a.ints!;
+      for (let k = 0; k < w; k++) {
+        const x = r[b + k]!;
+        if (x === I_FILL) return car ? k : -1;
+        if (x !== I_MISS) car = true;
+      }
+      break;
+    }
+    case 1: {
+      const r = a.bits!;
+      for (let k = 0; k < w; k++) {
+        const x = r[b + k]!;
+        if (x === F_FILL) return car ? k : -1;
+        if (x !== F_MISS) car = true;
+      }
+      break;
+    }
+    case 2: {
+      const r = a.strs!;
+      for (let k = 0; k < w; k++) {
+        const x = r[b + k]!;
+        if (x === STRING_FILL) return car ? k : -1;
+        if (x !== STRING_MISSING) car = true;
+      }
+      break;
+    }
+    default:
+      for (let k = 0; k < w; k++) if (a.ints![b + k]) car = true;
   }
-  return false;
+  return car ? w : -1;
 }
 
-/** Collects the merged INFO values record by record; {@link build} makes the columns. */
-export class InfoBuilder {
-  private readonly rows: Cell[][][];
-  /** Per set: merged def index → that set's column (or undefined). */
-  private readonly colOf: (Access | undefined)[][];
-  private maxAlleles = 2;
+/** An output column being written: typed per the merged definition. */
+interface Out {
+  readonly kind: 0 | 1 | 2 | 3; // Integer, Float, String/Character, Flag
+  readonly ints?: Int32Array;
+  readonly floats?: Float32Array;
+  readonly bits?: Uint32Array;
+  readonly strs?: string[];
+}
 
-  constructor(
-    private readonly defs: readonly InfoFieldDef[],
-    sets: readonly VariantSet[],
-  ) {
-    this.rows = defs.map(() => []);
-    this.colOf = sets.map((s) => {
-      const byId = new Map(s.info.map((c) => [c.def.id, c]));
-      return defs.map((d) => {
-        const c = byId.get(d.id);
-        return c ? access(c) : undefined;
-      });
-    });
+function outColumn(def: InfoFieldDef, size: number): Out {
+  if (def.type === 'Flag') return { kind: 3, ints: new Int32Array(0) };
+  if (def.type === 'String' || def.type === 'Character') return { kind: 2, strs: new Array<string>(size).fill(STRING_FILL) };
+  if (def.type === 'Float') {
+    const floats = new Float32Array(size);
+    const bits = new Uint32Array(floats.buffer);
+    bits.fill(F_FILL);
+    return { kind: 1, floats, bits };
   }
+  return { kind: 0, ints: new Int32Array(size).fill(I_FILL) };
+}
 
-  /** Adds the INFO of one merged record with `nAlleles` alleles from its `members`. */
-  add(nAlleles: number, members: readonly { readonly line: PositionLine; readonly map: Int32Array }[]): void {
-    if (nAlleles > this.maxAlleles) this.maxAlleles = nAlleles;
-    this.defs.forEach((def, d) => {
-      const row = this.mergeOne(def, d, nAlleles, members);
-      this.rows[d]!.push(row);
+/** Writes a missing value at `i`. */
+function putMissing(o: Out, i: number): void {
+  if (o.kind === 0) o.ints![i] = I_MISS;
+  else if (o.kind === 1) o.bits![i] = F_MISS;
+  else o.strs![i] = STRING_MISSING;
+}
+
+/** Writes decoded value `c` (not undefined) at `i`, converted to the output type as a VCF writer would read it back. */
+function putCell(o: Out, i: number, c: number | string | null): void {
+  if (c === null) putMissing(o, i);
+  else if (o.kind === 2) o.strs![i] = String(c);
+  else if (typeof c !== 'number') putMissing(o, i);
+  else if (o.kind === 0) o.ints![i] = c;
+  else o.floats![i] = c;
+}
+
+/**
+ * Copies input cell `k` of record `v` (not fill) to output cell `i`: a float
+ * into a Float column or an integer into an Integer column as is (bit
+ * pattern, no boxing), anything else decoded and converted by {@link putCell}.
+ */
+function copyCell(o: Out, i: number, a: Access, v: number, k: number): void {
+  if (o.kind === 1 && a.kind === 1) o.bits![i] = a.bits![v * a.width + k]!;
+  else if (o.kind === 0 && a.kind === 0) o.ints![i] = a.ints![v * a.width + k]!;
+  else putCell(o, i, readCell(a, v, k)!);
+}
+
+/** The width of a column whose row lengths were collected: at least 1 and a fixed Number. */
+function fixedWidth(def: InfoFieldDef, maxLen: number): number {
+  let width = 1;
+  if (typeof def.number === 'number') width = Math.max(1, def.number);
+  return Math.max(width, maxLen);
+}
+
+function finishColumn(def: InfoFieldDef, width: number, o: Out): InfoColumn {
+  if (o.kind === 0) return { def, width, values: o.ints! };
+  if (o.kind === 1) return { def, width, values: o.floats! };
+  return { def, width, values: o.strs! };
+}
+
+/**
+ * The merged INFO columns in definition order (Integer Int32Array, Float
+ * Float32Array, Flag Uint8Array, strings string[]; `[merged records, width]`),
+ * merged one column at a time by the rules above. Each column is read set by
+ * set, site by site (sequential reads), into the merged records through
+ * `siteMap`; a merged record joins at most one site of a set, so its input
+ * records arrive in set order, the order bcftools joins them in. A record none
+ * of whose input records carries the key gets missing in its first cell and
+ * fill after.
+ *
+ * @param defs the merged INFO definitions (first-seen union).
+ * @param sets the input sets, in merge order.
+ * @param siteMap `siteMap[set][site]`: the 0-based merged record of each input site.
+ * @param alleleMap `alleleMap[set][site]`: input allele index → merged allele index.
+ * @param nAlleles [merged records] number of merged alleles (REF included).
+ */
+export function mergeInfoColumns(
+  defs: readonly InfoFieldDef[],
+  sets: readonly VariantSet[],
+  siteMap: readonly Int32Array[],
+  alleleMap: readonly (readonly Int32Array[])[],
+  nAlleles: Int32Array,
+): InfoColumn[] {
+  const n = nAlleles.length;
+  let maxA = 2;
+  for (let v = 0; v < n; v++) if (nAlleles[v]! > maxA) maxA = nAlleles[v]!;
+  return defs.map((def) => {
+    // Per set: that set's column of this key (or undefined).
+    const colOf = sets.map((s) => {
+      const c = s.info.find((x) => x.def.id === def.id);
+      return c ? access(c) : undefined;
     });
-  }
-
-  private mergeOne(def: InfoFieldDef, d: number, nOut: number, members: readonly { readonly line: PositionLine; readonly map: Int32Array }[]): Cell[] {
-    if (def.id === 'AC' || def.id === 'AN') return [];
     const numeric = def.type === 'Integer' || def.type === 'Float';
     const agr = def.number === 'A' || def.number === 'R' || def.number === 'G';
-    if ((def.id === 'DP' || def.id === 'DP4') && numeric && !agr) {
-      let sum: number[] | undefined;
-      for (const { line } of members) {
-        const col = this.colOf[line.set]![d];
-        if (!col) continue;
-        if (!carries(col, line.site)) continue;
-        const row = readRow(col, line.site);
-        sum ??= [];
-        row.forEach((c, k) => {
-          const x = typeof c === 'number' ? c : 0;
-          sum![k] = def.type === 'Float' ? Math.fround((sum![k] ?? 0) + x) : (sum![k] ?? 0) + x;
-        });
+
+    if (def.type === 'Flag') {
+      const values = new Uint8Array(n);
+      if (def.id !== 'AC' && def.id !== 'AN') {
+        const decided = new Uint8Array(n);
+        for (let set = 0; set < sets.length; set++) {
+          const col = colOf[set];
+          if (!col) continue;
+          const sm = siteMap[set]!;
+          const nv = sets[set]!.numVariants;
+          for (let site = 0; site < nv; site++) {
+            const m = sm[site]!;
+            if (decided[m] || carriedLength(col, site) < 0) continue;
+            // The first carrying record's first cell.
+            decided[m] = 1;
+            values[m] = cellState(col, site, 0) > 0 ? 1 : 0;
+          }
+        }
       }
-      return sum ?? [];
+      return { def, width: 1, values };
     }
-    if (agr && def.type !== 'Flag') {
-      const nvals = def.number === 'A' ? nOut - 1 : def.number === 'R' ? nOut : (nOut * (nOut + 1)) / 2;
-      let buf: Cell[] | undefined;
-      for (const { line, map } of members) {
-        const col = this.colOf[line.set]![d];
+
+    if (def.id === 'AC' || def.id === 'AN') {
+      const width = agr ? agrWidth(def, maxA) : fixedWidth(def, 0);
+      const o = outColumn(def, n * width);
+      for (let v = 0; v < n; v++) putMissing(o, v * width);
+      return finishColumn(def, width, o);
+    }
+
+    if ((def.id === 'DP' || def.id === 'DP4') && numeric && !agr) {
+      // Element-wise sum over the carrying records; a missing value counts 0.
+      const len = new Int32Array(n).fill(-1);
+      let maxLen = 0;
+      for (let set = 0; set < sets.length; set++) {
+        const col = colOf[set];
         if (!col) continue;
-        if (!carries(col, line.site)) continue;
-        const row = readRow(col, line.site);
-        buf ??= new Array<Cell>(nvals).fill(null);
-        const nIn = map.length;
-        if (def.number === 'G') {
-          outer: for (let i = 0; i < nIn; i++)
-            for (let j = 0; j <= i; j++) {
-              const c = row[(i * (i + 1)) / 2 + j];
-              if (c === undefined) break outer;
-              if (c === null) continue;
-              const a = map[i]!;
-              const b = map[j]!;
-              const k = a > b ? (a * (a + 1)) / 2 + b : (b * (b + 1)) / 2 + a;
-              if (numeric || buf[k] === null) buf[k] = c;
-            }
-        } else {
-          const from = def.number === 'A' ? 1 : 0;
-          let p = 0;
-          for (let i = from; i < nIn; i++) {
-            if (numeric) {
-              const c = row[p];
-              if (c === undefined) break;
-              if (c === null) continue; // bcftools does not advance the source here
-              buf[map[i]! - from] = c;
+        const sm = siteMap[set]!;
+        const nv = sets[set]!.numVariants;
+        for (let site = 0; site < nv; site++) {
+          const m = sm[site]!;
+          const l = carriedLength(col, site);
+          if (l < 0) continue;
+          if (l > len[m]!) len[m] = l;
+          if (l > maxLen) maxLen = l;
+        }
+      }
+      const width = fixedWidth(def, maxLen);
+      const o = outColumn(def, n * width);
+      const float = def.type === 'Float';
+      // Float: summed in the float32 output (rounded at every step, as
+      // bcftools' float accumulator); Integer: in float64, stored at the end.
+      const sum = float ? o.floats! : new Float64Array(n * width);
+      for (let v = 0; v < n; v++) {
+        if (len[v]! < 0) putMissing(o, v * width);
+        else sum.fill(0, v * width, v * width + len[v]!);
+      }
+      for (let set = 0; set < sets.length; set++) {
+        const col = colOf[set];
+        if (!col) continue;
+        const sm = siteMap[set]!;
+        const nv = sets[set]!.numVariants;
+        for (let site = 0; site < nv; site++) {
+          const m = sm[site]!;
+          const l = carriedLength(col, site);
+          for (let k = 0; k < l; k++) {
+            const c = readCell(col, site, k);
+            if (typeof c === 'number') sum[m * width + k] += c;
+          }
+        }
+      }
+      if (!float) for (let v = 0; v < n; v++) for (let k = 0; k < len[v]!; k++) o.ints![v * width + k] = sum[v * width + k]!;
+      return finishColumn(def, width, o);
+    }
+
+    if (agr) {
+      const width = agrWidth(def, maxA);
+      const o = outColumn(def, n * width);
+      const isG = def.number === 'G';
+      const from = def.number === 'A' ? 1 : 0;
+      const nvalsOf = (m: number): number => {
+        const nOut = nAlleles[m]!;
+        return def.number === 'A' ? nOut - 1 : def.number === 'R' ? nOut : (nOut * (nOut + 1)) / 2;
+      };
+      const any = new Uint8Array(n);
+      for (let set = 0; set < sets.length; set++) {
+        const col = colOf[set];
+        if (!col) continue;
+        const sm = siteMap[set]!;
+        const nv = sets[set]!.numVariants;
+        // Raw cells of a numeric column read into an output of its kind: no decoding.
+        const raw = numeric && col.kind === o.kind ? (col.kind === 0 ? col.ints! : col.bits!) : undefined;
+        const rawOut = o.kind === 0 ? o.ints! : o.bits!;
+        const miss = col.kind === 0 ? I_MISS : F_MISS;
+        const am = alleleMap[set]!;
+        const w = col.width;
+        for (let site = 0; site < nv; site++) {
+          const m = sm[site]!;
+          const l = carriedLength(col, site);
+          if (l < 0) continue;
+          const base = m * width;
+          if (!any[m]) {
+            any[m] = 1;
+            const nvals = nvalsOf(m);
+            for (let k = 0; k < nvals; k++) putMissing(o, base + k);
+          }
+          const map = am[site]!;
+          const nIn = map.length;
+          if (raw && !isG) {
+            // Numbers by overwriting; a missing value does not advance the source (as below).
+            let p = 0;
+            const b0 = site * w;
+            for (let i = from; i < nIn && p < l; i++) {
+              const x = raw[b0 + p]!;
+              if (x === miss) continue;
+              rawOut[base + map[i]! - from] = x;
               p++;
-            } else {
-              const c = row[i - from];
-              if (c === undefined) break;
-              if (c !== null && buf[map[i]! - from] === null) buf[map[i]! - from] = c;
+            }
+          } else if (isG) {
+            outer: for (let i = 0; i < nIn; i++)
+              for (let jj = 0; jj <= i; jj++) {
+                const p = (i * (i + 1)) / 2 + jj;
+                if (p >= l) break outer;
+                if (cellState(col, site, p) === 0) continue;
+                const a = map[i]!;
+                const b = map[jj]!;
+                const k = a > b ? (a * (a + 1)) / 2 + b : (b * (b + 1)) / 2 + a;
+                if (numeric || isMissingAt(o, base + k)) copyCell(o, base + k, col, site, p);
+              }
+          } else {
+            let p = 0;
+            for (let i = from; i < nIn; i++) {
+              if (numeric) {
+                if (p >= l) break;
+                if (cellState(col, site, p) === 0) continue; // bcftools does not advance the source here
+                copyCell(o, base + map[i]! - from, col, site, p);
+                p++;
+              } else {
+                if (i - from >= l) break;
+                if (cellState(col, site, i - from) !== 0 && isMissingAt(o, base + map[i]! - from)) copyCell(o, base + map[i]! - from, col, site, i - from);
+              }
             }
           }
         }
       }
-      return buf ?? [];
+      // No record carries it, or a REF-only record's Number=A row: missing (then fill).
+      for (let v = 0; v < n; v++) if (!any[v] || nvalsOf(v) === 0) putMissing(o, v * width);
+      return finishColumn(def, width, o);
     }
-    for (const { line } of members) {
-      const col = this.colOf[line.set]![d];
-      if (!col) continue;
-      if (carries(col, line.site)) return readRow(col, line.site);
-    }
-    return [];
-  }
 
-  /** The merged INFO columns in definition order (Integer Int32Array, Float Float32Array, Flag Uint8Array, strings string[]). */
-  build(): InfoColumn[] {
-    const maxA = this.maxAlleles;
-    return this.defs.map((def, d) => {
-      const rows = this.rows[d]!;
-      const n = rows.length;
-      let width = 1;
-      if (def.number === 'A') width = maxA - 1;
-      else if (def.number === 'R') width = maxA;
-      else if (def.number === 'G') width = (maxA * (maxA + 1)) / 2;
-      else if (def.type !== 'Flag') {
-        if (typeof def.number === 'number') width = Math.max(1, def.number);
-        for (const r of rows) if (r.length > width) width = r.length;
+    // Anything else: the first record carrying the key, whole.
+    const chosenSet = new Int32Array(n).fill(-1);
+    const chosenSite = new Int32Array(n);
+    const len = new Int32Array(n);
+    let maxLen = 0;
+    for (let set = 0; set < sets.length; set++) {
+      const col = colOf[set];
+      if (!col) continue;
+      const sm = siteMap[set]!;
+      const nv = sets[set]!.numVariants;
+      for (let site = 0; site < nv; site++) {
+        const m = sm[site]!;
+        if (chosenSet[m]! >= 0) continue;
+        const l = carriedLength(col, site);
+        if (l < 0) continue;
+        chosenSet[m] = set;
+        chosenSite[m] = site;
+        len[m] = l;
+        if (len[m]! > maxLen) maxLen = len[m]!;
       }
-      if (def.type === 'Flag') {
-        const values = new Uint8Array(n);
-        rows.forEach((r, v) => (values[v] = r.length && r[0] !== null ? 1 : 0));
-        return { def, width: 1, values };
+    }
+    const width = fixedWidth(def, maxLen);
+    const o = outColumn(def, n * width);
+    for (let v = 0; v < n; v++) {
+      const set = chosenSet[v]!;
+      if (set < 0) {
+        putMissing(o, v * width);
+        continue;
       }
-      if (def.type === 'String' || def.type === 'Character') {
-        const values = new Array<string>(n * width).fill(STRING_FILL);
-        rows.forEach((r, v) => {
-          if (!r.length) values[v * width] = STRING_MISSING;
-          r.forEach((c, k) => (values[v * width + k] = c === null || c === undefined ? STRING_MISSING : String(c)));
-        });
-        return { def, width, values };
-      }
-      if (def.type === 'Float') {
-        const values = new Float32Array(n * width);
-        const bits = new Uint32Array(values.buffer);
-        bits.fill(FLOAT32_FILL_BITS);
-        rows.forEach((r, v) => {
-          if (!r.length) bits[v * width] = FLOAT32_MISSING_BITS;
-          r.forEach((c, k) => {
-            if (typeof c === 'number') values[v * width + k] = c;
-            else bits[v * width + k] = FLOAT32_MISSING_BITS;
-          });
-        });
-        return { def, width, values };
-      }
-      const values = new Int32Array(n * width).fill(INT_FILL);
-      rows.forEach((r, v) => {
-        if (!r.length) values[v * width] = INT_MISSING;
-        r.forEach((c, k) => (values[v * width + k] = typeof c === 'number' ? c : INT_MISSING));
-      });
-      return { def, width, values };
-    });
-  }
+      const col = colOf[set]!;
+      const site = chosenSite[v]!;
+      for (let k = 0; k < len[v]!; k++) copyCell(o, v * width + k, col, site, k);
+    }
+    return finishColumn(def, width, o);
+  });
+}
+
+/** The width of a Number=A/R/G column for records of at most `maxA` alleles. */
+function agrWidth(def: InfoFieldDef, maxA: number): number {
+  if (def.number === 'A') return maxA - 1;
+  if (def.number === 'R') return maxA;
+  return (maxA * (maxA + 1)) / 2;
+}
+
+/** True when cell `i` of a string output still holds missing (strings: the first non-missing value wins). */
+function isMissingAt(o: Out, i: number): boolean {
+  if (o.kind === 2) return o.strs![i] === STRING_MISSING;
+  if (o.kind === 0) return o.ints![i] === I_MISS;
+  return o.bits![i] === F_MISS;
 }

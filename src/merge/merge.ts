@@ -8,7 +8,7 @@
  */
 import { FLOAT32_MISSING_BITS, type Contig, type Filter, type FormatFieldDef, type InfoFieldDef, type VariantSet, variantLabel } from '../codec/index.ts';
 import { MergeRefMismatchError, MergeUnsortedError } from './errors.ts';
-import { InfoBuilder } from './info.ts';
+import { mergeInfoColumns } from './info.ts';
 import { normalizeAlleles } from './alleles.ts';
 import { type MergeMode, type PositionLine, type PositionRecord, RefPrefixMismatch, mergePosition } from './position.ts';
 
@@ -26,7 +26,8 @@ export interface MergedVariantSet {
   readonly siteMap: readonly Int32Array[];
   /**
    * `alleleMap[i][site]`: [alleles of that site] its allele index → merged
-   * allele index (0 → 0). Identity maps are shared instances: read only.
+   * allele index (0 → 0). Maps are shared instances (one per length for the
+   * identity, one per content for the others): read only.
    */
   readonly alleleMap: readonly (readonly Int32Array[])[];
 }
@@ -48,67 +49,122 @@ export function identityMap(n: number): Int32Array {
   return m;
 }
 
+/**
+ * One shared instance per allele map content (read only), so that the maps
+ * of the records that go through the rounds are not kept once per input
+ * record: maps of up to 7 entries below 32 (the usual case), others as given.
+ */
+function internMap(cache: Map<number, Int32Array>, m: Int32Array): Int32Array {
+  if (m.length > 7) return m;
+  let key = m.length;
+  for (let k = 0; k < m.length; k++) {
+    const x = m[k]!;
+    if (x < 0 || x >= 32) return m;
+    key = key * 32 + x;
+  }
+  const hit = cache.get(key);
+  if (hit) return hit;
+  cache.set(key, m);
+  return m;
+}
+
 function isIdentity(m: Int32Array): boolean {
   for (let k = 0; k < m.length; k++) if (m[k] !== k) return false;
   return true;
 }
 
-/** Cursor indices take the low 20 bits of a heap key (POS × 2^20 + cursor, exact in a float64). */
-const CURSOR_SPAN = 1 << 20;
-
-/** A binary min-heap of float64 keys. */
-class KeyHeap {
-  private readonly keys: Float64Array;
-  size = 0;
-  constructor(capacity: number) {
-    this.keys = new Float64Array(Math.max(1, capacity));
+/**
+ * Writes the sorted distinct values of sorted `a` and `b` (duplicates within
+ * either allowed) into `out` (length >= a.length + b.length); returns their count.
+ */
+function mergeUnique(a: Int32Array, b: Int32Array, out: Int32Array): number {
+  const na = a.length;
+  const nb = b.length;
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  let last = 0;
+  while (i < na && j < nb) {
+    const x = a[i]!;
+    const y = b[j]!;
+    const v = x <= y ? x : y;
+    if (x <= y) i++;
+    if (y <= x) j++;
+    if (n === 0 || v !== last) out[n++] = last = v;
   }
-  top(): number {
-    return this.keys[0]!;
-  }
-  push(key: number): void {
-    const k = this.keys;
-    let i = this.size++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (k[p]! <= key) break;
-      k[i] = k[p]!;
-      i = p;
-    }
-    k[i] = key;
-  }
-  pop(): number {
-    const k = this.keys;
-    const top = k[0]!;
-    const last = k[--this.size]!;
-    const n = this.size;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && k[c + 1]! < k[c]!) c++;
-      if (k[c]! >= last) break;
-      k[i] = k[c]!;
-      i = c;
-    }
-    k[i] = last;
-    return top;
-  }
+  for (; i < na; i++) if (n === 0 || a[i] !== last) out[n++] = last = a[i]!;
+  for (; j < nb; j++) if (n === 0 || b[j] !== last) out[n++] = last = b[j]!;
+  return n;
 }
 
-/** True when the cursors `taken` at `pos` hold one record each, all with the same alleles. */
-function sameAlleles(sets: readonly VariantSet[], cur: readonly { set: number; start: number; end: number }[], taken: readonly number[], pos: number): boolean {
-  const c0 = cur[taken[0]!]!;
-  const a0 = sets[c0.set]!.alleles[c0.start]!;
-  for (const h of taken) {
-    const c = cur[h]!;
-    const vs = sets[c.set]!;
-    if (c.start + 1 < c.end && vs.position[c.start + 1] === pos) return false;
-    const a = vs.alleles[c.start]!;
-    if (a === a0) continue;
-    if (a.length !== a0.length) return false;
-    for (let k = 0; k < a.length; k++) if (a[k] !== a0[k]) return false;
+/**
+ * The sorted distinct values of sorted arrays. Folded one list at a time into
+ * the running union (two scratch buffers, no allocation per list: cheap when
+ * the lists share most values, as a cohort's sites do); when the union keeps
+ * growing (the fold's work passes 8× the input), the rest is merged pairwise
+ * in rounds, so the worst case stays O(total × log(lists)).
+ */
+export function unionSorted(lists: readonly Int32Array[]): Int32Array {
+  let total = 0;
+  for (const l of lists) total += l.length;
+  let cap = 1024;
+  let acc = new Int32Array(cap);
+  let tmp = new Int32Array(cap);
+  let nu = 0;
+  let work = 0;
+  let k = 0;
+  for (; k < lists.length && work <= 8 * total; k++) {
+    const l = lists[k]!;
+    if (nu + l.length > cap) {
+      cap = Math.max(2 * cap, nu + l.length);
+      const grown = new Int32Array(cap);
+      grown.set(acc.subarray(0, nu));
+      acc = grown;
+      tmp = new Int32Array(cap);
+    }
+    nu = mergeUnique(acc.subarray(0, nu), l, tmp);
+    work += nu + l.length;
+    [acc, tmp] = [tmp, acc];
   }
+  if (k === lists.length) return acc.slice(0, nu);
+  let cur: Int32Array[] = [acc.slice(0, nu), ...lists.slice(k)];
+  const empty = new Int32Array(0);
+  while (cur.length > 1) {
+    const next: Int32Array[] = [];
+    for (let i = 0; i < cur.length; i += 2) {
+      const a = cur[i]!;
+      const b = cur[i + 1] ?? empty;
+      const out = new Int32Array(a.length + b.length);
+      next.push(out.slice(0, mergeUnique(a, b, out)));
+    }
+    cur = next;
+  }
+  return cur[0]!;
+}
+
+/** The index of `x` in sorted `u`, searching forward from `j` (galloping); `x` must be present. */
+function gallop(u: Int32Array, j: number, x: number): number {
+  if (u[j] === x) return j;
+  let lo = j;
+  let step = 1;
+  while (j + step < u.length && u[j + step]! < x) {
+    lo = j + step;
+    step *= 2;
+  }
+  let hi = Math.min(j + step, u.length - 1);
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (u[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** True when two allele lists are equal (same strings in the same order). */
+function sameAlleles(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
   return true;
 }
 
@@ -168,7 +224,19 @@ function unionById<T extends { readonly id: string }>(lists: readonly (readonly 
  *   merged genotypes, and so must the writer); `variant_length` END−POS+1
  *   when INFO/END is set, else the merged REF length.
  *
- * Time and memory O(total sites) (a k-way merge per contig, a heap of sets).
+ * How: every pass reads the sets one after the other, each set's columns
+ * front to back, and writes into per-position and per-record arrays (small
+ * when the sets share their sites): (1) the distinct (contig, POS) "slots"
+ * ({@link unionSorted}); (2) each site's slot, and whether a slot is simple
+ * (one record per set, the same alleles in all: one merged record, identity
+ * allele maps, the outcome of the rounds for it); (3) the records of the
+ * other slots, in set order, through the rounds (position.ts); (4) siteMap,
+ * alleleMap, ID, QUAL, FILTER; (5) INFO, one column at a time (info.ts). A
+ * merged record takes at most one site of a set, so reading set after set
+ * joins its records in set order, the order bcftools joins them in.
+ * Time O(total sites) when the sets share most sites, O(total × log(sets))
+ * at worst (the union); memory O(total sites) (siteMap, alleleMap) plus
+ * O(merged records × columns).
  *
  * @param sets each sorted by contig runs then POS (as a tabix-indexed VCF);
  *   a contig order that differs between sets is not an error (bcftools
@@ -178,7 +246,6 @@ function unionById<T extends { readonly id: string }>(lists: readonly (readonly 
  */
 export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOptions): MergedVariantSet {
   const mode = options.mode;
-  if (sets.length >= CURSOR_SPAN) throw new RangeError(`at most ${CURSOR_SPAN - 1} variant sets can be merged at once`);
   const contigs: Contig[] = unionById(sets.map((s) => s.contigs));
   const contigIndex = new Map(contigs.map((c, i) => [c.id, i]));
   const passFilter = sets.flatMap((s) => s.filters).find((f) => f.id === 'PASS') ?? { id: 'PASS', description: 'All filters passed' };
@@ -217,91 +284,84 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
     }
   });
 
+  // The merge runs set by set over each set's own arrays (sequential reads),
+  // writing into per-slot and per-record arrays that stay small; members of a
+  // merged record thus arrive in set order, as bcftools joins them.
+  //
+  // 1. Slots: the distinct (contig, POS) of all sets, in walk order.
+  const slotBase = new Map<number, number>();
+  const unions = new Map<number, Int32Array>();
+  let nSlots = 0;
+  for (const g of order) {
+    const u = unionSorted(runsByContig.get(g)!.map((r) => sets[r.set]!.position.subarray(r.start, r.end)));
+    unions.set(g, u);
+    slotBase.set(g, nSlots);
+    nSlots += u.length;
+  }
+  // 2. Per set: each site's slot (kept in siteMap for now), and whether the
+  //    slot is "simple": one record per set there, all with the same alleles
+  //    (then the rounds give one record with identity maps: no per-line work).
   const siteMap = sets.map((s) => new Int32Array(s.numVariants).fill(-1));
   const alleleMap: Int32Array[][] = sets.map((s) => new Array<Int32Array>(s.numVariants));
+  const rep: (readonly string[] | undefined)[] = new Array(nSlots);
+  const complex = new Uint8Array(nSlots);
+  sets.forEach((vs, i) => {
+    const sm = siteMap[i]!;
+    const p = vs.position;
+    for (const [c, start, end] of runs[i]!) {
+      const g = setContig[i]![c]!;
+      const u = unions.get(g)!;
+      const base = slotBase.get(g)!;
+      let j = 0;
+      for (let v = start; v < end; v++) {
+        const pos = p[v]!;
+        j = gallop(u, j, pos);
+        const slot = base + j;
+        sm[v] = slot;
+        if ((v + 1 < end && p[v + 1] === pos) || (v > start && p[v - 1] === pos)) complex[slot] = 1;
+        else if (!complex[slot]) {
+          const r = rep[slot];
+          if (r === undefined) rep[slot] = vs.alleles[v]!;
+          else if (!sameAlleles(r, vs.alleles[v]!)) complex[slot] = 1;
+        }
+      }
+    }
+  });
+  // 3. The lines of the other slots, in set order then file order.
+  const lines: PositionLine[][] = [];
+  sets.forEach((vs, i) => {
+    const sm = siteMap[i]!;
+    for (let v = 0; v < vs.numVariants; v++) {
+      const slot = sm[v]!;
+      if (complex[slot]) (lines[slot] ??= []).push({ set: i, site: v, alleles: vs.alleles[v]! });
+    }
+  });
+  // 4. The merged records, slot by slot in walk order: a simple slot gives one
+  //    record; another goes through vcfmerge.c's rounds (position.ts), whose
+  //    members are mapped here.
   const outContig: number[] = [];
   const outPos: number[] = [];
-  const outId: string[] = [];
   const outAlleles: string[][] = [];
-  const outQual: number[] = []; // float32 bit patterns
-  const outFilter: number[][] = [];
-  const info = new InfoBuilder(infoDefs, sets);
-  const F_MISS = FLOAT32_MISSING_BITS;
-  const qbits = sets.map((s) => new Uint32Array(s.quality.buffer, s.quality.byteOffset, s.quality.length));
-
-  /** Appends one merged record and maps its members onto it. */
-  function emit(g: number, pos: number, rec: PositionRecord): void {
-        const m = outPos.length;
+  const recordOfSlot = new Int32Array(nSlots).fill(-1);
+  const mapCache = new Map<number, Int32Array>();
+  for (const g of order) {
+    const u = unions.get(g)!;
+    const base = slotBase.get(g)!;
+    for (let j = 0; j < u.length; j++) {
+      const slot = base + j;
+      const pos = u[j]!;
+      if (!complex[slot]) {
+        const als = rep[slot]!.slice();
+        normalizeAlleles(als);
+        recordOfSlot[slot] = outPos.length;
         outContig.push(g);
         outPos.push(pos);
-        outAlleles.push(rec.alleles);
-        const ids: string[] = [];
-        let qual = F_MISS;
-        let qualValue = 0;
-        const flt: number[] = [];
-        for (const { line, map } of rec.members) {
-          const vs = sets[line.set]!;
-          siteMap[line.set]![line.site] = m;
-          alleleMap[line.set]![line.site] = isIdentity(map) ? identityMap(map.length) : map;
-          const id = vs.id[line.site]!;
-          if (id !== '.' && !ids.includes(id)) ids.push(id);
-          const qb = qbits[line.set]![line.site]!;
-          if (qb !== F_MISS && (qual === F_MISS || qualValue < vs.quality[line.site]!)) {
-            qual = qb;
-            qualValue = vs.quality[line.site]!;
-          }
-          const nF = vs.filters.length;
-          for (let k = 0; k < nF; k++) if (vs.filter[line.site * nF + k]) {
-            const gf = setFilter[line.set]![k]!;
-            if (!flt.includes(gf)) flt.push(gf);
-          }
-        }
-        outId.push(ids.length ? ids.join(';') : '.');
-        outQual.push(qual);
-        outFilter.push(flt.length > 1 ? flt.filter((f) => f !== 0) : flt);
-        info.add(rec.alleles.length, rec.members);
-  }
-
-  for (const g of order) {
-    const cur = runsByContig.get(g)!.map((r) => ({ ...r }));
-    // Min-heap of cursors keyed by POS × 2^20 + cursor index (cursors are in
-    // set order, so records at one POS come out in set order).
-    const heap = new KeyHeap(cur.length);
-    cur.forEach((c, h) => heap.push(sets[c.set]!.position[c.start]! * CURSOR_SPAN + h));
-    const taken: number[] = [];
-    while (heap.size) {
-      const pos = Math.floor(heap.top() / CURSOR_SPAN);
-      taken.length = 0;
-      while (heap.size && Math.floor(heap.top() / CURSOR_SPAN) === pos) taken.push(heap.pop() % CURSOR_SPAN);
-      // Fast path: one record per set, all with the same alleles → one record,
-      // identity maps (what the rounds give for it), no per-line objects.
-      if (sameAlleles(sets, cur, taken, pos)) {
-        const first = cur[taken[0]!]!;
-        const als = sets[first.set]!.alleles[first.start]!.slice();
-        normalizeAlleles(als);
-        const members = taken.map((h) => {
-          const c = cur[h]!;
-          const line: PositionLine = { set: c.set, site: c.start, alleles: sets[c.set]!.alleles[c.start]! };
-          c.start++;
-          if (c.start < c.end) heap.push(sets[c.set]!.position[c.start]! * CURSOR_SPAN + h);
-          return { line, map: identityMap(als.length) };
-        });
-        emit(g, pos, { alleles: als, members });
+        outAlleles.push(als);
         continue;
       }
-      const lines: PositionLine[] = [];
-      for (const h of taken) {
-        const c = cur[h]!;
-        const vs = sets[c.set]!;
-        while (c.start < c.end && vs.position[c.start] === pos) {
-          lines.push({ set: c.set, site: c.start, alleles: vs.alleles[c.start]! });
-          c.start++;
-        }
-        if (c.start < c.end) heap.push(vs.position[c.start]! * CURSOR_SPAN + h);
-      }
-      let records;
+      let records: PositionRecord[];
       try {
-        records = mergePosition(lines, mode);
+        records = mergePosition(lines[slot]!, mode);
       } catch (e) {
         if (e instanceof RefPrefixMismatch) {
           const vs = sets[e.line.set]!;
@@ -309,16 +369,78 @@ export function mergeVariantSets(sets: readonly VariantSet[], options: MergeOpti
         }
         throw e;
       }
-      for (const rec of records) emit(g, pos, rec);
+      for (const rec of records) {
+        const m = outPos.length;
+        outContig.push(g);
+        outPos.push(pos);
+        outAlleles.push(rec.alleles);
+        for (const { line, map } of rec.members) {
+          siteMap[line.set]![line.site] = ~m; // negative: mapped here, not through recordOfSlot
+          alleleMap[line.set]![line.site] = isIdentity(map) ? identityMap(map.length) : internMap(mapCache, map);
+        }
+      }
     }
   }
-
   const n = outPos.length;
+  // 5. Per set: the simple slots' sites mapped (identity allele maps), and
+  //    ID, QUAL, FILTER joined into their records in set order.
   const nF = filters.length;
   const filter = new Uint8Array(n * nF);
-  outFilter.forEach((fs, v) => fs.forEach((f) => (filter[v * nF + f] = 1)));
-  const quality = new Float32Array(new Uint32Array(outQual).buffer);
-  const infoColumns = info.build();
+  const idFirst: (string | undefined)[] = new Array(n);
+  const idMore: (string[] | undefined)[] = new Array(n);
+  const qualBits = new Uint32Array(n).fill(FLOAT32_MISSING_BITS);
+  const quality = new Float32Array(qualBits.buffer);
+  const F_MISS = FLOAT32_MISSING_BITS;
+  const identityOf = outAlleles.map((a) => identityMap(a.length));
+  sets.forEach((vs, i) => {
+    const sm = siteMap[i]!;
+    const am = alleleMap[i]!;
+    const ids = vs.id;
+    const q = vs.quality;
+    const qb = new Uint32Array(q.buffer, q.byteOffset, q.length);
+    const nFs = vs.filters.length;
+    const sf = setFilter[i]!;
+    const flt = vs.filter;
+    for (let v = 0; v < vs.numVariants; v++) {
+      const x = sm[v]!;
+      let m: number;
+      if (x >= 0) {
+        // A simple slot: its record's alleles are this site's (trimmed), the map the identity.
+        m = recordOfSlot[x]!;
+        am[v] = identityOf[m]!;
+      } else m = ~x;
+      sm[v] = m;
+      const id = ids[v]!;
+      if (id !== '.') {
+        const first = idFirst[m];
+        if (first === undefined) idFirst[m] = id;
+        else if (first !== id) {
+          const more = idMore[m];
+          if (!more) idMore[m] = [id];
+          else if (!more.includes(id)) more.push(id);
+        }
+      }
+      const b = qb[v]!;
+      if (b !== F_MISS && (qualBits[m] === F_MISS || quality[m]! < q[v]!)) qualBits[m] = b;
+      for (let k = 0; k < nFs; k++) if (flt[v * nFs + k]) filter[m * nF + sf[k]!] = 1;
+    }
+  });
+  const outId = new Array<string>(n);
+  for (let m = 0; m < n; m++) {
+    const first = idFirst[m];
+    const more = idMore[m];
+    outId[m] = first === undefined ? '.' : more ? [first, ...more].join(';') : first;
+    // FILTER: PASS dropped when another filter is set.
+    for (let k = 1; k < nF; k++)
+      if (filter[m * nF + k]) {
+        filter[m * nF] = 0;
+        break;
+      }
+  }
+
+  const nAlleles = new Int32Array(n);
+  for (let v = 0; v < n; v++) nAlleles[v] = outAlleles[v]!.length;
+  const infoColumns = mergeInfoColumns(infoDefs, sets, siteMap, alleleMap, nAlleles);
   const endCol = infoColumns.find((c) => c.def.id === 'END' && c.def.type === 'Integer');
   const length = new Int32Array(n);
   for (let v = 0; v < n; v++) {

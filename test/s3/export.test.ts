@@ -9,7 +9,7 @@
  *   nor vcztools nor `create --from` opens, and the next export to it
  *   replaces the leftovers;
  * - a prefix holding objects vczdepot did not put is refused (S3StoreError,
- *   nothing deleted) unless force;
+ *   nothing deleted) unless force; a store vczdepot put is replaced whole;
  * - `.vcz.zip` to S3 is one object that imports back;
  * - `create`/`append --from s3://` (directory store, .vcz.zip, .vcf.gz) make
  *   the depot a local import makes (same export bytes); a missing URL is an
@@ -135,7 +135,7 @@ describe('export to s3://', () => {
     expect(view(url, true).stdout).toBe(view(local).stdout);
   }, 180_000);
 
-  it('refuses a prefix holding objects vczdepot did not put (nothing deleted), replaces them with force', async () => {
+  it('refuses a prefix holding objects vczdepot did not put (nothing deleted), replaces them with force; replaces its own store', async () => {
     const client = s3Client();
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'foreign/out.vcz/notes.txt', Body: 'someone else' }));
     client.destroy();
@@ -145,7 +145,11 @@ describe('export to s3://', () => {
         (e: unknown) => isVczdepotError(e, 's3-store') && /not a store vczdepot made/.test((e as Error).message) && /--force/.test((e as Error).message),
       );
       expect(await keys('foreign/')).toEqual(['foreign/out.vcz/notes.txt']);
-      await exportDepot(depot, `s3://${BUCKET}/foreign/out.vcz`, { force: true });
+      await exportDepot(depot, `s3://${BUCKET}/foreign/out.vcz`, { force: true, variantsChunkSize: 20 });
+      // Now a store vczdepot made: replaced without force, by a smaller one (no stale chunk left).
+      const before = (await keys('foreign/')).length;
+      await exportDepot(depot, `s3://${BUCKET}/foreign/out.vcz`);
+      expect((await keys('foreign/')).length).toBeLessThan(before);
     } finally {
       depot.close();
     }

@@ -14,6 +14,7 @@ import type { VcfCallShape, VcfWarning } from '../vcf/index.ts';
 import { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
 import { checkSameVariants, checkVariantRange } from './match.ts';
 import { readVcz } from '../vcz/index.ts';
+import { isS3Url, withS3Inputs } from './s3.ts';
 
 /** One imported file. */
 export interface ImportedFile {
@@ -114,6 +115,12 @@ export interface AddFilesResult extends CommitInfo {
  *   does not exist. On any error the depot is unchanged.
  */
 export async function addFiles(depot: Depot, files: readonly string[], options: AddFilesOptions = {}): Promise<AddFilesResult> {
+  if (files.some(isS3Url)) {
+    return withS3Inputs(files, options.signal, async (local, toInput) => {
+      const r = await addFiles(depot, local, options);
+      return { ...r, files: r.files.map((f) => ({ ...f, file: toInput(f.file) })), reread: r.reread.map(toInput) };
+    });
+  }
   for (const f of files) if (!existsSync(f)) throw new Error(`${f} does not exist`);
   const sizes = files.map((f) => (isVczPath(f) ? 0 : statSync(f).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
@@ -228,6 +235,7 @@ export async function createFromFile(
   file: string,
   options: CreateOptions & AddFilesOptions & { readonly samples?: boolean } = {},
 ): Promise<{ depot: Depot; commit: AddFilesResult | CommitInfo | undefined; sampleCount: number }> {
+  if (isS3Url(file)) return withS3Inputs([file], options.signal, ([local]) => createFromFile(path, local!, options));
   if (!existsSync(file)) throw new Error(`${file} does not exist`);
   const withSamples = options.samples ?? true;
   const message = options.message;

@@ -3,7 +3,9 @@
  * one call the CLI and most library users need.
  */
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { At, Depot } from '../depot/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import {
@@ -16,6 +18,7 @@ import {
   type ExportSummary,
   type PartitionSummary,
 } from '../vcz/index.ts';
+import { checkS3Target, isS3Url, parseS3Url, publishStoreToS3 } from '../zarr/index.ts';
 import { depotExportSource, type Region, type SampleSelection } from './source.ts';
 
 /** Options of {@link exportDepot}: the exporter's, plus `at`, `samples`, `regions` and `force`. */
@@ -35,7 +38,7 @@ export interface ExportDepotOptions extends ExportOptions {
    * are exported, as `bcftools view -r` selects them (`selectVariants`).
    */
   readonly regions?: readonly (Region | string)[];
-  /** Replace `out` even when it is a non-empty directory or a file vczdepot did not make. */
+  /** Replace `out` even when it is a non-empty directory or a file vczdepot did not make (for `s3://`: a prefix holding objects vczdepot did not put). */
   readonly force?: boolean;
   /**
    * Cancels the export: checked at every progress step (each chunk written);
@@ -56,14 +59,26 @@ export interface ExportDepotOptions extends ExportOptions {
  * AC, AN and AF are recomputed from the exported calls unless `updateInfo`
  * is false (`exportVcz`, docs/vcz-export.md "Cohort-level INFO").
  *
- * @returns the exporter's summary with `path` = `out` (absolute), the version
+ * `out` may be `s3://bucket/prefix` (`.zip` at the end, or `zip`: one
+ * `.vcz.zip` object): the store is built in a local temporary directory
+ * (`$TMPDIR/vczdepot-s3-*`, removed at the end), with consolidated metadata
+ * unless `consolidated: false`, then published with `publishStoreToS3`
+ * (src/zarr/s3.ts): chunks first, root metadata last, so the prefix does
+ * not open as a store until it is complete; what the prefix held (a store
+ * vczdepot made, a killed upload) is replaced, anything else needs `force`.
+ * Credentials, region and endpoint come from the AWS SDK's standard chain
+ * and `AWS_ENDPOINT_URL` (docs/scale.md, "Object storage").
+ *
+ * @returns the exporter's summary with `path` = `out` (absolute, or the `s3://` URL), the version
  *   exported, and the samples and variants exported.
  * @throws ExportTargetError (out is something else and no force),
  *   `signal.reason` when cancelled (nothing left behind),
  *   ExportWriteError (disk full, file-size limit: nothing left behind),
  *   UnknownTagError / UnknownVersionError, ChunkCorruptionError,
  *   ExportSelectionError (a sample not live at `at` or listed twice, a
- *   region that does not parse: nothing is written).
+ *   region that does not parse: nothing is written),
+ *   S3StoreError (an `s3://` target refused or a request failing after its
+ *   retries: no store opens at the prefix).
  */
 export async function exportDepot(depot: Depot, out: string, options: ExportDepotOptions = {}): Promise<ExportSummary & { version: number; samples: number; variants: number }> {
   const { at, force, samples, regions, signal, ...exportOptions } = options;
@@ -79,6 +94,23 @@ export async function exportDepot(depot: Depot, out: string, options: ExportDepo
         },
       }
     : exportOptions;
+  const counts = { version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
+  if (isS3Url(out)) {
+    const loc = parseS3Url(out);
+    // Refuse a target we may not replace before exporting anything.
+    await checkS3Target(loc.url, { force: !!force });
+    const staging = mkdtempSync(join(tmpdir(), 'vczdepot-s3-'));
+    try {
+      const local = join(staging, loc.key.slice(loc.key.lastIndexOf('/') + 1));
+      const zip = checked.zip ?? /\.zip$/i.test(loc.key);
+      const summary = await exportVcz(source, local, { ...checked, zip, consolidated: checked.consolidated ?? true });
+      const t0 = performance.now();
+      const published = await publishStoreToS3(local, loc.url, { zip, force: !!force, ...(signal ? { signal } : {}) });
+      return { ...summary, seconds: summary.seconds + (performance.now() - t0) / 1000, bytes: published.bytes, path: loc.url, ...counts };
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
   const summary = await guardedExport(out, { force: !!force }, (path) => exportVcz(source, path, checked));
   return { ...summary, path: resolve(out), version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
 }
@@ -88,6 +120,7 @@ export type PartitionedDepotExportOptions = Omit<ExportDepotOptions, 'at' | 'sig
 
 function partitionedSource(depot: Depot, out: string, options: PartitionedDepotExportOptions) {
   const { at, force, samples, regions, ...exportOptions } = options;
+  if (isS3Url(out)) throw new ExportPartitionError(out, 'a partitioned export writes to a shared filesystem, not to s3://; export the partitions to a directory and upload it, or export in one job to s3:// (docs/scale.md, "Object storage")');
   if (at === undefined || at === null || at === '') {
     throw new ExportPartitionError(resolve(out), 'a partitioned export needs --at (a tag or version number) so that every job exports the same version; tag the head first (vczdepot tag) if needed');
   }

@@ -39,3 +39,4 @@ export { ZarrStoreWriter, type ChunkData, type ZarrArrayHandle, type ZarrStoreOp
 export { VlenUtf8Encoder, vlenUtf8Decode, vlenUtf8Encode } from './vlen-utf8.ts';
 export { MAX_NAME_SEGMENT_BYTES, zarrNameProblem } from './names.ts';
 export * from './errors.ts';
+export { checkS3Target, fetchFromS3, isS3StoreError, isS3Url, parseS3Url, publishStoreToS3, s3Client, S3_CONCURRENCY, S3_MAX_ATTEMPTS, S3_UPLOAD_MARKER, S3StoreError, type S3Location, type S3PublishSummary } from './s3.ts';

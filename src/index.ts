@@ -100,6 +100,7 @@ export {
   BloscFrameError,
   CodecUnavailableError,
   ExportSourceError,
+  S3StoreError,
   VczWriteError,
   ZarrSpecError,
   ZarrStateError,

@@ -25,6 +25,7 @@ import {
   DepotVersionError,
   DuplicateSampleError,
   ExportPartitionError,
+  S3StoreError,
   ExportSelectionError,
   ExportSourceError,
   ExportTargetError,
@@ -96,6 +97,7 @@ const make: { [K in ConcreteErrorName]: () => InstanceType<Api[K]> } = {
   DepotVersionError: () => new DepotVersionError('/d', 9, 1),
   DuplicateSampleError: () => new DuplicateSampleError('S1', '/d'),
   ExportPartitionError: () => new ExportPartitionError('/out', 'partition 2 of 3 is missing', [2]),
+  S3StoreError: () => new S3StoreError('s3://bucket/out.vcz', 'it is not a store vczdepot made'),
   ExportSelectionError: () => new ExportSelectionError("sample 'S9' is not in the depot", 'S9'),
   ExportSourceError: () => new ExportSourceError('wrong record count', 'call_genotype'),
   ExportTargetError: () => new ExportTargetError('/out', 'it is a file'),
@@ -154,7 +156,7 @@ describe('the error family', () => {
     for (const { name, err } of all) {
       expect(err, name).toBeInstanceOf(VczdepotError);
       expect(err, name).toBeInstanceOf(Error);
-      expect(err.code, name).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      expect(err.code, name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
       expect(codes.get(err.code), `${name} and ${codes.get(err.code)} share code ${err.code}`).toBeUndefined();
       codes.set(err.code, name);
       expect(err.name).toBe(name);

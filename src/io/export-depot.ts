@@ -3,8 +3,7 @@
  * one call the CLI and most library users need.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { At, Depot } from '../depot/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
@@ -20,6 +19,7 @@ import {
 } from '../vcz/index.ts';
 import { checkS3Target, isS3Url, parseS3Url, publishStoreToS3 } from '../zarr/index.ts';
 import { depotExportSource, type Region, type SampleSelection } from './source.ts';
+import { stagingDir } from './staging.ts';
 
 /** Options of {@link exportDepot}: the exporter's, plus `at`, `samples`, `regions` and `force`. */
 export interface ExportDepotOptions extends ExportOptions {
@@ -61,7 +61,7 @@ export interface ExportDepotOptions extends ExportOptions {
  *
  * `out` may be `s3://bucket/prefix` (`.zip` at the end, or `zip`: one
  * `.vcz.zip` object): the store is built in a local temporary directory
- * (`$TMPDIR/vczdepot-s3-*`, removed at the end), with consolidated metadata
+ * (`$TMPDIR/vczdepot-s3-<pid>-*`, removed at the end, or by the next s3:// export when this process was killed), with consolidated metadata
  * unless `consolidated: false`, then published with `publishStoreToS3`
  * (src/zarr/s3.ts): chunks first, root metadata last, so the prefix does
  * not open as a store until it is complete; what the prefix held (a store
@@ -99,7 +99,7 @@ export async function exportDepot(depot: Depot, out: string, options: ExportDepo
     const loc = parseS3Url(out);
     // Refuse a target we may not replace before exporting anything.
     await checkS3Target(loc.url, { force: !!force });
-    const staging = mkdtempSync(join(tmpdir(), 'vczdepot-s3-'));
+    const staging = stagingDir('vczdepot-s3').path;
     try {
       const local = join(staging, loc.key.slice(loc.key.lastIndexOf('/') + 1));
       const zip = checked.zip ?? /\.zip$/i.test(loc.key);

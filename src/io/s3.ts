@@ -6,10 +6,10 @@
  * VCZ directory store (`fetchFromS3`, src/zarr/s3.ts; AWS credentials,
  * region and `AWS_ENDPOINT_URL` as there).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchFromS3, isS3Url, parseS3Url } from '../zarr/index.ts';
+import { stagingDir } from './staging.ts';
 
 export { isS3Url };
 
@@ -28,7 +28,7 @@ export async function withS3Inputs<T>(
   fn: (local: string[], toInput: (path: string) => string) => Promise<T>,
 ): Promise<T> {
   if (!files.some(isS3Url)) return fn([...files], (p) => p);
-  const staging = mkdtempSync(join(tmpdir(), 'vczdepot-s3in-'));
+  const staging = stagingDir('vczdepot-s3in').path;
   try {
     const back = new Map<string, string>();
     const local: string[] = [];

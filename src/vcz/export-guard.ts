@@ -200,7 +200,8 @@ export function removeStaleTemporaries(parent: string, name: string): string[] {
   return removed;
 }
 
-function processAlive(pid: number): boolean {
+/** True when process `pid` exists on this host (this process counts; EPERM means it exists under another user). */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

@@ -20,6 +20,7 @@ export {
   isExportGuardError,
   isVczdepotStore,
   prepareExportTarget,
+  processAlive,
   removeStaleTemporaries,
   type ExportGuardErrorCode,
   type ExportTarget,

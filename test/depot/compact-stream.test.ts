@@ -16,22 +16,14 @@ import { Depot, isDepotError, isSchunkError } from '../../src/index.ts';
 import { CHUNK_HEADER_SIZE } from '../../src/schunk/format.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 import { useTempDir } from '../helpers/tmp.ts';
+import { depotFingerprint } from '../helpers/fingerprint.ts';
 
 const dir = useTempDir('cstream', { each: true });
 
 const vs = syntheticVariantSet({ numVariants: 2000, seed: 31 });
 const calls = (seed: number) => syntheticCalls(vs, { seed, missing: 0.05 });
 
-/** Samples and every record's bytes at the head and every tag, the tags, the log's shape. */
-function fingerprint(d: Depot, skip: string[] = []): string {
-  const out: Record<string, unknown> = {};
-  for (const at of [undefined, ...d.tags().map((t) => t.name)]) {
-    const ids = d.samples(at === undefined ? {} : { at }).filter((s) => !skip.includes(s));
-    out[at ?? 'head'] = d.getMany(ids, at === undefined ? {} : { at }).map((v) => [v.sampleId, v.records.map((r) => Buffer.from(r.bytes).toString('base64'))]);
-  }
-  out.tags = d.tags().map((t) => [t.name, t.version]);
-  return JSON.stringify(out);
-}
+const fingerprint = depotFingerprint;
 
 /** chunk id → the blocks whose records it holds, from the entries dbi (the depot must be closed). */
 function blocksByChunk(path: string): Map<number, Set<number>> {

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Depot, findTraces, isDepotError } from '../../src/depot/index.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 import { runCli } from '../helpers/cli.ts';
+import { depotFingerprint } from '../helpers/fingerprint.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -40,17 +41,7 @@ function tree(root: string): Map<string, Buffer> {
   return out;
 }
 
-/** Record bytes of every sample but `skip` at the head and at every tag. */
-function fingerprint(d: Depot, skip: readonly string[]): string {
-  const out: Record<string, unknown> = {};
-  for (const at of [undefined, ...d.tags().map((t) => t.name)]) {
-    const o = at === undefined ? {} : { at };
-    const ids = d.samples(o).filter((s) => !skip.includes(s));
-    out[at ?? 'head'] = d.getMany(ids, o).map((v) => [v.sampleId, v.records.map((r) => Buffer.from(r.bytes).toString('base64'))]);
-  }
-  out.tags = d.tags().map((t) => [t.name, t.version, t.time]);
-  return JSON.stringify(out);
-}
+const fingerprint = (d: Depot, skip: readonly string[]): string => depotFingerprint(d, skip, { tagTimes: true });
 
 /** A depot with history: many versions, tags, a remove and re-add of a victim, compactions, several segment files. */
 function history(path: string, n = 40): Depot {

@@ -9,6 +9,7 @@ import { ChunkReader, scanChunks } from '../../src/schunk/index.ts';
 import { Depot, isDepotError, type SampleCalls } from '../../src/index.ts';
 import { rng, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 import { useTempDir } from '../helpers/tmp.ts';
+import { depotFingerprint } from '../helpers/fingerprint.ts';
 
 const dir = useTempDir('purge', { each: true });
 
@@ -32,16 +33,7 @@ function planted(seed: number): { calls: SampleCalls; tokens: string[] } {
   return { calls: { ...c, fields }, tokens };
 }
 
-/** Every observable read of a depot: samples, tags, log shape, and each sample's record bytes at every tag and the head. */
-function fingerprint(d: Depot, skip: string[] = []) {
-  const out: Record<string, unknown> = {};
-  for (const at of [undefined, ...d.tags().map((t) => t.name)]) {
-    const ids = d.samples(at === undefined ? {} : { at }).filter((s) => !skip.includes(s));
-    out[at ?? 'head'] = d.getMany(ids, at === undefined ? {} : { at }).map((v) => [v.sampleId, v.records.map((r) => Buffer.from(r.bytes).toString('base64'))]);
-  }
-  out.tags = d.tags().map((t) => [t.name, t.version]);
-  return JSON.stringify(out);
-}
+const fingerprint = depotFingerprint;
 
 function allBytesOfDepot(path: string): Buffer[] {
   const files: string[] = [];

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Depot, findTraces } from '../../src/depot/index.ts';
 import { rng, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 import { bundle, scratchDir } from './common.ts';
+import { depotFingerprint } from '../helpers/fingerprint.ts';
 
 const VICTIMS = ['Withdrawn-7Kq', 'consent-revoked-participant-000123'];
 let scratch: string;
@@ -19,17 +20,7 @@ let template: string;
 let child: string;
 let reference: { old: string[]; new: string[]; records: Record<string, string> };
 
-/** Every sample's record bytes at the head and at every tag. */
-function fingerprint(d: Depot, skip: readonly string[]): string {
-  const out: Record<string, unknown> = {};
-  for (const at of [undefined, ...d.tags().map((t) => t.name)]) {
-    const o = at === undefined ? {} : { at };
-    const ids = d.samples(o).filter((s) => !skip.includes(s));
-    out[at ?? 'head'] = d.getMany(ids, o).map((v) => [v.sampleId, v.records.map((r) => Buffer.from(r.bytes).toString('base64'))]);
-  }
-  out.tags = d.tags().map((t) => [t.name, t.version]);
-  return JSON.stringify(out);
-}
+const fingerprint = depotFingerprint;
 
 beforeAll(() => {
   scratch = scratchDir('vczdepot-erasure-');

@@ -188,7 +188,6 @@ export class ChunkStager {
   #writer: SegmentWriter | undefined;
 
   constructor(
-    private readonly nBlocks: number,
     private readonly chunkTargetBytes: number,
     private readonly level: number,
     private readonly spill?: SpillOptions,
@@ -217,7 +216,7 @@ export class ChunkStager {
     if (own) this.#closeOpen();
     for (let i = 0; i < records.length; i++) {
       const sample = samples[i]!;
-      if (!this.where.has(sample)) this.where.set(sample, new Array(this.nBlocks));
+      if (!this.where.has(sample)) this.where.set(sample, []);
       const r = records[i]!;
       if (this.#open.records.length > 0 && overflows(this.#open.used, r.length, this.chunkTargetBytes)) this.#closeOpen();
       const open = this.#open;
@@ -249,14 +248,21 @@ export class ChunkStager {
     this.#pending = [];
     this.#pendingBytes = 0;
     if (samples.length === 0) return;
-    for (const s of samples) this.where.set(s, new Array(this.nBlocks));
-    const alignBlocks = this.nBlocks > 0 && ownsChunks(bytes / this.nBlocks, this.chunkTargetBytes);
-    const runs: number[][] = alignBlocks ? Array.from({ length: this.nBlocks }, (_, b) => [b]) : [Array.from({ length: this.nBlocks }, (_, b) => b)];
+    // Samples over different variant sets have different block counts: block
+    // b packs the records of the samples that have one.
+    let nBlocks = 0;
+    for (const s of samples) {
+      this.where.set(s, new Array(s.records.length));
+      nBlocks = Math.max(nBlocks, s.records.length);
+    }
+    const alignBlocks = nBlocks > 0 && ownsChunks(bytes / nBlocks, this.chunkTargetBytes);
+    const runs: number[][] = alignBlocks ? Array.from({ length: nBlocks }, (_, b) => [b]) : [Array.from({ length: nBlocks }, (_, b) => b)];
     for (const blocks of runs) {
       const records: Uint8Array[] = [];
       const owner: { sample: EncodedSample; block: number }[] = [];
       for (const b of blocks) {
         for (const s of samples) {
+          if (b >= s.records.length) continue;
           records.push(s.records[b]!);
           owner.push({ sample: s, block: b });
         }

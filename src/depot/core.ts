@@ -31,7 +31,11 @@ import {
 import {
   DBI,
   DEPOT_FORMAT_VERSION,
+  OLDEST_DEPOT_FORMAT,
   checkChunkEntry,
+  checkVariantSetEntry,
+  unpackVariantSet,
+  type VariantSetEntry,
   checkDepotMeta,
   checkLogEntry,
   checkMetaValue,
@@ -73,6 +77,11 @@ export function segmentNumbers(names: readonly string[]): number[] {
 /** Size of a file, 0 when it is gone (deleted meanwhile by a compact or purge in another process). */
 export function fileSize(path: string): number {
   return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+/** The id of the variant set entry `e`'s records are over (format 1: 0). */
+export function setOf(e: SampleEntry): number {
+  return e.variantSet ?? 0;
 }
 
 /** Whether entry `e` is live at `version` (added at or before it, not removed by it). */
@@ -165,12 +174,8 @@ export class DepotCore {
   /** Absolute path of the depot directory. */
   readonly path: string;
   readonly readOnly: boolean;
-  /** Number of variants in the variant set (read from the index without decoding the set). */
-  readonly numVariants: number;
   /** Settings fixed at creation. */
   readonly meta: DepotMeta;
-  /** Record blocks of every sample: blockCount(numVariants, meta.blockSize). */
-  readonly nBlocks: number;
   env!: RootDatabase;
   dbMeta!: Database<any, string>;
   dbEntries!: Database<SampleEntry, number>;
@@ -179,7 +184,8 @@ export class DepotCore {
   dbLog!: Database<LogEntry, number>;
   dbTags!: Database<TagEntry, string>;
   dbVariants!: Database<any, string>;
-  private decodedVariantSet: VariantSet | undefined;
+  /** Decoded variant sets by id (a stored set never changes; purge only deletes). */
+  private readonly decodedSets = new Map<number, VariantSet>();
   /** OpenOptions.spillBytes. */
   readonly spillBytes: number;
   /** OpenOptions.cacheBytes. */
@@ -208,41 +214,94 @@ export class DepotCore {
     if (!meta) throw new NotADepotError(path, 'its index has no format record');
     const bad = checkDepotMeta(meta);
     if (bad) throw new NotADepotError(path, `its format record is damaged (${bad})`);
-    if (meta.version !== DEPOT_FORMAT_VERSION) throw new DepotVersionError(path, meta.version, DEPOT_FORMAT_VERSION);
+    if (meta.version > DEPOT_FORMAT_VERSION || meta.version < OLDEST_DEPOT_FORMAT) throw new DepotVersionError(path, meta.version, DEPOT_FORMAT_VERSION);
     this.meta = meta;
-    if (!this.dbVariants.doesExist('set')) throw new NotADepotError(path, 'its index has no variant set');
-    // The set itself (tens of MB for large cohorts' sites) is decoded on first
-    // use; commands such as remove, tag and samples never need it.
-    const count = this.dbVariants.get('count');
-    if (!Number.isSafeInteger(count) || count < 0) throw new NotADepotError(path, `its variant count is ${count === undefined ? 'missing' : 'damaged'}`);
-    this.numVariants = count as number;
-    this.nBlocks = blockCount(this.numVariants, meta.blockSize);
+    if (meta.version === 1) {
+      // Format 1: one set (id 0) for every sample. The set itself is decoded on first use.
+      if (!this.dbVariants.doesExist('set')) throw new NotADepotError(path, 'its index has no variant set');
+      const count = this.dbVariants.get('count');
+      if (!Number.isSafeInteger(count) || count < 0) throw new NotADepotError(path, `its variant count is ${count === undefined ? 'missing' : 'damaged'}`);
+    }
     this.reader = new ChunkReader(cacheBytes !== undefined ? { cacheBytes } : {});
     this.cacheBytes = cacheBytes ?? DEFAULT_CACHE_BYTES;
   }
 
+  // ------------------------------------------------------- variant sets
+
   /**
-   * The variants every sample is stored against, decoded on first use and kept.
+   * Every stored variant set's entry, by id, from the current snapshot (or
+   * `txn`). A format 1 depot has one: set 0, declared.
    *
-   * @throws NotADepotError when the stored set is damaged.
+   * @throws IndexCorruptionError for a damaged entry.
    */
-  get variantSet(): VariantSet {
-    if (this.decodedVariantSet) return this.decodedVariantSet;
+  setEntries(txn?: unknown): VariantSetEntry[] {
+    const opts: any = txn ? { transaction: txn } : {};
+    if (this.isLegacy()) {
+      const count = this.dbVariants.get('count', opts) as number;
+      return [{ id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, siteHash: '' }];
+    }
+    const out: VariantSetEntry[] = [];
+    for (const { key, value } of this.dbVariants.getRange({ ...opts, start: 'info:', end: 'info;' })) {
+      const id = Number((key as string).slice(5));
+      const bad = checkVariantSetEntry(value, id);
+      if (bad) throw new IndexCorruptionError(this.path, `variants[${JSON.stringify(key)}]`, bad);
+      out.push(value as VariantSetEntry);
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  /** Whether set 0 is still stored as format 1 stored it ('set', 'count', no 'info:0'). */
+  isLegacy(): boolean {
+    return !this.dbVariants.doesExist('info:0') && this.dbVariants.doesExist('set');
+  }
+
+  /** The entry of variant set `id`, or undefined when no such set is stored. */
+  setEntry(id: number, txn?: unknown): VariantSetEntry | undefined {
+    if (id === 0 && this.isLegacy()) return this.setEntries(txn)[0];
+    const value = this.dbVariants.get(`info:${id}`, (txn ? { transaction: txn } : undefined) as any);
+    if (value === undefined) return undefined;
+    const bad = checkVariantSetEntry(value, id);
+    if (bad) throw new IndexCorruptionError(this.path, `variants["info:${id}"]`, bad);
+    return value as VariantSetEntry;
+  }
+
+  /** Record blocks of a sample over set `id`: blockCount(numVariants, meta.blockSize). */
+  setBlocks(id: number, txn?: unknown): number {
+    const e = this.setEntry(id, txn);
+    if (!e) throw new IndexCorruptionError(this.path, `variants["info:${id}"]`, 'missing: an entry names a variant set the index does not hold');
+    return blockCount(e.numVariants, this.meta.blockSize);
+  }
+
+  /**
+   * Variant set `id`, decoded on first use and kept (sets are immutable).
+   *
+   * @throws InvalidArgumentError when no set `id` is stored; NotADepotError when the stored set is damaged.
+   */
+  variantSet(id: number): VariantSet {
+    const cached = this.decodedSets.get(id);
+    if (cached) return cached;
+    const entry = this.setEntry(id);
+    if (!entry) throw new InvalidArgumentError('variant set', `${id} is not stored in ${this.path}`);
     let vs: VariantSet;
     try {
-      const raw = this.dbVariants.get('set');
+      const legacy = id === 0 && !this.dbVariants.doesExist('set:0') && this.dbVariants.doesExist('set');
+      const raw = this.dbVariants.get(legacy ? 'set' : `set:${id}`);
       if (!raw) throw new Error('it is missing');
-      vs = deserializeVariantSet(raw);
+      vs = legacy ? deserializeVariantSet(raw) : unpackVariantSet(raw);
       checkVariantSet(vs);
     } catch (err) {
-      throw new NotADepotError(this.path, `its variant set is damaged (${(err as Error).message})`, { cause: err });
+      throw new NotADepotError(this.path, `its variant set ${id} is damaged (${(err as Error).message})`, { cause: err });
     }
-    const count = this.numVariants;
-    if (count !== vs.numVariants) {
-      throw new NotADepotError(this.path, `its variant set is damaged (it holds ${vs.numVariants} variants, the index records ${String(count)})`);
+    if (entry.numVariants !== vs.numVariants) {
+      throw new NotADepotError(this.path, `its variant set ${id} is damaged (it holds ${vs.numVariants} variants, the index records ${entry.numVariants})`);
     }
-    this.decodedVariantSet = vs;
+    this.decodedSets.set(id, vs);
     return vs;
+  }
+
+  /** Drops decoded set `id` (after purge deleted it). */
+  forgetSet(id: number): void {
+    this.decodedSets.delete(id);
   }
 
   /** The segment writer (one per open depot, made on the first write). */
@@ -390,7 +449,7 @@ export class DepotCore {
       value === undefined
         ? 'missing'
         : dbi === 'entries'
-          ? checkSampleEntry(value, this.nBlocks)
+          ? checkSampleEntry(value)
           : dbi === 'chunks'
             ? checkChunkEntry(value)
             : dbi === 'tags'

@@ -21,7 +21,7 @@ import type { RootDatabase } from 'lmdb';
 import type { SampleCalls, VariantSet } from '../codec/index.ts';
 import { SegmentWriter } from '../schunk/index.ts';
 import { DepotExistsError, DepotIOError, DepotNotFoundError, InvalidArgumentError, NotADepotError, isDepotError } from './errors.ts';
-import { DBI, DEPOT_FORMAT_VERSION, serializeVariantSet, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
+import { DBI, DEPOT_FORMAT_VERSION, packVariantSet, siteHash, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
 import { CHUNK_DIR, DepotCore, INDEX_FILE, MiB, openCurrentEnv, openEnv, segmentPath } from './core.ts';
 import { beginTransaction } from './transaction.ts';
@@ -42,6 +42,7 @@ import type {
   SampleInput,
   SampleView,
   StagedTransaction,
+  VariantSetInfo,
   VerifyReport,
   WriteOptions,
 } from './types.ts';
@@ -56,11 +57,6 @@ export class Depot {
   /** Absolute path of the depot directory. */
   readonly path: string;
   readonly readOnly: boolean;
-  /**
-   * Number of variants in the variant set (read from the index without
-   * decoding the set).
-   */
-  readonly numVariants: number;
   /** Settings fixed at creation. */
   readonly meta: DepotMeta;
   /** The env, dbis, snapshots and files every part shares. */
@@ -71,23 +67,55 @@ export class Depot {
     this.#core = core;
     this.path = core.path;
     this.readOnly = core.readOnly;
-    this.numVariants = core.numVariants;
     this.meta = core.meta;
     this.#reader = new SampleReader(core);
   }
 
   /**
-   * The variants every sample is stored against. Decoded from the index on
-   * first access and kept.
+   * Stored variant set `id` (each import stores its file's set, unless a
+   * stored set has the same sites: docs/growing-cohort.md). Decoded from the
+   * index on first use and kept: a stored set never changes.
    *
-   * @throws NotADepotError when the stored set is damaged.
+   * @throws InvalidArgumentError when no set `id` is stored; NotADepotError when it is damaged.
    */
-  get variantSet(): VariantSet {
-    return this.#core.variantSet;
+  variantSet(id = 0): VariantSet {
+    const core = this.#core;
+    core.assertOpen();
+    return core.variantSet(id);
+  }
+
+  /** Every stored variant set, by id (a format 1 depot has one: 0, declared). */
+  variantSets(): VariantSetInfo[] {
+    const core = this.#core;
+    core.assertOpen();
+    return core.snapshot((txn) => core.setEntries(txn).map(({ id, numVariants, declared, addedAt, bytes }) => ({ id, numVariants, declared, addedAt, bytes })));
   }
 
   /**
-   * Creates a new, empty depot at `path` for `variantSet` (version 0). The
+   * The ids of the variant sets version `at` (default the head) is made of,
+   * ascending (= import order): the declared sets and every set with a
+   * sample live at that version. The version's variant set is their merge
+   * (`bcftools merge` of them in this order, src/io does it).
+   *
+   * @throws UnknownTagError, UnknownVersionError, AmbiguousAtError.
+   */
+  variantSetAt(options: { at?: At } = {}): number[] {
+    const core = this.#core;
+    core.assertOpen();
+    return core.snapshot((txn) => {
+      const { version } = core.resolveAt(options.at, txn);
+      const ids = new Set<number>();
+      for (const e of core.setEntries(txn)) if (e.declared && e.addedAt <= version) ids.add(e.id);
+      for (const { entry } of core.liveEntries(version, txn)) ids.add(entry.variantSet ?? 0);
+      return [...ids].sort((a, b) => a - b);
+    });
+  }
+
+  /**
+   * Creates a new, empty depot at `path` (version 0), with `variantSet` as
+   * its declared sites (set 0, part of every version; what `put` uses by
+   * default), or none (each import then brings its own set, see
+   * {@link DepotTransaction.addVariantSet}). The
    * depot is built in a temporary sibling directory and renamed into place,
    * so a crash never leaves a half-made depot at `path`.
    *
@@ -96,10 +124,12 @@ export class Depot {
    * @throws InvalidArgumentError when the variant set's columns disagree in
    *   length or an option is out of range.
    */
-  static create(path: string, variantSet: VariantSet, options: CreateOptions = {}): Depot {
+  static create(path: string, variantSet?: VariantSet, options: CreateOptions = {}): Depot {
     const abs = resolve(path);
     if (existsSync(abs) && (!statSync(abs).isDirectory() || readdirSync(abs).length > 0)) throw new DepotExistsError(abs);
-    checkVariantSet(variantSet);
+    if (variantSet) checkVariantSet(variantSet);
+    const merge = options.merge ?? 'both';
+    if (merge !== 'both' && merge !== 'none') throw new InvalidArgumentError('merge', `'${String(merge)}' must be 'both' or 'none' (bcftools merge -m)`);
     const blockSize = options.blockSize ?? 1000;
     const level = options.level ?? 3;
     const chunkTargetBytes = options.chunkTargetBytes ?? 4 * MiB;
@@ -113,7 +143,7 @@ export class Depot {
       mkdirSync(join(tmp, CHUNK_DIR), { recursive: true });
       const env = openEnv(tmp, false);
       const time = new Date().toISOString();
-      const meta: DepotMeta = { version: DEPOT_FORMAT_VERSION, blockSize, level, chunkTargetBytes, segmentMaxBytes, created: time };
+      const meta: DepotMeta = { version: DEPOT_FORMAT_VERSION, blockSize, level, chunkTargetBytes, segmentMaxBytes, created: time, merge };
       const writer = new SegmentWriter();
       const end = writer.create(segmentPath(tmp, 0));
       writer.close();
@@ -122,10 +152,13 @@ export class Depot {
         m.putSync('format', meta);
         m.putSync('head', 0);
         m.putSync('segment', { file: 0, end } satisfies SegmentState);
-        m.putSync('next', { chunk: 0, seq: 0 } satisfies Counters);
+        m.putSync('next', { chunk: 0, seq: 0, set: variantSet ? 1 : 0 } satisfies Counters);
         const v = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
-        v.putSync('set', serializeVariantSet(variantSet));
-        v.putSync('count', variantSet.numVariants);
+        if (variantSet) {
+          const packed = packVariantSet(variantSet, level);
+          v.putSync('set:0', packed);
+          v.putSync('info:0', { id: 0, numVariants: variantSet.numVariants, declared: true, addedAt: 0, bytes: packed.length, siteHash: siteHash(variantSet) } satisfies VariantSetEntry);
+        }
         const log: LogEntry = { version: 0, time, operation: 'create', added: [], removed: [], tags: [] };
         env.openDB({ name: DBI.log, encoding: 'msgpack' }).putSync(0, log);
       });
@@ -353,7 +386,7 @@ export class Depot {
     core.assertOpen();
     return core.snapshot((txn) => {
       const { version } = core.resolveAt(options.at, txn);
-      return core.liveEntries(version, txn).map(({ entry }) => ({ sampleId: entry.sampleId, addedAt: entry.addedAt, ploidy: entry.ploidy, fields: entry.fields }));
+      return core.liveEntries(version, txn).map(({ entry }) => ({ sampleId: entry.sampleId, addedAt: entry.addedAt, ploidy: entry.ploidy, variantSet: entry.variantSet ?? 0, fields: entry.fields }));
     });
   }
 

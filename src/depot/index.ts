@@ -16,6 +16,8 @@ export type {
   SampleInfo,
   SampleInput,
   SampleView,
+  VariantSetInfo,
+  VariantSetRef,
   WriteOptions,
   VerifyIssue,
   VerifyReport,

@@ -3,16 +3,31 @@
  * shape of their values, and the (de)serialisation of the variant set.
  * `docs/depot-format.md` describes the same in prose.
  */
+import { createHash } from 'node:crypto';
+import { pack, unpack } from 'msgpackr';
 import type { InfoColumn, NumericArray, VariantSet } from '../codec/index.ts';
+import { compress, decompress } from '../schunk/index.ts';
 
-/** Depot format version kept in `meta['format'].version`. */
-export const DEPOT_FORMAT_VERSION = 1;
+/**
+ * Depot format version kept in `meta['format'].version`. Format 2 keeps one
+ * variant set per import (`variants` dbi: `set:<id>`, `info:<id>`); format 1
+ * kept one set for every sample (`variants` dbi: `set`, `count`), which
+ * format 2 reads as set 0, declared. A format 1 depot is upgraded in place by
+ * the first commit that stores a second set.
+ */
+export const DEPOT_FORMAT_VERSION = 2;
+/** Oldest format this code opens. */
+export const OLDEST_DEPOT_FORMAT = 1;
 
 /** Names of the LMDB databases (dbi) of a depot's env. */
 export const DBI = {
   /** 'format' → DepotMeta; 'head' → head version; 'segment' → SegmentState; 'next' → Counters. */
   meta: 'meta',
-  /** 'set' → the serialised variant set; 'count' → its number of variants (read at open without decoding the set). */
+  /**
+   * `info:<id>` → VariantSetEntry; `set:<id>` → the variant set, serialised
+   * (msgpack) and compressed (one zstd frame). Format 1: 'set' → the one
+   * variant set (uncompressed), 'count' → its number of variants.
+   */
   variants: 'variants',
   /** seq (uint) → SampleEntry: one sample as added; seq orders samples. */
   entries: 'entries',
@@ -39,6 +54,31 @@ export interface DepotMeta {
   readonly segmentMaxBytes: number;
   /** ISO 8601 creation time. */
   readonly created: string;
+  /** How the variant sets merge (`bcftools merge -m`): 'both' (default) or 'none'. Absent in format 1 (= 'both'). */
+  readonly merge?: 'both' | 'none';
+}
+
+/**
+ * `variants['info:<id>']`: one stored variant set. Each import stores the
+ * variant set of its file (or reuses a stored set with the same sites, see
+ * docs/growing-cohort.md); entries name the set their records are over.
+ */
+export interface VariantSetEntry {
+  readonly id: number;
+  readonly numVariants: number;
+  /**
+   * Declared sites (`create --from FILE --no-samples`, or a format 1 depot's
+   * set): the set takes part in every version's merge, with or without
+   * samples. Otherwise a set takes part in version v when a sample of it is
+   * live at v.
+   */
+  readonly declared: boolean;
+  /** The version that stored it. */
+  readonly addedAt: number;
+  /** Bytes of the stored (compressed) set. */
+  readonly bytes: number;
+  /** Hex SHA-256 of the sites (contig ids, positions, alleles), for finding a stored set with the same sites. */
+  readonly siteHash: string;
 }
 
 /** `meta['segment']`: the active segment file and its committed end. */
@@ -53,6 +93,8 @@ export interface SegmentState {
 export interface Counters {
   chunk: number;
   seq: number;
+  /** Next variant set id (absent in format 1: 1). */
+  set?: number;
 }
 
 /** Where a chunk lives. */
@@ -85,6 +127,8 @@ export interface SampleEntry {
   /** Version that removed it; absent while live in the head. */
   removedAt?: number;
   readonly ploidy: number;
+  /** Id of the variant set the records are over (absent in format 1: 0). */
+  readonly variantSet?: number;
   /** [blocks] chunk id holding each block's record. */
   readonly chunks: number[];
   /** [blocks] byte offset of the record in its decompressed chunk (multiple of 8). */
@@ -111,6 +155,10 @@ export interface LogEntry {
   /** Tags created by this version. */
   readonly tags: string[];
   readonly message?: string;
+  /** Ids of the variant sets this version stored (an import whose sites no stored set has). */
+  readonly variantSets?: number[];
+  /** purge: ids of the variant sets it deleted (no sample of them was left in any version). */
+  readonly variantSetsDeleted?: number[];
   /** purge: how many samples were erased (their ids are not kept). */
   readonly purged?: number;
   /** purge: tags whose sample set changed. */
@@ -138,13 +186,15 @@ const isUint = (x: unknown): x is number => Number.isSafeInteger(x) && (x as num
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const uintArray = (x: unknown, n: number): boolean => Array.isArray(x) && x.length === n && x.every(isUint);
 
-/** A SampleEntry of `nBlocks` blocks. */
-export function checkSampleEntry(v: unknown, nBlocks: number): string | undefined {
+/** A SampleEntry (of `nBlocks` blocks when given; otherwise its three block arrays must agree). */
+export function checkSampleEntry(v: unknown, nBlocks?: number): string | undefined {
   if (!isObject(v)) return 'not an object';
   if (typeof v.sampleId !== 'string') return 'no sampleId';
   if (!isUint(v.addedAt)) return 'addedAt is not a version';
   if (v.removedAt !== undefined && !isUint(v.removedAt)) return 'removedAt is not a version';
   if (!isUint(v.ploidy)) return 'ploidy is not a count';
+  if (v.variantSet !== undefined && !isUint(v.variantSet)) return 'variantSet is not a set id';
+  if (nBlocks === undefined) nBlocks = Array.isArray(v.chunks) ? v.chunks.length : -1;
   if (!uintArray(v.chunks, nBlocks) || !uintArray(v.offsets, nBlocks) || !uintArray(v.lengths, nBlocks)) return `chunks/offsets/lengths are not ${nBlocks} block positions`;
   if (!isObject(v.fields)) return 'fields is not an object';
   for (const st of Object.values(v.fields)) if (!isObject(st) || !isUint(st.width)) return 'a field has no width';
@@ -181,7 +231,7 @@ export function checkMetaValue(key: 'head' | 'segment' | 'next', v: unknown): st
   if (key === 'head') return isUint(v) ? undefined : 'not a version';
   if (!isObject(v)) return 'not an object';
   if (key === 'segment') return isUint(v.file) && isUint(v.end) ? undefined : 'file/end are not byte counts';
-  return isUint(v.chunk) && isUint(v.seq) ? undefined : 'chunk/seq are not counters';
+  return isUint(v.chunk) && isUint(v.seq) && (v.set === undefined || isUint(v.set)) ? undefined : 'chunk/seq/set are not counters';
 }
 
 /** meta 'format'. */
@@ -190,6 +240,16 @@ export function checkDepotMeta(v: unknown): string | undefined {
   if (!isUint(v.version)) return 'no format version';
   if (!isUint(v.blockSize) || v.blockSize < 1) return 'blockSize is not a positive integer';
   if (!isUint(v.level) || !isUint(v.chunkTargetBytes) || !isUint(v.segmentMaxBytes)) return 'level/chunkTargetBytes/segmentMaxBytes are not integers';
+  if (v.merge !== undefined && v.merge !== 'both' && v.merge !== 'none') return `merge is '${String(v.merge)}', not 'both' or 'none'`;
+  return undefined;
+}
+
+/** info:<id>. */
+export function checkVariantSetEntry(v: unknown, id?: number): string | undefined {
+  if (!isObject(v)) return 'not an object';
+  if (!isUint(v.id) || (id !== undefined && v.id !== id)) return 'its id does not match its key';
+  if (!isUint(v.numVariants) || !isUint(v.addedAt) || !isUint(v.bytes)) return 'numVariants/addedAt/bytes are not counts';
+  if (typeof v.declared !== 'boolean' || typeof v.siteHash !== 'string') return 'declared/siteHash missing';
   return undefined;
 }
 
@@ -265,4 +325,46 @@ export function deserializeVariantSet(raw: unknown): VariantSet {
     hasGenotype: r.hasGenotype,
     metaInformation: r.metaInformation,
   };
+}
+
+/**
+ * A variant set as format 2 stores it (`set:<id>`): {@link serializeVariantSet}
+ * packed with msgpack, then one zstd frame at `level` (a 4-byte little-endian
+ * raw length first). Sites and INFO of a one-sample VCF take about as many
+ * bytes as in its .vcf.gz.
+ */
+export function packVariantSet(vs: VariantSet, level: number): Uint8Array {
+  const raw = pack(serializeVariantSet(vs)) as Uint8Array;
+  const frame = compress(raw, Math.max(level, 9));
+  const out = new Uint8Array(4 + frame.length);
+  new DataView(out.buffer).setUint32(0, raw.length, true);
+  out.set(frame, 4);
+  return out;
+}
+
+/** Inverse of {@link packVariantSet}. @throws ChunkCorruptionError or Error for damaged bytes. */
+export function unpackVariantSet(stored: Uint8Array): VariantSet {
+  if (!(stored instanceof Uint8Array) || stored.length < 4) throw new Error('the stored set is not a byte string');
+  const rawLength = new DataView(stored.buffer, stored.byteOffset, stored.byteLength).getUint32(0, true);
+  return deserializeVariantSet(unpack(decompress(stored.subarray(4), rawLength)));
+}
+
+/**
+ * Hex SHA-256 of a variant set's sites: contig id, POS and alleles of every
+ * variant, in order. Two sets with the same hash (and count) hold the same
+ * sites; an import whose file has the sites of a stored set reuses that set.
+ */
+export function siteHash(vs: VariantSet): string {
+  const h = createHash('sha256');
+  const ids = vs.contigs.map((c) => c.id);
+  const parts: string[] = [];
+  for (let v = 0; v < vs.numVariants; v++) {
+    parts.push(`${ids[vs.contig[v]!]}\t${vs.position[v]}\t${vs.alleles[v]!.join(',')}\n`);
+    if (parts.length === 4096) {
+      h.update(parts.join(''));
+      parts.length = 0;
+    }
+  }
+  h.update(parts.join(''));
+  return h.digest('hex');
 }

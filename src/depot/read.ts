@@ -35,31 +35,38 @@ export class SampleReader {
   getMany(sampleIds: readonly string[], options: GetOptions = {}): SampleView[] {
     const core = this.core;
     core.assertOpen();
-    const nBlocks = core.nBlocks;
-    const blocks = options.blocks ?? Array.from({ length: nBlocks }, (_, i) => i);
-    for (const b of blocks) {
-      if (!Number.isInteger(b) || b < 0 || b >= nBlocks) throw new InvalidArgumentError('block', `${b} is not in 0..${nBlocks - 1}`);
+    for (const b of options.blocks ?? []) {
+      if (!Number.isInteger(b) || b < 0) throw new InvalidArgumentError('block', `${b} is not a block index (an integer >= 0)`);
     }
     let at = options.at;
     for (let attempt = 0; ; attempt++) {
-      const { entries, chunkEntries, version } = core.snapshot((txn) => {
+      const { entries, chunkEntries, version, blocksOf } = core.snapshot((txn) => {
         const { version, label } = core.resolveAt(at, txn);
         const entries = sampleIds.map((id) => {
           const seq = core.liveSeq(id, version, txn);
           if (seq === undefined) throw new UnknownSampleError(id, core.path, label);
           return core.checked('entries', seq, core.dbEntries.get(seq, { transaction: txn } as any));
         });
+        // Blocks of each sample's own variant set.
+        const blocksOf = entries.map((e): readonly number[] => {
+          const n = e.chunks.length;
+          if (!options.blocks) return Array.from({ length: n }, (_, i) => i);
+          for (const b of options.blocks) if (b >= n) throw new InvalidArgumentError('block', `${b} is not in 0..${n - 1} (the blocks of sample '${e.sampleId}''s variant set ${e.variantSet ?? 0})`);
+          return options.blocks;
+        });
         const ids = new Set<number>();
-        for (const e of entries) for (const b of blocks) ids.add(e.chunks[b]!);
+        entries.forEach((e, i) => {
+          for (const b of blocksOf[i]!) ids.add(e.chunks[b]!);
+        });
         const chunkEntries = new Map<number, ChunkEntry>();
         for (const id of ids) chunkEntries.set(id, core.checked('chunks', id, core.dbChunks.get(id, { transaction: txn } as any)));
-        return { entries, chunkEntries, version };
+        return { entries, chunkEntries, version, blocksOf };
       });
       // Of each chunk, the record bytes this call needs (from the index).
       const byChunk = new Map<number, { i: number; j: number }[]>();
       const need = new Map<number, number>();
       entries.forEach((e, i) =>
-        blocks.forEach((b, j) => {
+        blocksOf[i]!.forEach((b, j) => {
           const c = e.chunks[b]!;
           pushTo(byChunk, c, { i, j });
           need.set(c, (need.get(c) ?? 0) + align8(e.lengths[b] ?? 0));
@@ -78,7 +85,7 @@ export class SampleReader {
         expected += copyOut.has(id) ? n : align8(c.rawLength);
       }
       const arena = new ChunkArena(expected);
-      const records = entries.map(() => new Array<Uint8Array>(blocks.length));
+      const records = entries.map((_, i) => new Array<Uint8Array>(blocksOf[i]!.length));
       const cacheOff = core.cacheBytes === 0;
       try {
         for (const [id, c] of chunkEntries) {
@@ -90,7 +97,7 @@ export class SampleReader {
           });
           for (const { i, j } of byChunk.get(id)!) {
             const e = entries[i]!;
-            const b = blocks[j]!;
+            const b = blocksOf[i]![j]!;
             const off = e.offsets[b]!;
             const end = recordEnd(core.path, e, b, buf.length);
             if (out) {
@@ -109,18 +116,20 @@ export class SampleReader {
         }
         throw err;
       }
-      return this.views(entries, blocks, records);
+      return this.views(entries, blocksOf, records);
     }
   }
 
   /** RecordViews of `records[i][j]` (entry i's record of block j), each checked against its entry. */
-  private views(entries: SampleEntry[], blocks: readonly number[], records: Uint8Array[][]): SampleView[] {
+  private views(entries: SampleEntry[], blocksOf: readonly (readonly number[])[], records: Uint8Array[][]): SampleView[] {
     const path = this.core.path;
     return entries.map((e, i) => {
       const idBytes = utf8.encode(e.sampleId);
+      const blocks = blocksOf[i]!;
       return {
         sampleId: e.sampleId,
         ploidy: e.ploidy,
+        variantSet: e.variantSet ?? 0,
         blocks,
         records: blocks.map((b, j) => {
           const view = new RecordView(records[i]![j]!);

@@ -11,7 +11,7 @@ import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, type EncodedChunk } f
 import { DepotIOError, UnknownSampleError } from './errors.ts';
 import type { ChunkEntry, Counters, LogEntry, SampleEntry, SegmentState, TagEntry } from './layout.ts';
 import { BlockRepacker, REPACK_GROUP_CHUNKS, type RepackItem } from './chunks.ts';
-import { MAX_SEQ, fileSize, fitsKey, isLive, pushTo, recordEnd, segmentPath, type DepotCore } from './core.ts';
+import { MAX_SEQ, setOf, fileSize, fitsKey, isLive, pushTo, recordEnd, segmentPath, type DepotCore } from './core.ts';
 import type { CommitInfo, PurgeResult, WriteOptions } from './types.ts';
 import { scrubIndex } from './erase.ts';
 
@@ -110,9 +110,27 @@ export function purge(core: DepotCore, sampleIds: Iterable<string>, options: Wri
               core.dbLog.putSync(key as number, { ...l, added: l.added.filter((x) => !gone.has(x)), removed: l.removed.filter((x) => !gone.has(x)) });
             }
           }
+          // Variant sets no entry is over any more (an import's sites, private
+          // ones included) are deleted; declared sites stay.
+          const usedSets = new Set<number>();
+          for (const e of entries.values()) usedSets.add(setOf(e));
+          const variantSetsDeleted: number[] = [];
+          for (const se of core.setEntries()) {
+            if (se.declared || usedSets.has(se.id)) continue;
+            core.dbVariants.removeSync(`set:${se.id}`);
+            core.dbVariants.removeSync(`info:${se.id}`);
+            core.forgetSet(se.id);
+            variantSetsDeleted.push(se.id);
+          }
           for (const f of untidyFiles(core, entries)) affected.add(f);
           rewritten = [...affected].sort((a, b) => a - b);
-          return { entries, files: affected, repackAll: false, log: { purged: ids.length, tagsChanged }, result: { tagsChanged } };
+          return {
+            entries,
+            files: affected,
+            repackAll: false,
+            log: { purged: ids.length, tagsChanged, ...(variantSetsDeleted.length > 0 ? { variantSetsDeleted } : {}) },
+            result: { tagsChanged },
+          };
         });
   const scrub = scrubIndex(core);
   const name = (f: number): string => relative(core.path, segmentPath(core.path, f));
@@ -309,7 +327,9 @@ function rewriteFiles(core: DepotCore, entries: Map<number, SampleEntry>, files:
     const packer = new BlockRepacker(core.meta.chunkTargetBytes, core.meta.level, (chunk, items) => void emitted.push({ chunk, items }));
     if (repack.size > 0) {
       const list = [...entries];
-      const nBlocks = core.nBlocks;
+      // Entries over different variant sets have different block counts.
+      let nBlocks = 0;
+      for (const [, e] of list) nBlocks = Math.max(nBlocks, e.chunks.length);
       for (let b0 = 0; b0 < nBlocks; ) {
         // The group [b0, b1): blocks until their records reach the budget.
         let b1 = b0;

@@ -15,16 +15,43 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeBlockRecord, encodeSampleRecords, RecordValidationError, type SampleCalls } from '../codec/index.ts';
+import { blockCount, encodeBlockRecord, encodeSampleRecords, RecordValidationError, type SampleCalls, type VariantSet } from '../codec/index.ts';
 import { FILE_HEADER_SIZE, type EncodedChunk } from '../schunk/index.ts';
 import { DuplicateSampleError, InvalidArgumentError, TagExistsError, UnknownSampleError } from './errors.ts';
-import type { Counters, FieldStats, LogEntry, Operation, SampleEntry, SegmentState, TagEntry } from './layout.ts';
+import { packVariantSet, siteHash, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
+import { checkVariantSet } from './variant-set-check.ts';
 import { ChunkStager, type EncodedSample } from './chunks.ts';
 import { ALL_DIGITS, CHUNK_DIR, checkName, segmentPath, type DepotCore } from './core.ts';
-import type { BeginOptions, BlockWriter, CommitInfo, StagedTransaction } from './types.ts';
+import type { BeginOptions, BlockWriter, CommitInfo, StagedTransaction, VariantSetRef } from './types.ts';
 
 type TagOp = { kind: 'tag'; name: string; message?: string };
-type StagedOp = { kind: 'put'; samples: EncodedSample[] } | { kind: 'remove'; sampleIds: string[] } | TagOp;
+type StagedOp = { kind: 'put'; samples: EncodedSample[]; set: VariantSetRef } | { kind: 'remove'; sampleIds: string[] } | TagOp;
+
+/** A variant set staged by addVariantSet: stored (and given its id) by the commit. */
+interface StagedSet {
+  readonly staged: true;
+  readonly variantSet: VariantSet;
+  readonly packed: Uint8Array;
+  readonly siteHash: string;
+  readonly declared: boolean;
+}
+
+const isStaged = (r: VariantSetRef): r is StagedSet => typeof r === 'object' && r !== null && (r as StagedSet).staged === true;
+
+/**
+ * Whether samples of `incoming` can be stored over `stored`: the same sites
+ * (checked by the caller through the hash and count), GT as declared, and
+ * every FORMAT field of `incoming` declared by `stored` with the same Number
+ * and Type (records are validated against the stored set's definitions).
+ */
+function formatsFit(stored: VariantSet, incoming: VariantSet): boolean {
+  if (incoming.hasGenotype && !stored.hasGenotype) return false;
+  const defs = new Map(stored.format.map((d) => [d.id, d]));
+  return incoming.format.every((d) => {
+    const s = defs.get(d.id);
+    return s !== undefined && s.number === d.number && s.type === d.type;
+  });
+}
 
 /** FORMAT ID → width and, for an Integer field, the range of its values in `calls`. */
 function fieldStats(calls: SampleCalls): Record<string, FieldStats> {
@@ -74,35 +101,49 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
   const spillBytes = options.spillBytes ?? core.spillBytes;
   if (!(spillBytes >= 0)) throw new InvalidArgumentError('spillBytes', `${spillBytes} must be a number >= 0`);
   const ops: StagedOp[] = [];
-  const { nBlocks, meta } = core;
-  const stager = new ChunkStager(nBlocks, meta.chunkTargetBytes, meta.level, {
+  const { meta } = core;
+  const stager = new ChunkStager(meta.chunkTargetBytes, meta.level, {
     dir: join(core.path, CHUNK_DIR),
     thresholdBytes: spillBytes,
     fileMaxBytes: meta.segmentMaxBytes,
   });
-  const writers: { sampleIds: readonly string[]; nextBlock: number }[] = [];
+  const writers: { sampleIds: readonly string[]; nextBlock: number; nBlocks: number }[] = [];
   let ended = false;
   const live = (): void => {
     if (ended) throw new InvalidArgumentError('transaction', 'it was already committed or aborted');
   };
-  const encode = (sampleId: string, calls: SampleCalls): EncodedSample => {
+  const stagedSets: StagedSet[] = [];
+  /** The variant set `ref` names (default: set 0, the declared one). */
+  const setOf = (ref: VariantSetRef | undefined): VariantSet => {
+    const r = ref ?? 0;
+    if (typeof r !== 'number') {
+      if (!isStaged(r) || !stagedSets.includes(r)) throw new InvalidArgumentError('variant set', 'it was staged by another transaction');
+      return r.variantSet;
+    }
+    if (!Number.isInteger(r) || !core.setEntry(r)) {
+      throw new InvalidArgumentError('variant set', ref === undefined ? `the depot ${core.path} has no variant set 0 (no declared sites): stage the samples' set with addVariantSet and pass it` : `${String(r)} is not stored in ${core.path}`);
+    }
+    return core.variantSet(r);
+  };
+  const encode = (sampleId: string, calls: SampleCalls, vs: VariantSet): EncodedSample => {
     const s: EncodedSample = {
       sampleId: checkName('sample id', sampleId),
       ploidy: calls.ploidy,
-      records: encodeSampleRecords(core.variantSet, meta.blockSize, sampleId, calls),
+      records: encodeSampleRecords(vs, meta.blockSize, sampleId, calls),
       fields: fieldStats(calls),
     };
     stager.add(s);
     return s;
   };
-  const putBlocks = (sampleIds: readonly string[]): BlockWriter => {
+  const putBlocks = (sampleIds: readonly string[], set?: VariantSetRef): BlockWriter => {
     live();
+    const vs = setOf(set);
+    const nBlocks = blockCount(vs.numVariants, meta.blockSize);
     const ids = [...sampleIds];
     const samples: EncodedSample[] = ids.map((id) => ({ sampleId: checkName('sample id', id), ploidy: 0, records: [], fields: {} }));
-    ops.push({ kind: 'put', samples });
-    const state = { sampleIds: ids, nextBlock: 0 };
+    ops.push({ kind: 'put', samples, set: set ?? 0 });
+    const state = { sampleIds: ids, nextBlock: 0, nBlocks };
     writers.push(state);
-    const vs = core.variantSet;
     const blockSize = meta.blockSize;
     return {
       sampleIds: ids,
@@ -130,15 +171,33 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
     };
   };
   return {
-    put: (sampleId, calls) => {
+    addVariantSet: (variantSet, o = {}) => {
       live();
-      ops.push({ kind: 'put', samples: [encode(sampleId, calls)] });
+      checkVariantSet(variantSet);
+      const declared = o.declared ?? false;
+      const hash = siteHash(variantSet);
+      if (!declared) {
+        for (const e of core.setEntries()) {
+          if (e.numVariants !== variantSet.numVariants) continue;
+          const stored = core.variantSet(e.id);
+          if ((e.siteHash || siteHash(stored)) === hash && formatsFit(stored, variantSet)) return e.id;
+        }
+        for (const st of stagedSets) if (!st.declared && st.siteHash === hash && formatsFit(st.variantSet, variantSet)) return st;
+      }
+      const st: StagedSet = { staged: true, variantSet, packed: packVariantSet(variantSet, meta.level), siteHash: hash, declared };
+      stagedSets.push(st);
+      return st;
     },
-    putMany: (entries) => {
+    put: (sampleId, calls, set) => {
       live();
+      ops.push({ kind: 'put', samples: [encode(sampleId, calls, setOf(set))], set: set ?? 0 });
+    },
+    putMany: (entries, set) => {
+      live();
+      const vs = setOf(set);
       const samples: EncodedSample[] = [];
-      for (const e of entries) samples.push(encode(e.sampleId, e.calls));
-      ops.push({ kind: 'put', samples });
+      for (const e of entries) samples.push(encode(e.sampleId, e.calls, vs));
+      ops.push({ kind: 'put', samples, set: set ?? 0 });
     },
     putBlocks,
     remove: (ids) => {
@@ -159,12 +218,12 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
       ended = true;
       try {
         for (const w of writers) {
-          if (w.nextBlock !== nBlocks) {
-            throw new InvalidArgumentError('putBlocks', `${w.nextBlock} of ${nBlocks} blocks were added for ${w.sampleIds.length} sample(s) (${w.sampleIds.slice(0, 3).join(', ')}${w.sampleIds.length > 3 ? ', ...' : ''})`);
+          if (w.nextBlock !== w.nBlocks) {
+            throw new InvalidArgumentError('putBlocks', `${w.nextBlock} of ${w.nBlocks} blocks were added for ${w.sampleIds.length} sample(s) (${w.sampleIds.slice(0, 3).join(', ')}${w.sampleIds.length > 3 ? ', ...' : ''})`);
           }
         }
         const operation = o.operation ?? (ops.length === 1 ? (ops[0]!.kind as Operation) : 'transaction');
-        return commitStaged(core, ops, stager, operation, o.message);
+        return commitStaged(core, ops, stagedSets, operation, o.message, stager);
       } finally {
         stager.discard();
       }
@@ -197,8 +256,8 @@ function putTag(core: DepotCore, op: TagOp, version: number, time: string, messa
  * @throws DuplicateSampleError, UnknownSampleError, TagExistsError (the
  *   checks against the head at commit), DepotIOError; nothing is written on error.
  */
-function commitStaged(core: DepotCore, ops: StagedOp[], stager: ChunkStager, operation: Operation, message: string | undefined): CommitInfo {
-  if (ops.length > 0 && ops.every((op) => op.kind === 'tag')) return commitTags(core, ops as TagOp[], message);
+function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly StagedSet[], operation: Operation, message: string | undefined, stager: ChunkStager): CommitInfo {
+  if (ops.length > 0 && ops.every((op) => op.kind === 'tag') && stagedSets.length === 0) return commitTags(core, ops as TagOp[], message);
   stager.finish();
   const { chunks, where } = stager;
   const writer = core.writer;
@@ -213,9 +272,39 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stager: ChunkStager, ope
     // Chunk ids are known before anything is written: next.chunk + i.
     const chunkIds = chunks.map((_, i) => next.chunk + i);
     next = { ...next, chunk: next.chunk + chunks.length };
+    // Variant sets: the staged ones that are used (or declared) get the next ids.
+    const used = new Set<StagedSet>();
+    for (const op of ops) if (op.kind === 'put' && isStaged(op.set) && op.samples.length > 0) used.add(op.set);
+    for (const st of stagedSets) if (st.declared) used.add(st);
+    const setIds = new Map<StagedSet, number>();
+    const setsAdded: number[] = [];
+    if (used.size > 0) {
+      if (core.isLegacy()) {
+        // A format 1 depot: its set becomes set 0 of format 2, declared (its 'set' key is kept as is).
+        const legacy = core.variantSet(0);
+        const count = core.dbVariants.get('count') as number;
+        core.dbVariants.putSync('info:0', { id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, siteHash: siteHash(legacy) } satisfies VariantSetEntry);
+        next = { ...next, set: Math.max(next.set ?? 1, 1) };
+      }
+      const fmt = core.dbMeta.get('format') as DepotMeta;
+      if (fmt.version < 2) core.dbMeta.putSync('format', { ...fmt, version: 2 });
+      for (const st of stagedSets) {
+        if (!used.has(st)) continue;
+        const id = next.set ?? 0;
+        next = { ...next, set: id + 1 };
+        core.dbVariants.putSync(`set:${id}`, st.packed);
+        core.dbVariants.putSync(`info:${id}`, { id, numVariants: st.variantSet.numVariants, declared: st.declared, addedAt: version, bytes: st.packed.length, siteHash: st.siteHash } satisfies VariantSetEntry);
+        setIds.set(st, id);
+        setsAdded.push(id);
+      }
+    }
     const batch = new Set<string>();
     for (const op of ops) {
       if (op.kind === 'put') {
+        const setId = typeof op.set === 'number' ? op.set : setIds.get(op.set as StagedSet)!;
+        if (typeof op.set === 'number' && op.samples.length > 0 && !core.setEntry(setId)) {
+          throw new InvalidArgumentError('variant set', `${setId} was deleted (by a purge) after these samples were staged over it; add them again`);
+        }
         for (const s of op.samples) {
           if (batch.has(s.sampleId)) throw new DuplicateSampleError(s.sampleId, core.path, true);
           batch.add(s.sampleId);
@@ -225,6 +314,7 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stager: ChunkStager, ope
             sampleId: s.sampleId,
             addedAt: version,
             ploidy: s.ploidy,
+            ...(setId !== 0 ? { variantSet: setId } : {}),
             chunks: locs.map((l) => chunkIds[l.chunk]!),
             offsets: locs.map((l) => l.offset),
             lengths: locs.map((l) => l.length),
@@ -284,7 +374,7 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stager: ChunkStager, ope
     }
     core.dbMeta.putSync('next', next);
     core.dbMeta.putSync('head', version);
-    const log: LogEntry = { version, time, operation, added, removed, tags, ...(message !== undefined ? { message } : {}) };
+    const log: LogEntry = { version, time, operation, added, removed, tags, ...(message !== undefined ? { message } : {}), ...(setsAdded.length > 0 ? { variantSets: setsAdded } : {}) };
     core.dbLog.putSync(version, log);
     return { version, time, added, removed, tags };
   });

@@ -6,7 +6,7 @@
  * `at`), transaction.ts (staging and the commit protocol), read.ts
  * (getMany), rewrite.ts (purge, compact) and verify.ts (verify, stats).
  */
-import type { RecordView, SampleCalls } from '../codec/index.ts';
+import type { RecordView, SampleCalls, VariantSet } from '../codec/index.ts';
 import type { FieldStats, Operation } from './layout.ts';
 
 /**
@@ -18,6 +18,8 @@ export type At = number | string;
 
 /** Options of {@link Depot.create}. */
 export interface CreateOptions {
+  /** How the variant sets of imports merge, kept in the depot: `bcftools merge -m both` (default) or `-m none`. */
+  readonly merge?: 'both' | 'none';
   /** Variants per record block. Default 1000 (VCZ's default variants chunk). */
   readonly blockSize?: number;
   /** zstd level for new chunks, 1..19. Default 3. */
@@ -115,9 +117,31 @@ export interface PurgeResult extends CommitInfo {
   };
 }
 
+/**
+ * A variant set for the samples a transaction puts: the id of a stored set
+ * (0: the declared set of `Depot.create`, or a format 1 depot's), or the
+ * handle {@link DepotTransaction.addVariantSet} returned.
+ */
+export type VariantSetRef = number | { readonly staged: true; readonly variantSet: VariantSet };
+
+/** One stored variant set (see docs/growing-cohort.md). */
+export interface VariantSetInfo {
+  readonly id: number;
+  /** Its sites (VCF records). */
+  readonly numVariants: number;
+  /** Declared sites: part of every version's variant set, with or without samples. */
+  readonly declared: boolean;
+  /** The version that stored it. */
+  readonly addedAt: number;
+  /** Bytes it takes in the index (msgpack, zstd-compressed); 0 for a format 1 set. */
+  readonly bytes: number;
+}
+
 /** A sample's records as read: one {@link RecordView} per requested block, in the order asked. */
 export interface SampleView {
   readonly sampleId: string;
+  /** The id of the variant set its records are over; `blocks` index that set's blocks. */
+  readonly variantSet: number;
   /** The sample's ploidy (0 = no GT). */
   readonly ploidy: number;
   /** Blocks read, parallel to `records`. */
@@ -127,7 +151,7 @@ export interface SampleView {
 
 /** Options of {@link Depot.getMany}. */
 export interface GetOptions {
-  /** Block indices to read (0-based); default all blocks. */
+  /** Block indices of each sample's own variant set to read (0-based); default all its blocks. */
   readonly blocks?: readonly number[];
   /** A version or a tag name; default the head. */
   readonly at?: At;
@@ -151,6 +175,8 @@ export interface SampleInfo {
   /** Version that added it. */
   readonly addedAt: number;
   readonly ploidy: number;
+  /** The id of the variant set its records are over (see {@link Depot.variantSetAt}). */
+  readonly variantSet: number;
   /** FORMAT ID → width and (Integer) value range of this sample. */
   readonly fields: Readonly<Record<string, FieldStats>>;
 }
@@ -177,8 +203,23 @@ export interface DepotStats {
  * lock); nothing is visible until the commit succeeds.
  */
 export interface DepotTransaction {
-  put(sampleId: string, calls: SampleCalls): void;
-  putMany(entries: Iterable<SampleInput>): void;
+  /**
+   * Stages a variant set for the samples of a file: `put`, `putMany` and
+   * `putBlocks` take the returned reference. When a stored (or already
+   * staged) set has the same sites (contig, POS, alleles of every variant,
+   * in order) and declares every FORMAT field of `variantSet` alike, that set
+   * is returned and nothing new is stored: the samples of a fixed-site
+   * cohort share one set. `declared` stores it as declared sites (part of
+   * every version, `create --no-samples`), never reused. The commit stores
+   * a staged set only when samples use it (or it is declared).
+   *
+   * @throws InvalidArgumentError when the set's columns disagree.
+   */
+  addVariantSet(variantSet: VariantSet, options?: { declared?: boolean }): VariantSetRef;
+  /** Stages one sample over `set` (default 0, the declared set). */
+  put(sampleId: string, calls: SampleCalls, set?: VariantSetRef): void;
+  /** Stages samples over `set` (default 0, the declared set). */
+  putMany(entries: Iterable<SampleInput>, set?: VariantSetRef): void;
   /**
    * Adds `sampleIds` block by block, for importers that read a cohort
    * variant by variant and never hold a whole sample: the returned writer
@@ -189,7 +230,7 @@ export interface DepotTransaction {
    *
    * @throws InvalidArgumentError for a malformed sample id.
    */
-  putBlocks(sampleIds: readonly string[]): BlockWriter;
+  putBlocks(sampleIds: readonly string[], set?: VariantSetRef): BlockWriter;
   remove(sampleIds: Iterable<string>): void;
   tag(name: string, options?: WriteOptions): void;
 }

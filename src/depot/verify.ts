@@ -5,11 +5,11 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordView, validateRecordView, type VariantSet } from '../codec/index.ts';
+import { RecordView, blockCount, validateRecordView, type VariantSet } from '../codec/index.ts';
 import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, scanChunks } from '../schunk/index.ts';
-import { checkChunkEntry, checkLogEntry, checkMetaValue, checkSampleEntry, checkTagEntry, type ChunkEntry, type Counters, type LogEntry, type SampleEntry, type SegmentState, type TagEntry } from './layout.ts';
+import { checkChunkEntry, checkLogEntry, checkMetaValue, checkSampleEntry, checkTagEntry, type ChunkEntry, type Counters, type LogEntry, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
 import { stagingOwner } from './chunks.ts';
-import { ALL_DIGITS, CHUNK_DIR, INDEX_FILE, fileSize, isLive, pushTo, segmentNumbers, segmentPath, type DepotCore } from './core.ts';
+import { ALL_DIGITS, CHUNK_DIR, INDEX_FILE, fileSize, isLive, pushTo, segmentNumbers, segmentPath, setOf, type DepotCore } from './core.ts';
 import type { DepotStats, VerifyIssue, VerifyReport } from './types.ts';
 
 /** Size figures of the head, from one read snapshot (Depot.stats). */
@@ -86,10 +86,21 @@ function verifyOnce(core: DepotCore, t0: number): { report: VerifyReport; head: 
   const f = new Findings();
   const reader = new ChunkReader({ cacheBytes: 0 });
   try {
-    // The variant set is decoded lazily; a damaged one is reported here (records are then checked without it).
-    let vs: VariantSet | undefined;
+    // Variant sets are decoded lazily; a damaged one is reported once (its records are then checked without it).
+    const sets = new Map<number, VariantSet | undefined>();
+    const vs = (id: number): VariantSet | undefined => {
+      if (sets.has(id)) return sets.get(id);
+      let set: VariantSet | undefined;
+      try {
+        set = core.variantSet(id);
+      } catch (e) {
+        f.err({ kind: 'index', message: (e as Error).message });
+      }
+      sets.set(id, set);
+      return set;
+    };
     try {
-      vs = core.variantSet;
+      for (const e of core.setEntries()) vs(e.id);
     } catch (e) {
       f.err({ kind: 'index', message: (e as Error).message });
     }
@@ -199,21 +210,32 @@ function checkSegmentFiles(core: DepotCore, f: Findings, chunks: Map<number, Chu
  */
 function checkEntries(core: DepotCore, f: Findings, T: unknown, head: number, next: Counters): { entries: Map<number, SampleEntry>; refs: Refs } {
   const { err } = f;
-  const nBlocks = core.nBlocks;
   const refs: Refs = new Map();
   const entries = new Map<number, SampleEntry>();
   for (const { key, value } of core.dbEntries.getRange(T as any)) {
     const seq = key as number;
     const e = value as SampleEntry;
-    if (!f.shape('entries', key, checkSampleEntry(value, nBlocks))) continue;
+    if (!f.shape('entries', key, checkSampleEntry(value))) continue;
     entries.set(seq, e);
     f.checked.entries++;
     if (seq >= next.seq) err({ kind: 'index', sampleId: e.sampleId, message: `entry ${seq} is not below the next seq ${next.seq}` });
     if (e.addedAt > head || (e.removedAt !== undefined && (e.removedAt > head || e.removedAt <= e.addedAt))) {
       err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) has versions added ${e.addedAt} / removed ${e.removedAt} outside 0..${head}` });
     }
-    if (e.chunks.length !== nBlocks || e.offsets.length !== nBlocks || e.lengths.length !== nBlocks) {
-      err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) lists ${e.chunks.length} blocks; the variant set has ${nBlocks}` });
+    let set: VariantSetEntry | undefined;
+    try {
+      set = core.setEntry(setOf(e), T);
+    } catch (x) {
+      err({ kind: 'index', sampleId: e.sampleId, message: (x as Error).message });
+      continue;
+    }
+    if (!set) {
+      err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) is over variant set ${setOf(e)}, which the index does not hold` });
+      continue;
+    }
+    const nBlocks = blockCount(set.numVariants, core.meta.blockSize);
+    if (e.chunks.length !== nBlocks) {
+      err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) lists ${e.chunks.length} blocks; its variant set ${setOf(e)} has ${nBlocks}` });
       continue;
     }
     if (core.dbById.get([e.sampleId, seq], T as any) === undefined) err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) is missing from the sample-id index` });
@@ -232,7 +254,7 @@ function checkEntries(core: DepotCore, f: Findings, T: unknown, head: number, ne
  * the variant set `vs` (when it could be decoded); chunks no entry points at
  * are reported as reclaimable.
  */
-function checkRecords(core: DepotCore, f: Findings, reader: ChunkReader, vs: VariantSet | undefined, chunks: Map<number, ChunkEntry>, onDisk: OnDisk, refs: Refs): void {
+function checkRecords(core: DepotCore, f: Findings, reader: ChunkReader, vs: (id: number) => VariantSet | undefined, chunks: Map<number, ChunkEntry>, onDisk: OnDisk, refs: Refs): void {
   const { err, warn } = f;
   for (const [id, list] of refs) {
     const c = chunks.get(id);
@@ -261,7 +283,8 @@ function checkRecords(core: DepotCore, f: Findings, reader: ChunkReader, vs: Var
         const view = new RecordView(buf.subarray(off, off + len));
         if (view.sampleId !== r.e.sampleId || view.block !== r.b) throw new Error(`holds sample '${view.sampleId}' block ${view.block}`);
         if (view.ploidy !== r.e.ploidy) throw new Error(`has ploidy ${view.ploidy}; the index says ${r.e.ploidy}`);
-        if (vs) validateRecordView(vs, core.meta.blockSize, view);
+        const set = vs(setOf(r.e));
+        if (set) validateRecordView(set, core.meta.blockSize, view);
         else void view.fields; // still check each field's structure
       } catch (e) {
         err({ kind: 'bad-record', ...where, message: `sample '${r.e.sampleId}' block ${r.b} (chunk ${id}): ${(e as Error).message}` });

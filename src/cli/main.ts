@@ -108,7 +108,8 @@ export function program(): Command {
           signal,
         }),
       ).finally(bar.stop);
-      const result = { depot: depot.path, variants: depot.numVariants, samples: sampleCount, version: depot.version(), seconds: (performance.now() - t0) / 1000 };
+      const { versionSites } = await io();
+      const result = { depot: depot.path, variants: versionSites(depot).merged.variantSet.numVariants, samples: sampleCount, version: depot.version(), seconds: (performance.now() - t0) / 1000 };
       depot.close();
       print(!!o.json, result, () => `created ${result.depot}: ${result.variants} variants, ${result.samples} samples, version ${result.version} (${result.seconds.toFixed(2)} s)\n`);
     });
@@ -288,16 +289,16 @@ export function program(): Command {
     .option('--json', 'print the variants as JSON objects')
     .action(async (depotPath: string, sample: string | undefined, o: { at?: string; samples?: string; samplesFile?: string; regions?: string; json?: boolean }) => {
       if ([sample, o.samples, o.samplesFile].filter((x) => x !== undefined).length !== 1) throw usage('show takes one of SAMPLE, -s LIST or -S FILE', 'show');
-      const { formatSampleVcf, sampleCallsJson, parseSampleList, readSamplesFile, resolveSampleSelection, selectVariants } = await io();
+      const { formatSampleVcf, sampleCallsJson, parseSampleList, readSamplesFile, readSampleViews, resolveSampleSelection, selectVariants } = await io();
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
         const at = parseAt(o.at);
         const selection = sample !== undefined ? [sample] : o.samples !== undefined ? parseSampleList(o.samples) : readSamplesFile(o.samplesFile!);
         const ids = resolveSampleSelection(depot.samples(at === undefined ? {} : { at }), selection, at ?? depot.version());
-        const views = depot.getMany(ids, at === undefined ? {} : { at });
-        const options = o.regions !== undefined ? { variants: selectVariants(depot.variantSet, [o.regions]) } : {};
-        if (o.json) print(true, sampleCallsJson(depot.variantSet, views, options), () => '');
-        else for (const line of formatSampleVcf(depot.variantSet, views, options)) process.stdout.write(line + '\n');
+        const { variantSet, views } = readSampleViews(depot, ids, at);
+        const options = o.regions !== undefined ? { variants: selectVariants(variantSet, [o.regions]) } : {};
+        if (o.json) print(true, sampleCallsJson(variantSet, views, options), () => '');
+        else for (const line of formatSampleVcf(variantSet, views, options)) process.stdout.write(line + '\n');
       } finally {
         depot.close();
       }
@@ -450,18 +451,30 @@ export function program(): Command {
     .description('sizes and counts of a depot')
     .argument('<depot>')
     .option('--json', 'print as JSON')
-    .action((depotPath: string, o: { json?: boolean }) => {
+    .action(async (depotPath: string, o: { json?: boolean }) => {
+      const { versionSites } = await io();
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
         const s = depot.stats();
-        const calls = s.samples * depot.numVariants;
-        const result = { ...s, variants: depot.numVariants, blockSize: depot.meta.blockSize, bytesPerCall: calls ? s.chunkBytes / calls : 0 };
+        const sets = depot.variantSets();
+        const variants = versionSites(depot).merged.variantSet.numVariants;
+        const storedSites = sets.reduce((n, x) => n + x.numVariants, 0);
+        const calls = s.samples * variants;
+        const result = {
+          ...s,
+          variants,
+          variantSets: sets.length,
+          variantSetSites: storedSites,
+          variantSetBytes: sets.reduce((n, x) => n + x.bytes, 0),
+          blockSize: depot.meta.blockSize,
+          bytesPerCall: calls ? s.chunkBytes / calls : 0,
+        };
         print(!!o.json, result, () =>
           [
             `depot        ${depot.path}`,
             `version      ${s.head}`,
             `samples      ${s.samples} live (${s.entries} ever added)`,
-            `variants     ${depot.numVariants} in blocks of ${depot.meta.blockSize}`,
+            `variants     ${variants} at the head (merged from ${sets.length} variant sets of ${storedSites} sites, ${mib(result.variantSetBytes)} stored); blocks of ${depot.meta.blockSize}`,
             `tags         ${s.tags}`,
             `chunks       ${s.chunks} in ${s.segmentFiles} segment files, ${mib(s.chunkBytes)} on disk, ${mib(s.rawBytes)} raw`,
             `index        ${mib(s.indexBytes)}`,

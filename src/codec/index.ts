@@ -13,4 +13,4 @@ export {
   type FieldView,
   VCF_TYPES,
 } from './record.ts';
-export { materializeCalls, sliceCalls } from './materialize.ts';
+export { gatherCalls, materializeCalls, sliceCalls } from './materialize.ts';

@@ -3,7 +3,7 @@
  * obvious path used by `Depot.get` callers, `vczdepot show` and tests.
  */
 import type { RecordView } from './record.ts';
-import { FLOAT32_MISSING_BITS, INT_MISSING, STRING_MISSING } from './sentinels.ts';
+import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, STRING_MISSING } from './sentinels.ts';
 import type { FieldValues, SampleCalls, VariantSet } from './types.ts';
 
 /**
@@ -90,4 +90,78 @@ export function sliceCalls(calls: SampleCalls, start: number, end: number): Samp
     ...(calls.phased ? { phased: calls.phased.slice(start, end) } : {}),
     fields,
   };
+}
+
+/**
+ * A sample's calls at some of its variants: `sites` (0-based indices into
+ * `vs`, any order) gathered from `records` (the sample's records of at least
+ * the blocks holding them, any order), as {@link SampleCalls} over those
+ * sites in the order given: genotype Int32Array [sites, ploidy], phased
+ * [sites], Integer fields Int32Array, Float fields Float32Array (bit patterns
+ * kept), strings string[]; a field's width is the widest among the records
+ * holding it; a FORMAT field none of them has is left out (all missing).
+ * What a merged export reads of a sample for one tile of the merged sites.
+ *
+ * @throws RangeError when a site is in none of `records`.
+ */
+export function gatherCalls(vs: VariantSet, records: readonly RecordView[], sites: ArrayLike<number>): SampleCalls {
+  const n = sites.length;
+  const recOf = new Array<RecordView>(n);
+  for (let i = 0; i < n; i++) {
+    const s = sites[i]!;
+    const r = records.find((x) => s >= x.variantStart && s < x.variantStart + x.variantCount);
+    if (!r) throw new RangeError(`variant ${s} is in none of the ${records.length} records given`);
+    recOf[i] = r;
+  }
+  const ploidy = records[0]?.ploidy ?? 0;
+  let genotype: Int32Array | undefined;
+  let phased: Uint8Array | undefined;
+  if (ploidy > 0) {
+    genotype = new Int32Array(n * ploidy);
+    phased = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = recOf[i]!;
+      const v = sites[i]! - r.variantStart;
+      const g = r.genotype!;
+      for (let p = 0; p < ploidy; p++) genotype[i * ploidy + p] = g[v * ploidy + p]!;
+      phased[i] = r.phased![v]!;
+    }
+  }
+  const fields: FieldValues[] = [];
+  for (const def of vs.format) {
+    let width = 0;
+    for (const r of records) width = Math.max(width, r.field(def.id)?.width ?? 0);
+    if (width === 0) continue;
+    if (def.type === 'String' || def.type === 'Character') {
+      const values = new Array<string>(n * width).fill(STRING_MISSING);
+      const cache = new Map<RecordView, string[] | undefined>();
+      for (let i = 0; i < n; i++) {
+        const r = recOf[i]!;
+        const f = r.field(def.id);
+        if (!f) continue;
+        let strs = cache.get(r);
+        if (!cache.has(r)) cache.set(r, (strs = f.strings()));
+        const v = sites[i]! - r.variantStart;
+        for (let k = 0; k < f.width; k++) values[i * width + k] = strs![v * f.width + k]!;
+      }
+      fields.push({ id: def.id, width, values });
+    } else {
+      const float = def.type === 'Float';
+      const values = float ? new Float32Array(n * width) : new Int32Array(n * width);
+      const bits = float ? new Uint32Array(values.buffer) : (values as Int32Array);
+      bits.fill(float ? FLOAT32_MISSING_BITS : INT_MISSING);
+      for (let i = 0; i < n; i++) {
+        const r = recOf[i]!;
+        const f = r.field(def.id);
+        if (!f) continue;
+        const src = float ? new Uint32Array(f.values!.buffer, f.values!.byteOffset, f.values!.length) : f.values!;
+        const v = sites[i]! - r.variantStart;
+        for (let k = 0; k < f.width; k++) bits[i * width + k] = src[v * f.width + k]!;
+        // Cells past the record's width are fill in a narrower record.
+        for (let k = f.width; k < width; k++) bits[i * width + k] = float ? FLOAT32_FILL_BITS : INT_FILL;
+      }
+      fields.push({ id: def.id, width, values });
+    }
+  }
+  return { ploidy, ...(genotype ? { genotype, phased } : {}), fields };
 }

@@ -178,7 +178,7 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
       const hash = siteHash(variantSet);
       if (!declared) {
         for (const e of core.setEntries()) {
-          if (e.numVariants !== variantSet.numVariants) continue;
+          if (e.numVariants !== variantSet.numVariants || (e.siteHash !== '' && e.siteHash !== hash)) continue;
           const stored = core.variantSet(e.id);
           if ((e.siteHash || siteHash(stored)) === hash && formatsFit(stored, variantSet)) return e.id;
         }

@@ -1,6 +1,9 @@
 /**
- * Adding the samples of files to a depot: the variant set check of
- * vczstore's append, then one transaction for all files (all or nothing).
+ * Adding the samples of files to a depot: one transaction for all files (all
+ * or nothing). Each file's variant set is stored with its samples (or a
+ * stored set with the same sites is reused: DepotTransaction.addVariantSet);
+ * a version's variant set is the merge of its samples' sets
+ * (docs/growing-cohort.md).
  *
  * VCF files are streamed: read one variant block at a time
  * (`readVcfWindows`) and staged block-major (`putBlocks`), so memory holds
@@ -9,10 +12,13 @@
  */
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { blockCount, maxAlleles } from '../codec/index.ts';
-import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type SampleInput } from '../depot/index.ts';
+import type { VariantSet } from '../codec/index.ts';
+import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type VariantSetRef } from '../depot/index.ts';
 import type { VcfCallShape, VcfWarning } from '../vcf/index.ts';
 import { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
 import { checkSameVariants, checkVariantRange } from './match.ts';
+import { versionSites } from './cohort.ts';
+import { mergeVariantSets } from '../merge/index.ts';
 import { readVcz } from '../vcz/index.ts';
 import { isS3Url, withS3Inputs } from './s3.ts';
 
@@ -24,29 +30,56 @@ export interface ImportedFile {
 
 /**
  * Adds every sample of `inputs` (files already read whole) in one durable
- * transaction.
+ * transaction, each file's samples over its own variant set.
  *
- * @throws VariantSetMismatchError (first differing variant, both sides) when
- *   a file's variants are not exactly the depot's; DuplicateSampleError;
- *   RecordValidationError. On any error the depot is unchanged.
+ * @throws DuplicateSampleError; RecordValidationError; the merge errors
+ *   (MergeUnsortedError, MergeRefMismatchError) when a file's sites cannot
+ *   be merged with the depot's. On any error the depot is unchanged.
  */
 export function addSamplesFromFiles(
   depot: Depot,
   inputs: readonly ImportedFile[],
   options: { message?: string; progress?: { update: (done: number, total: number) => void } } = {},
 ): CommitInfo {
-  for (const { file, data } of inputs) checkSameVariants(depot.variantSet, data.variantSet, file);
   const total = inputs.reduce((s, i) => s + i.data.sampleIds.length, 0);
-  function* samples(): Generator<SampleInput> {
+  const txn = depot.begin();
+  const refs: VariantSetRef[] = [];
+  try {
     let done = 0;
     for (const { data } of inputs) {
-      for (let i = 0; i < data.sampleIds.length; i++) {
-        yield { sampleId: data.sampleIds[i]!, calls: data.calls(i) };
-        options.progress?.update(++done, total);
-      }
+      const ref = txn.addVariantSet(data.variantSet);
+      refs.push(ref);
+      txn.putMany(
+        Array.from(data.sampleIds, (sampleId, i) => {
+          options.progress?.update(++done, total);
+          return { sampleId, calls: data.calls(i) };
+        }),
+        ref,
+      );
     }
+    return commitMerged(depot, txn, options.message, refs);
+  } catch (err) {
+    txn.abort();
+    throw err;
   }
-  return depot.putMany(samples(), options.message !== undefined ? { message: options.message } : {});
+}
+
+/**
+ * Commits `txn` once the new variant sets it stages are known to merge with
+ * the head's (as `bcftools merge` would exit on them, the export could not
+ * be made): the head's merged set and the new sets are merged first, so an
+ * unsorted file or a REF that disagrees with the depot's at one POS
+ * (another reference build) is refused before anything is written.
+ *
+ * @throws MergeUnsortedError, MergeRefMismatchError; the commit's errors.
+ */
+function commitMerged(depot: Depot, txn: ReturnType<Depot['begin']>, message: string | undefined, refs: readonly VariantSetRef[]): CommitInfo {
+  const staged = refs.filter((r): r is Exclude<VariantSetRef, number> => typeof r !== 'number').map((r) => r.variantSet);
+  if (staged.length > 0) {
+    const head = versionSites(depot).merged.variantSet;
+    mergeVariantSets(head.numVariants > 0 ? [head, ...staged] : staged, { mode: depot.meta.merge ?? 'both' });
+  }
+  return txn.commit(message !== undefined ? { message } : {});
 }
 
 /** Options of {@link addFiles} and {@link createFromFile}. */
@@ -74,6 +107,8 @@ export interface AddFilesOptions {
    * more than once. The CLI prints them as `vczdepot: warning: ...`.
    */
   readonly onWarning?: (warning: VcfWarning) => void;
+  /** @internal Variant sets of files already read (createFromFile's first pass), by path. */
+  readonly knownVariantSets?: ReadonlyMap<string, VariantSet>;
 }
 
 /** `onWarning` passing each distinct warning (by message) on once, or undefined without one. */
@@ -129,6 +164,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
   const warn = onWarning ? { onWarning } : {};
   for (;;) {
     const txn = depot.begin();
+    const refs: VariantSetRef[] = [];
     try {
       const counts: number[] = [];
       let restart = false;
@@ -136,23 +172,26 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
       for (let k = 0; k < files.length && !restart; k++) {
         const file = files[k]!;
         options.signal?.throwIfAborted();
-        if (isVczPath(file)) {
-          const data = await readVcz(file);
-          checkSameVariants(depot.variantSet, data.variantSet, file);
-          txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })));
-          counts.push(data.sampleIds.length);
-          continue;
+        const known = options.knownVariantSets?.get(file);
+        let streamSet: VariantSet | undefined;
+        if (!isVczPath(file) && sizes[k]! >= (options.streamFromBytes ?? STREAM_FROM_BYTES)) {
+          // A large VCF is read twice: once for its variant set, then streamed block by block over it.
+          const v = known ? { variantSet: known, infoNeedsCalls: false } : await readVcfVariants(file, { ...(options.signal ? { signal: options.signal } : {}), ...warn });
+          if (!v.infoNeedsCalls) streamSet = v.variantSet;
         }
-        if (sizes[k]! < (options.streamFromBytes ?? STREAM_FROM_BYTES)) {
-          const data = await readVcf(file, warn);
-          checkSameVariants(depot.variantSet, data.variantSet, file);
-          txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })));
+        if (!streamSet) {
+          const data = isVczPath(file) ? await readVcz(file) : await readVcf(file, warn);
+          if (data.sampleIds.length > 0) {
+            const ref = txn.addVariantSet(data.variantSet);
+            refs.push(ref);
+            txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })), ref);
+          }
           counts.push(data.sampleIds.length);
           before += sizes[k]!;
           options.onProgress?.(before, totalBytes);
           continue;
         }
-        const r = await stageVcf(depot, txn, file, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning);
+        const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning);
         before += sizes[k]!;
         if (r.restartShape) {
           shapes.set(k, r.restartShape);
@@ -165,7 +204,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
         continue;
       }
       options.signal?.throwIfAborted();
-      const commit = txn.commit(options.message !== undefined ? { message: options.message } : {});
+      const commit = commitMerged(depot, txn, options.message, refs);
       return { ...commit, files: files.map((file, k) => ({ file, samples: counts[k]! })), reread: [...shapes.keys()].map((k) => files[k]!) };
     } catch (err) {
       txn.abort();
@@ -180,31 +219,32 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
  * valid and the file must be read again with it.
  */
 async function stageVcf(
-  depot: Depot,
+  vs: VariantSet,
+  blockSize: number,
   txn: DepotTransaction,
+  refs: VariantSetRef[],
   file: string,
   shape: VcfCallShape | undefined,
   onBytes: (bytesRead: number) => void,
   signal: AbortSignal | undefined,
   onWarning: ((w: VcfWarning) => void) | undefined,
 ): Promise<{ samples: number; restartShape?: VcfCallShape }> {
-  const vs = depot.variantSet;
-  const nBlocks = blockCount(vs.numVariants, depot.meta.blockSize);
+  const nBlocks = blockCount(vs.numVariants, blockSize);
+  let ref: VariantSetRef | undefined;
   let writer: BlockWriter | undefined;
   const r = await readVcfWindows(file, {
-    windowSize: depot.meta.blockSize,
+    windowSize: blockSize,
     maxAlleles: maxAlleles(vs),
     ...(shape ? { shape } : {}),
     ...(onWarning ? { onWarning } : {}),
     onProgress: (n) => onBytes(n),
     onWindow: (w) => {
       signal?.throwIfAborted();
-      // Fail fast on the first variant that differs from the depot's.
+      // The file is read a second time: it must hold the variants the first read found.
       checkVariantRange(vs, w.start, w.variants, file);
-      // A window that is not exactly a depot block means the file has more or
-      // fewer variants: checkSameVariants below says so once the file is read.
-      if (w.sampleIds.length === 0 || w.index >= nBlocks || w.end !== Math.min(vs.numVariants, (w.index + 1) * depot.meta.blockSize)) return;
-      writer ??= txn.putBlocks(w.sampleIds);
+      if (w.sampleIds.length === 0 || w.index >= nBlocks || w.end !== Math.min(vs.numVariants, (w.index + 1) * blockSize)) return;
+      if (!ref) refs.push((ref = txn.addVariantSet(vs)));
+      writer ??= txn.putBlocks(w.sampleIds, ref);
       writer.add((i) => w.calls(i));
     },
   });
@@ -213,7 +253,9 @@ async function stageVcf(
   if (!writer && r.sampleIds.length > 0) {
     // No variants: nothing to stream (and no block to tell the ploidy).
     const data = await readVcf(file, onWarning ? { onWarning } : {});
-    txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })));
+    const r0 = txn.addVariantSet(data.variantSet);
+    refs.push(r0);
+    txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })), r0);
   }
   return { samples: r.sampleIds.length };
 }
@@ -243,10 +285,12 @@ export async function createFromFile(
   if (!isVczPath(file) && statSync(file).size >= (options.streamFromBytes ?? STREAM_FROM_BYTES)) {
     const v = await readVcfVariants(file, { ...(options.signal ? { signal: options.signal } : {}), ...(onWarning ? { onWarning } : {}) });
     if (!v.infoNeedsCalls) {
-      const depot = Depot.create(path, v.variantSet, options);
-      if (!withSamples || v.sampleIds.length === 0) return { depot, commit: undefined, sampleCount: 0 };
+      // Sites without samples are declared (part of every version); a file's samples bring their own.
+      if (!withSamples || v.sampleIds.length === 0) return { depot: Depot.create(path, v.variantSet, options), commit: undefined, sampleCount: 0 };
+      const depot = Depot.create(path, undefined, options);
       try {
         const commit = await addFiles(depot, [file], {
+          knownVariantSets: new Map([[file, v.variantSet]]),
           ...(options.streamFromBytes !== undefined ? { streamFromBytes: options.streamFromBytes } : {}),
           ...(message !== undefined ? { message } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -263,8 +307,8 @@ export async function createFromFile(
   }
   // Read whole: a VCZ store, a small VCF, or a VCF whose INFO widths depend on its calls.
   const data = await readInput(file, onWarning ? { onWarning } : {});
-  const depot = Depot.create(path, data.variantSet, options);
-  if (!withSamples || data.sampleIds.length === 0) return { depot, commit: undefined, sampleCount: 0 };
+  if (!withSamples || data.sampleIds.length === 0) return { depot: Depot.create(path, data.variantSet, options), commit: undefined, sampleCount: 0 };
+  const depot = Depot.create(path, undefined, options);
   try {
     const commit = addSamplesFromFiles(depot, [{ file, data }], message !== undefined ? { message } : {});
     return { depot, commit, sampleCount: data.sampleIds.length };

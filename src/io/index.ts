@@ -4,7 +4,10 @@
  * Import: `readInput` (./input.ts) is the one place that picks the reader
  * for a path (VCZ for a directory or a `.zip`, else VCF/BCF by content);
  * `addFiles`, `addSamplesFromFiles` and `createFromFile` (./add.ts) stream
- * files into a depot, checking variant sets with ./match.ts.
+ * files into a depot, each file's samples over its own variant set.
+ * A version's variant set: `versionSites` (./cohort.ts) merges the sets of
+ * its samples as `bcftools merge` does; `MergedReader` remaps samples'
+ * calls onto it, tile by tile.
  * Export: `depotExportSource` (./source.ts) adapts a depot (its public API
  * only) to the VCZ exporter of src/vcz, with bcftools-style sample and
  * region selection; `exportDepot` (./export-depot.ts) is the safe export;
@@ -26,4 +29,5 @@ export {
   type SampleSelection,
 } from './source.ts';
 export { exportDepot, exportDepotPartition, finaliseDepotExport, type ExportDepotOptions, type PartitionedDepotExportOptions } from './export-depot.ts';
+export { MergedReader, readSampleViews, versionSites, type VersionSites } from './cohort.ts';
 export { formatFloat32, formatSampleVcf, sampleCallsJson, type ShowOptions, type ShownVariant } from './show.ts';

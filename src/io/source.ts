@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 import type { At, Depot, FieldStats } from '../depot/index.ts';
-import { RecordView, type VariantSet } from '../codec/index.ts';
+import { INT_FILL, RecordView, binomial, maxAlleles, type VariantSet } from '../codec/index.ts';
+import { MergedReader, versionSites } from './cohort.ts';
 import type { ExportSource } from '../vcz/index.ts';
 
 /** Samples per getMany call when exporting: bounds the chunk buffers held at once. */
@@ -57,6 +58,12 @@ export interface ExportSelection {
   readonly samples?: SampleSelection;
   /** Regions (or bcftools region strings, see {@link parseRegions}); a variant overlapping any is exported. */
   readonly regions?: readonly (Region | string)[];
+  /**
+   * `bcftools merge -0`: a sample whose own variant set lacks a site of the
+   * version's merged set reads 0/0 (FORMAT missing) there instead of `./.`.
+   * No effect on a version made of one set.
+   */
+  readonly missingToRef?: boolean;
 }
 
 /**
@@ -165,6 +172,8 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', se
   const pinned = depot.resolveVersion(at);
   const live = depot.sampleInfo({ at: pinned });
   const info = selectSamples(live, selection.samples, pinned);
+  const sites = versionSites(depot, pinned);
+  const variantSet = sites.merged.variantSet;
   const fieldStats = new Map<string, { width: number; min?: number; max?: number }>();
   let maxPloidy = 0;
   for (const s of info) {
@@ -179,12 +188,31 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', se
       }
     }
   }
+  if (!sites.identity) {
+    // Calls remapped onto the merged sites: Number=A/R/G fields take the
+    // merged set's widths, and missing/fill cells appear where a sample's
+    // set lacks a site or an allele.
+    const A = maxAlleles(variantSet);
+    for (const def of variantSet.format) {
+      const st = fieldStats.get(def.id);
+      if (!st) continue;
+      if (def.number === 'A') st.width = A - 1;
+      else if (def.number === 'R') st.width = A;
+      else if (def.number === 'G') st.width = maxPloidy === 1 ? A : binomial(A + 1, 2);
+      if (st.min !== undefined) st.min = Math.min(st.min, INT_FILL);
+    }
+  }
+  const blockSize = depot.meta.blockSize;
+  const merged = sites.identity
+    ? undefined
+    : new MergedReader(depot, sites, blockSize, { missingToRef: selection.missingToRef ?? false, fields: [...fieldStats.keys()], padPloidy: maxPloidy });
+  const byId = new Map(info.map((s) => [s.sampleId, s]));
   return {
     version: pinned,
-    variantSet: depot.variantSet,
-    ...(selection.regions ? { variants: selectVariants(depot.variantSet, selection.regions) } : {}),
+    variantSet,
+    ...(selection.regions ? { variants: selectVariants(variantSet, selection.regions) } : {}),
     sampleIds: info.map((s) => s.sampleId),
-    blockSize: depot.meta.blockSize,
+    blockSize,
     maxPloidy,
     fieldStats,
     source,
@@ -194,7 +222,9 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', se
       // they came from (one-sample chunks hold all blocks of a sample).
       const out: RecordView[] = [];
       for (let i = 0; i < ids.length; i += READ_BATCH) {
-        for (const v of depot.getMany(ids.slice(i, i + READ_BATCH), { blocks: [block], at: pinned })) out.push(new RecordView(v.records[0]!.bytes.slice()));
+        const batch = ids.slice(i, i + READ_BATCH);
+        if (merged) out.push(...merged.readRecords(batch.map((id) => byId.get(id)!), block));
+        else for (const v of depot.getMany(batch, { blocks: [block], at: pinned })) out.push(new RecordView(v.records[0]!.bytes.slice()));
       }
       return out;
     },

@@ -21,6 +21,13 @@ import type { MergedVariantSet } from './merge.ts';
 export interface RemapOptions {
   /** `bcftools merge -0`: a site the sample's set lacks gets GT 0 (unphased) instead of missing. */
   readonly missingToRef?: boolean;
+  /**
+   * The `alleles` dimension the widths of Number=A/R/G fields follow
+   * (default `maxAlleles(merged.variantSet)`): a caller remapping one tile of
+   * the merged sites at a time passes the whole merged set's, so every tile
+   * has the same widths.
+   */
+  readonly maxAlleles?: number;
 }
 
 /** A field's values as a flat array of raw cells with its sentinels (float32 as bit patterns). */
@@ -122,7 +129,7 @@ export function remapCalls(
   const ownDefs = new Set(formatDefs.map((d) => d.id));
   for (const f of calls.fields)
     if (!ownDefs.has(f.id)) throw new RangeError(`set ${setIndex}: FORMAT field ${f.id} of the calls is not declared by the set`);
-  const maxA = maxAlleles(out);
+  const maxA = options.maxAlleles ?? maxAlleles(out);
   const fields: FieldValues[] = [];
   for (const def of out.format) {
     const f = fieldsIn.get(def.id);

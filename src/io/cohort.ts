@@ -1,0 +1,321 @@
+/**
+ * A version's variant set and a sample's calls on it: the variant sets of
+ * the version (Depot.variantSetAt: declared sets and the sets of its live
+ * samples, in import order) merged as `bcftools merge` merges the files they
+ * came from (src/merge), and each sample's records, stored over its own set,
+ * remapped onto the merged sites one tile of variants at a time
+ * (docs/growing-cohort.md).
+ */
+import {
+  blockCount,
+  blockRange,
+  encodeBlockRecord,
+  expectedWidth,
+  FLOAT32_FILL_BITS,
+  FLOAT32_MISSING_BITS,
+  INT_FILL,
+  INT_MISSING,
+  STRING_FILL,
+  STRING_MISSING,
+  type FormatFieldDef,
+  gatherCalls,
+  maxAlleles,
+  RecordView,
+  subsetVariantSet,
+  type SampleCalls,
+  type VariantSet,
+} from '../codec/index.ts';
+import type { At, Depot, SampleView } from '../depot/index.ts';
+import { identityMap, mergeVariantSets, remapCalls, type MergedVariantSet } from '../merge/index.ts';
+
+/** The variant set of one version of a depot. */
+export interface VersionSites {
+  /** The version (a number, `at` resolved). */
+  readonly version: number;
+  /** Ids of the stored sets it is made of, in merge (import) order. */
+  readonly setIds: readonly number[];
+  /** Their merge: `merged.variantSet` is the version's variant set; `inputs[k]` is set `setIds[k]`. */
+  readonly merged: MergedVariantSet;
+  /** One set (or none): the version's variant set is that set itself, every map the identity. */
+  readonly identity: boolean;
+}
+
+/** An empty variant set (a depot with no set yet: a `create` before its first import). */
+function emptyVariantSet(): VariantSet {
+  return {
+    contigs: [],
+    filters: [{ id: 'PASS', description: 'All filters passed' }],
+    numVariants: 0,
+    contig: new Int32Array(0),
+    position: new Int32Array(0),
+    id: [],
+    alleles: [],
+    quality: new Float32Array(0),
+    filter: new Uint8Array(0),
+    length: new Int32Array(0),
+    info: [],
+    format: [],
+    hasGenotype: false,
+    metaInformation: [],
+  } as unknown as VariantSet;
+}
+
+const cache = new WeakMap<Depot, Map<string, VersionSites>>();
+
+/**
+ * The variant set of version `at` (default the head, pinned): its stored
+ * sets merged by the depot's merge mode (`meta.merge`, `bcftools merge -m`).
+ * A version made of one set is that set as stored (the fixed-site cohort of
+ * one multi-sample file, an array batch, a VCZ: nothing is merged). Kept per
+ * depot object and set list (stored sets never change).
+ *
+ * @throws UnknownTagError / UnknownVersionError / AmbiguousAtError for a bad `at`;
+ *   MergeUnsortedError, MergeRefMismatchError when the sets cannot be merged (as bcftools exits).
+ */
+export function versionSites(depot: Depot, at?: At): VersionSites {
+  const version = depot.resolveVersion(at);
+  const setIds = depot.variantSetAt({ at: version });
+  const key = setIds.join(',');
+  let byKey = cache.get(depot);
+  if (!byKey) cache.set(depot, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit) return { ...hit, version };
+  const inputs = setIds.map((id) => depot.variantSet(id));
+  let merged: MergedVariantSet;
+  if (inputs.length <= 1) {
+    const vs = inputs[0] ?? emptyVariantSet();
+    const alleleMap = Array.from({ length: vs.numVariants }, (_, v) => identityMap(vs.alleles[v]!.length));
+    merged = { variantSet: vs, mode: depot.meta.merge ?? 'both', inputs: [vs], siteMap: [identityMap(vs.numVariants)], alleleMap: [alleleMap] };
+  } else {
+    merged = mergeVariantSets(inputs, { mode: depot.meta.merge ?? 'both' });
+  }
+  const out: VersionSites = { version, setIds, merged, identity: inputs.length <= 1 };
+  byKey.set(key, out);
+  return out;
+}
+
+/** Per input set: its sites in the order of the merged sites they map to (and those targets). */
+interface SetOrder {
+  /** [own sites] own site indices sorted by their merged site. */
+  readonly own: Int32Array;
+  /** [own sites] the merged site of `own[i]`, ascending. */
+  readonly target: Int32Array;
+}
+
+function setOrder(siteMap: Int32Array): SetOrder {
+  const n = siteMap.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if (siteMap[i]! < siteMap[i - 1]!) sorted = false;
+  if (sorted) return { own: identityMap(n), target: siteMap };
+  // A set whose contigs come in another order than the merge walks them.
+  const own = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => siteMap[a]! - siteMap[b]!);
+  return { own, target: Int32Array.from(own, (s) => siteMap[s]!) };
+}
+
+/** First index i of ascending `a` with a[i] >= x. */
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** What remapping one tile of merged sites needs of one input set (shared by its samples). */
+interface TilePlan {
+  /** The input set's sites in the tile (0-based own indices), in merged order. */
+  readonly sites: Int32Array;
+  /** The blocks of the input set holding them. */
+  readonly blocks: number[];
+  /** A MergedVariantSet of the tile: one input (those sites), `variantSet` the tile's merged sites. */
+  readonly sub: MergedVariantSet;
+}
+
+/**
+ * Reads samples' calls over a version's merged variant set, one tile (a
+ * block of the merged sites) at a time: each sample's records of the blocks
+ * of its own set that hold the tile's sites, gathered, remapped
+ * (`remapCalls`: alleles, Number=A/R/G fields, missing where the sample's
+ * set lacks a site, or 0/0 with `missingToRef`) and encoded as one record
+ * over the merged set. Memory: the records of one tile (the plans of the
+ * current tile are kept, per input set).
+ */
+export class MergedReader {
+  readonly #depot: Depot;
+  readonly #sites: VersionSites;
+  readonly #version: number;
+  readonly #blockSize: number;
+  readonly #missingToRef: boolean;
+  readonly #maxAlleles: number;
+  readonly #padPloidy: number;
+  readonly #fields: readonly FormatFieldDef[];
+  readonly #setIndex = new Map<number, number>();
+  readonly #orders: (SetOrder | undefined)[];
+  #planBlock = -1;
+  #plans = new Map<number, TilePlan>();
+  #tile: VariantSet | undefined;
+
+  /**
+   * @param sites the version's variant set ({@link versionSites}).
+   * @param blockSize merged sites per tile (the depot's block size).
+   * @param options.fields FORMAT ids every remapped sample carries (a field
+   *   its own set lacks: the first value missing, the rest fill, as
+   *   vcf2zarr reads bcftools merge's `.` for it); default none.
+   * @param options.padPloidy the ploidy given to a sample of no known
+   *   ploidy (0: its file had no site) at sites it lacks (bcftools merge
+   *   writes `./.` there); default 0.
+   */
+  constructor(depot: Depot, sites: VersionSites, blockSize: number, options: { missingToRef?: boolean; fields?: readonly string[]; padPloidy?: number } = {}) {
+    this.#depot = depot;
+    this.#sites = sites;
+    this.#version = sites.version;
+    this.#blockSize = blockSize;
+    this.#missingToRef = options.missingToRef ?? false;
+    this.#maxAlleles = maxAlleles(sites.merged.variantSet);
+    this.#padPloidy = options.padPloidy ?? 0;
+    const want = new Set(options.fields ?? []);
+    this.#fields = sites.merged.variantSet.format.filter((d) => want.has(d.id));
+    sites.setIds.forEach((id, k) => this.#setIndex.set(id, k));
+    this.#orders = sites.setIds.map(() => undefined);
+  }
+
+  /** The plan of input set `k` for merged block `block`. */
+  #plan(k: number, block: number): TilePlan {
+    if (block !== this.#planBlock) {
+      this.#planBlock = block;
+      this.#plans = new Map();
+      const merged = this.#sites.merged.variantSet;
+      const [m0, m1] = blockRange(merged.numVariants, this.#blockSize, block);
+      this.#tile = subsetVariantSet(merged, identityMap(m1 - m0).map((i) => i + m0));
+    }
+    let plan = this.#plans.get(k);
+    if (plan) return plan;
+    const { merged } = this.#sites;
+    const order = (this.#orders[k] ??= setOrder(merged.siteMap[k]!));
+    const [m0, m1] = blockRange(merged.variantSet.numVariants, this.#blockSize, block);
+    const lo = lowerBound(order.target, m0);
+    const hi = lowerBound(order.target, m1);
+    const sites = order.own.slice(lo, hi);
+    const blocks = [...new Set(Array.from(sites, (s) => Math.floor(s / this.#blockSize)))].sort((a, b) => a - b);
+    const input = merged.inputs[k]!;
+    const alleleMap = merged.alleleMap[k]!;
+    const sub: MergedVariantSet = {
+      variantSet: this.#tile!,
+      mode: merged.mode,
+      inputs: [subsetVariantSet(input, sites)],
+      siteMap: [Int32Array.from(order.target.subarray(lo, hi), (m) => m - m0)],
+      alleleMap: [Array.from(sites, (s) => alleleMap[s]!)],
+    };
+    plan = { sites, blocks, sub };
+    this.#plans.set(k, plan);
+    return plan;
+  }
+
+  /**
+   * Each sample's calls over the merged sites of block `block`
+   * ([block·blockSize, …) of the merged set), as {@link SampleCalls}, in the
+   * order of `samples`.
+   *
+   * @param samples ids, with their variant set and ploidy (Depot.sampleInfo).
+   */
+  readCalls(samples: readonly { sampleId: string; variantSet: number; ploidy: number }[], block: number): SampleCalls[] {
+    const out = new Array<SampleCalls>(samples.length);
+    // Group by input set: one getMany per set.
+    const bySet = new Map<number, number[]>();
+    samples.forEach((s, i) => {
+      const k = this.#setIndex.get(s.variantSet);
+      if (k === undefined) throw new RangeError(`sample '${s.sampleId}' is over variant set ${s.variantSet}, which version ${this.#version} is not made of`);
+      const list = bySet.get(k);
+      if (list) list.push(i);
+      else bySet.set(k, [i]);
+    });
+    for (const [k, idx] of bySet) {
+      const plan = this.#plan(k, block);
+      const formatDefs = this.#sites.merged.inputs[k]!.format;
+      const opts = { missingToRef: this.#missingToRef, maxAlleles: this.#maxAlleles };
+      if (plan.sites.length === 0) {
+        for (const i of idx) {
+          // A file with no site tells no ploidy: pad to the export's (bcftools writes `./.`).
+          const P = this.#sites.merged.inputs[k]!.numVariants === 0 && this.#padPloidy > 0 ? this.#padPloidy : samples[i]!.ploidy;
+          const none: SampleCalls = P > 0 ? { ploidy: P, genotype: new Int32Array(0), phased: new Uint8Array(0), fields: [] } : { ploidy: 0, fields: [] };
+          out[i] = remapCalls(plan.sub, 0, none, formatDefs, opts);
+        }
+        continue;
+      }
+      const ids = idx.map((i) => samples[i]!.sampleId);
+      const views = this.#depot.getMany(ids, { blocks: plan.blocks, at: this.#version });
+      views.forEach((v, j) => {
+        const calls = gatherCalls(this.#sites.merged.inputs[k]!, v.records, plan.sites);
+        out[idx[j]!] = remapCalls(plan.sub, 0, calls, formatDefs, opts);
+      });
+    }
+    return this.#fields.length === 0 ? out : out.map((c) => this.#withFields(c, block));
+  }
+
+  /** `calls` with every field of `options.fields` it lacks, missing (first value) and fill (the rest). */
+  #withFields(calls: SampleCalls, block: number): SampleCalls {
+    const have = new Set(calls.fields.map((f) => f.id));
+    if (this.#fields.every((d) => have.has(d.id))) return calls;
+    const [m0, m1] = blockRange(this.#sites.merged.variantSet.numVariants, this.#blockSize, block);
+    const n = m1 - m0;
+    const A = this.#maxAlleles;
+    const P = calls.ploidy;
+    const fields = [...calls.fields];
+    for (const def of this.#fields) {
+      if (have.has(def.id)) continue;
+      const w = expectedWidth(def.number, A, P);
+      const width = 'exact' in w ? w.exact : w.min;
+      if (def.type === 'String' || def.type === 'Character') {
+        const values = new Array<string>(n * width).fill(STRING_FILL);
+        for (let v = 0; v < n; v++) values[v * width] = STRING_MISSING;
+        fields.push({ id: def.id, width, values });
+      } else {
+        const float = def.type === 'Float';
+        const values = float ? new Float32Array(n * width) : new Int32Array(n * width);
+        const bits = float ? new Uint32Array(values.buffer) : (values as Int32Array);
+        bits.fill(float ? FLOAT32_FILL_BITS : INT_FILL);
+        for (let v = 0; v < n; v++) bits[v * width] = float ? FLOAT32_MISSING_BITS : INT_MISSING;
+        fields.push({ id: def.id, width, values });
+      }
+    }
+    // The record lists fields in the variant set's order.
+    const order = new Map(this.#sites.merged.variantSet.format.map((d, i) => [d.id, i]));
+    fields.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    return { ...calls, fields };
+  }
+
+  /** As {@link readCalls}, each encoded as the sample's record of merged block `block` (what the VCZ exporter reads). */
+  readRecords(samples: readonly { sampleId: string; variantSet: number; ploidy: number }[], block: number): RecordView[] {
+    const merged = this.#sites.merged.variantSet;
+    return this.readCalls(samples, block).map((c, i) => new RecordView(encodeBlockRecord(merged, this.#blockSize, samples[i]!.sampleId, block, c)));
+  }
+}
+
+/**
+ * Samples' records over the variant set of version `at` (default the head):
+ * for a version made of one set the records as stored, else each sample's
+ * calls remapped onto the merged sites, block by block of the merged set
+ * (what `vczdepot show` prints and `getMany` gives over a sample's own set).
+ *
+ * @returns the version's variant set and one view per id (all blocks of the merged set).
+ * @throws UnknownSampleError and the errors of {@link versionSites}.
+ */
+export function readSampleViews(depot: Depot, sampleIds: readonly string[], at?: At, options: { missingToRef?: boolean } = {}): { variantSet: VariantSet; views: SampleView[] } {
+  const sites = versionSites(depot, at);
+  const variantSet = sites.merged.variantSet;
+  if (sites.identity) return { variantSet, views: depot.getMany(sampleIds, { at: sites.version }) };
+  const info = new Map(depot.sampleInfo({ at: sites.version }).map((s) => [s.sampleId, s]));
+  // Unknown ids: let getMany throw its typed error.
+  const missing = sampleIds.filter((id) => !info.has(id));
+  if (missing.length > 0) depot.getMany(missing, { at: sites.version });
+  const samples = sampleIds.map((id) => info.get(id)!);
+  const reader = new MergedReader(depot, sites, depot.meta.blockSize, options);
+  const n = blockCount(variantSet.numVariants, depot.meta.blockSize);
+  const records = samples.map(() => new Array<RecordView>(n));
+  for (let b = 0; b < n; b++) reader.readRecords(samples, b).forEach((r, i) => (records[i]![b] = r));
+  const blocks = Array.from({ length: n }, (_, b) => b);
+  return { variantSet, views: samples.map((s, i) => ({ sampleId: s.sampleId, ploidy: s.ploidy, variantSet: -1, blocks, records: records[i]! })) };
+}

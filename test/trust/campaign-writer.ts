@@ -123,7 +123,7 @@ function run(op: CampaignOp): number {
       const txn = d.begin({ spillBytes: 0 });
       try {
         const w = txn.putBlocks(op.ids);
-        const V = d.numVariants;
+        const V = d.variantSet(0).numVariants;
         for (let b = 0; b * d.meta.blockSize < V; b++) {
           const [s, e] = blockRange(V, d.meta.blockSize, b);
           w.add((i) => sliceCalls(calls[i]!, s, e));

@@ -98,7 +98,7 @@ describe('an undeclared FILTER key is read as bcftools reads it', () => {
           expect(cmp.status, cmp.stderr).toBe(0);
           const py = 'import sys, zarr, json\ng = zarr.open_group(sys.argv[1], mode="r")\nprint(json.dumps([list(map(str, g["filter_id"][:])), g["variant_filter"][:].astype(int).tolist()]))';
           const [filterId, variantFilter] = JSON.parse(run(venvBin('python'), ['-c', py, store]).stdout) as [string[], number[][]];
-          expect(filterId).toEqual(depot.variantSet.filters.map((f) => f.id));
+          expect(filterId).toEqual(depot.variantSet().filters.map((f) => f.id));
           expect(filterId).toEqual(expect.arrayContaining(['lowQ', 'zed']));
           const bcf = run('bcftools', ['query', '-f', '%FILTER\\n', source]).stdout.trim().split('\n');
           expect(variantFilter).toEqual(bcf.map((f) => filterId.map((id) => (f.split(';').includes(id) ? 1 : 0))));
@@ -119,7 +119,7 @@ describe('an undeclared FILTER key is read as bcftools reads it', () => {
     expect(warnings[0]).toContain(`${source}:8: FILTER 'lowQ'`);
     expect(warnings[1]).toContain(`${source}:9: FILTER 'zed'`);
     const depot = Depot.open(depotPath);
-    expect(depot.variantSet.filters.map((f) => f.id)).toEqual(['PASS', 'q10', 'lowQ', 'zed']);
+    expect(depot.variantSet().filters.map((f) => f.id)).toEqual(['PASS', 'q10', 'lowQ', 'zed']);
     expect(depot.samples()).toEqual(['S1', 'S2']);
     depot.close();
   });

@@ -10,7 +10,7 @@
  */
 import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { Depot, ErasureIncompleteError, findTraces, type At } from '../depot/index.ts';
+import { Depot, ErasureIncompleteError, findTraces, type At, type LogEntry } from '../depot/index.ts';
 import { VczdepotError, type ErrorsByCode } from '../errors.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import { progress } from './progress.ts';
@@ -86,19 +86,21 @@ export function program(): Command {
 
   prog
     .command('create')
-    .description('create a depot from the variant set (and, unless --no-samples, the samples) of a VCF, BCF or VCZ')
+    .description("create a depot from a VCF, BCF or VCZ: its samples over its own sites (later appends bring theirs; a version's sites are their bcftools merge), or with --no-samples its sites as declared sites of every version")
     .argument('<depot>', 'directory to create (must not exist or be empty)')
     .requiredOption('--from <file>', 'VCF (.vcf, .vcf.gz), BCF (.bcf) or VCZ (directory, .vcz.zip) to take the variants from; or an s3://bucket/key of one (AWS credential chain, AWS_ENDPOINT_URL)')
-    .option('--no-samples', 'take only the variant set')
+    .option('--no-samples', 'take only the sites, declared: part of every version (an array manifest, a panel)')
+    .addOption(new Option('--merge <mode>', "how the files' sites merge, kept in the depot: bcftools merge -m both (SNPs with SNPs, indels with indels) or -m none (no new multiallelic records)").choices(['both', 'none']).default('both'))
     .option('--block-size <n>', 'variants per record block', positiveInt(), 1000)
     .option('--level <n>', 'zstd level of the chunks (1-19)', intInRange(1, 19), 3)
     .option('--json', 'print the result as JSON')
-    .action(async (depotPath: string, o: { from: string; samples: boolean; blockSize: number; level: number; json?: boolean }) => {
+    .action(async (depotPath: string, o: { from: string; samples: boolean; merge: 'both' | 'none'; blockSize: number; level: number; json?: boolean }) => {
       const t0 = performance.now();
       const { createFromFile } = await io();
       const bar = progress(`reading ${basename(o.from)}`, !o.json, { unit: 'bytes' });
       const { depot, sampleCount } = await interruptible((signal) =>
         createFromFile(depotPath, o.from, {
+          merge: o.merge,
           blockSize: o.blockSize,
           level: o.level,
           samples: o.samples,
@@ -229,13 +231,25 @@ export function program(): Command {
 
   prog
     .command('log')
-    .description('list versions, oldest first, and the tags taken of each (with when they were taken)')
+    .description('list versions, oldest first, the variant sets each stored, and the tags taken of each (with when they were taken)')
     .argument('<depot>')
+    .option('--sites', "also the number of sites of each version (its variant sets merged: one bcftools-merge-like pass per version)")
     .option('--json', 'print as JSON')
-    .action((depotPath: string, o: { json?: boolean }) => {
+    .action(async (depotPath: string, o: { json?: boolean; sites?: boolean }) => {
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
-        const log = depot.log();
+        const sets = new Map(depot.variantSets().map((x) => [x.id, x]));
+        let log: (LogEntry & { sites?: number; sitesAdded?: number })[] = depot.log();
+        if (o.sites) {
+          const { versionSites } = await io();
+          let prev = 0;
+          log = log.map((e) => {
+            const sites = versionSites(depot, e.version).merged.variantSet.numVariants;
+            const out = { ...e, sites, sitesAdded: sites - prev };
+            prev = sites;
+            return out;
+          });
+        }
         const taken = new Map(depot.tags().map((t) => [t.name, t]));
         const summary = (ids: readonly string[]) => (ids.length > 5 ? `${ids.slice(0, 5).join(',')},… (${ids.length})` : ids.join(','));
         print(!!o.json, log, () =>
@@ -247,7 +261,14 @@ export function program(): Command {
                 return t && t.time !== e.time ? [t] : [];
               });
               const own = e.tags.filter((n) => !later.some((t) => t.name === n));
-              const parts = [e.added.length ? `+${summary(e.added)}` : '', e.removed.length ? `-${summary(e.removed)}` : '', own.length ? `tag ${own.join(',')}` : ''].filter(Boolean);
+              const newSets = (e.variantSets ?? []).map((id) => sets.get(id)?.numVariants ?? 0);
+              const parts = [
+                e.added.length ? `+${summary(e.added)}` : '',
+                e.removed.length ? `-${summary(e.removed)}` : '',
+                own.length ? `tag ${own.join(',')}` : '',
+                newSets.length ? `(${newSets.length} new variant set${newSets.length > 1 ? 's' : ''}, ${newSets.reduce((a, b) => a + b, 0)} sites)` : '',
+                e.sites !== undefined ? `[${e.sites} sites${e.sitesAdded ? `, ${e.sitesAdded > 0 ? '+' : ''}${e.sitesAdded}` : ''}]` : '',
+              ].filter(Boolean);
               return (
                 `${e.version}\t${e.time}\t${e.operation}\t${parts.join(' ')}${e.message ? `\t${e.message}` : ''}\n` +
                 later.map((t) => `${e.version}\t${t.time}\ttag\t${t.name}${t.message ? `\t${t.message}` : ''}\n`).join('')
@@ -319,6 +340,7 @@ export function program(): Command {
     .option('-S, --samples-file <file>', 'samples to export, one id a line; ^FILE excludes them (as bcftools view -S)')
     .option('-r, --regions <list>', 'comma-separated chr, chr:pos, chr:beg-end, chr:beg- (1-based, inclusive): variants overlapping them (as bcftools view -r)')
     .option('--no-update', 'keep the stored INFO/AC, AN, AF instead of recomputing them from the exported calls (as bcftools --no-update)')
+    .option('-0, --missing-to-ref', "a sample reads 0/0 at the sites its own file lacks, instead of ./. (as bcftools merge -0)")
     .option('--force', 'replace OUT even if it is not a store vczdepot made')
     .option('--consolidated', 'also write consolidated metadata (.zmetadata / consolidated_metadata in zarr.json), as zarr.consolidate_metadata does')
     .option('--partitions <n>', 'export as N independent jobs: with --partition I, write only partition I\'s variant chunks (c mod N = I) beside OUT; needs --at (docs/scale.md)', positiveInt())
@@ -344,6 +366,7 @@ export function program(): Command {
           samplesFile?: string;
           regions?: string;
           update: boolean;
+          missingToRef?: boolean;
           force?: boolean;
           json?: boolean;
         },
@@ -369,6 +392,7 @@ export function program(): Command {
               ...(samples ? { samples } : {}),
               ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
               updateInfo: o.update,
+              ...(o.missingToRef ? { missingToRef: true } : {}),
               force: !!o.force,
             };
             if (o.finalise) {
@@ -398,6 +422,7 @@ export function program(): Command {
               ...(samples ? { samples } : {}),
               ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
               updateInfo: o.update,
+              ...(o.missingToRef ? { missingToRef: true } : {}),
               ...(o.consolidated ? { consolidated: true } : {}),
               force: !!o.force,
               onProgress: bar.update,

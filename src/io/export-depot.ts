@@ -38,6 +38,12 @@ export interface ExportDepotOptions extends ExportOptions {
    * are exported, as `bcftools view -r` selects them (`selectVariants`).
    */
   readonly regions?: readonly (Region | string)[];
+  /**
+   * `bcftools merge -0`: in a version made of several variant sets (a
+   * growing cohort), a sample reads 0/0 (FORMAT missing) at the sites its
+   * own file lacks, instead of `./.` (docs/growing-cohort.md).
+   */
+  readonly missingToRef?: boolean;
   /** Replace `out` even when it is a non-empty directory or a file vczdepot did not make (for `s3://`: a prefix holding objects vczdepot did not put). */
   readonly force?: boolean;
   /**
@@ -81,9 +87,9 @@ export interface ExportDepotOptions extends ExportOptions {
  *   retries: no store opens at the prefix).
  */
 export async function exportDepot(depot: Depot, out: string, options: ExportDepotOptions = {}): Promise<ExportSummary & { version: number; samples: number; variants: number }> {
-  const { at, force, samples, regions, signal, ...exportOptions } = options;
+  const { at, force, samples, regions, signal, missingToRef, ...exportOptions } = options;
   signal?.throwIfAborted();
-  const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}) });
+  const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}), ...(missingToRef ? { missingToRef: true } : {}) });
   const onProgress = exportOptions.onProgress;
   const checked: ExportOptions = signal
     ? {
@@ -119,12 +125,12 @@ export async function exportDepot(depot: Depot, out: string, options: ExportDepo
 export type PartitionedDepotExportOptions = Omit<ExportDepotOptions, 'at' | 'signal'> & { readonly at: At };
 
 function partitionedSource(depot: Depot, out: string, options: PartitionedDepotExportOptions) {
-  const { at, force, samples, regions, ...exportOptions } = options;
+  const { at, force, samples, regions, missingToRef, ...exportOptions } = options;
   if (isS3Url(out)) throw new ExportPartitionError(out, 'a partitioned export writes to a shared filesystem, not to s3://; export the partitions to a directory and upload it, or export in one job to s3:// (docs/scale.md, "Object storage")');
   if (at === undefined || at === null || at === '') {
     throw new ExportPartitionError(resolve(out), 'a partitioned export needs --at (a tag or version number) so that every job exports the same version; tag the head first (vczdepot tag) if needed');
   }
-  const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}) });
+  const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}), ...(missingToRef ? { missingToRef: true } : {}) });
   // What every job must agree on: the depot (its creation time), the version, the samples and the variants.
   const identity = {
     depotCreated: depot.meta.created,

@@ -238,7 +238,7 @@ export class DepotCore {
     const opts: any = txn ? { transaction: txn } : {};
     if (this.isLegacy()) {
       const count = this.dbVariants.get('count', opts) as number;
-      return [{ id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, siteHash: '' }];
+      return [{ id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, contentHash: '' }];
     }
     const out: VariantSetEntry[] = [];
     for (const { key, value } of this.dbVariants.getRange({ ...opts, start: 'info:', end: 'info;' })) {
@@ -272,20 +272,27 @@ export class DepotCore {
     return blockCount(e.numVariants, this.meta.blockSize);
   }
 
+  /** The id under which set `id`'s bytes are stored (its own, or the earlier set with the same content). */
+  storageId(id: number): number {
+    return this.setEntry(id)?.stored ?? id;
+  }
+
   /**
    * Variant set `id`, decoded on first use and kept (sets are immutable).
+   * Sets sharing stored bytes (the same content) are one object.
    *
    * @throws InvalidArgumentError when no set `id` is stored; NotADepotError when the stored set is damaged.
    */
   variantSet(id: number): VariantSet {
-    const cached = this.decodedSets.get(id);
-    if (cached) return cached;
     const entry = this.setEntry(id);
     if (!entry) throw new InvalidArgumentError('variant set', `${id} is not stored in ${this.path}`);
+    const key = entry.stored ?? id;
+    const cached = this.decodedSets.get(key);
+    if (cached) return cached;
     let vs: VariantSet;
     try {
-      const legacy = id === 0 && !this.dbVariants.doesExist('set:0') && this.dbVariants.doesExist('set');
-      const raw = this.dbVariants.get(legacy ? 'set' : `set:${id}`);
+      const legacy = key === 0 && !this.dbVariants.doesExist('set:0') && this.dbVariants.doesExist('set');
+      const raw = this.dbVariants.get(legacy ? 'set' : `set:${key}`);
       if (!raw) throw new Error('it is missing');
       vs = legacy ? deserializeVariantSet(raw) : unpackVariantSet(raw);
       checkVariantSet(vs);
@@ -295,7 +302,7 @@ export class DepotCore {
     if (entry.numVariants !== vs.numVariants) {
       throw new NotADepotError(this.path, `its variant set ${id} is damaged (it holds ${vs.numVariants} variants, the index records ${entry.numVariants})`);
     }
-    this.decodedSets.set(id, vs);
+    this.decodedSets.set(key, vs);
     return vs;
   }
 

@@ -21,7 +21,7 @@ import type { RootDatabase } from 'lmdb';
 import type { SampleCalls, VariantSet } from '../codec/index.ts';
 import { SegmentWriter } from '../schunk/index.ts';
 import { DepotExistsError, DepotIOError, DepotNotFoundError, InvalidArgumentError, NotADepotError, isDepotError } from './errors.ts';
-import { DBI, DEPOT_FORMAT_VERSION, packVariantSet, siteHash, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
+import { DBI, DEPOT_FORMAT_VERSION, compressVariantSet, packVariantSet, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
 import { CHUNK_DIR, DepotCore, INDEX_FILE, MiB, openCurrentEnv, openEnv, segmentPath } from './core.ts';
 import { beginTransaction } from './transaction.ts';
@@ -88,7 +88,7 @@ export class Depot {
   variantSets(): VariantSetInfo[] {
     const core = this.#core;
     core.assertOpen();
-    return core.snapshot((txn) => core.setEntries(txn).map(({ id, numVariants, declared, addedAt, bytes }) => ({ id, numVariants, declared, addedAt, bytes })));
+    return core.snapshot((txn) => core.setEntries(txn).map(({ id, numVariants, declared, addedAt, bytes, stored }) => ({ id, numVariants, declared, addedAt, bytes, storedAs: stored ?? id })));
   }
 
   /**
@@ -155,9 +155,10 @@ export class Depot {
         m.putSync('next', { chunk: 0, seq: 0, set: variantSet ? 1 : 0 } satisfies Counters);
         const v = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
         if (variantSet) {
-          const packed = packVariantSet(variantSet, level);
-          v.putSync('set:0', packed);
-          v.putSync('info:0', { id: 0, numVariants: variantSet.numVariants, declared: true, addedAt: 0, bytes: packed.length, siteHash: siteHash(variantSet) } satisfies VariantSetEntry);
+          const packed = packVariantSet(variantSet);
+          const bytes = compressVariantSet(packed, level);
+          v.putSync('set:0', bytes);
+          v.putSync('info:0', { id: 0, numVariants: variantSet.numVariants, declared: true, addedAt: 0, bytes: bytes.length, contentHash: packed.contentHash } satisfies VariantSetEntry);
         }
         const log: LogEntry = { version: 0, time, operation: 'create', added: [], removed: [], tags: [] };
         env.openDB({ name: DBI.log, encoding: 'msgpack' }).putSync(0, log);

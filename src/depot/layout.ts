@@ -75,10 +75,17 @@ export interface VariantSetEntry {
   readonly declared: boolean;
   /** The version that stored it. */
   readonly addedAt: number;
-  /** Bytes of the stored (compressed) set. */
+  /** Bytes of the stored (compressed) set; 0 when it shares another set's bytes (`stored`). */
   readonly bytes: number;
-  /** Hex SHA-256 of the sites (contig ids, positions, alleles), for finding a stored set with the same sites. */
-  readonly siteHash: string;
+  /** Hex SHA-256 of the set's content (its msgpack form), for finding a stored set with the same content. */
+  readonly contentHash: string;
+  /**
+   * The id under which its bytes are stored (`set:<stored>`), when an
+   * earlier import had exactly the same content; absent: `set:<id>`. The
+   * bytes stay while any set names them, even after purge deleted their
+   * own set.
+   */
+  readonly stored?: number;
 }
 
 /** `meta['segment']`: the active segment file and its committed end. */
@@ -249,7 +256,8 @@ export function checkVariantSetEntry(v: unknown, id?: number): string | undefine
   if (!isObject(v)) return 'not an object';
   if (!isUint(v.id) || (id !== undefined && v.id !== id)) return 'its id does not match its key';
   if (!isUint(v.numVariants) || !isUint(v.addedAt) || !isUint(v.bytes)) return 'numVariants/addedAt/bytes are not counts';
-  if (typeof v.declared !== 'boolean' || typeof v.siteHash !== 'string') return 'declared/siteHash missing';
+  if (typeof v.declared !== 'boolean' || typeof v.contentHash !== 'string') return 'declared/contentHash missing';
+  if (v.stored !== undefined && !isUint(v.stored)) return 'stored is not a set id';
   return undefined;
 }
 
@@ -327,44 +335,37 @@ export function deserializeVariantSet(raw: unknown): VariantSet {
   };
 }
 
-/**
- * A variant set as format 2 stores it (`set:<id>`): {@link serializeVariantSet}
- * packed with msgpack, then one zstd frame at `level` (a 4-byte little-endian
- * raw length first). Sites and INFO of a one-sample VCF take about as many
- * bytes as in its .vcf.gz.
- */
-export function packVariantSet(vs: VariantSet, level: number): Uint8Array {
+/** A variant set in its stored form: msgpack bytes, their hash, and (when stored) one zstd frame of them. */
+export interface PackedVariantSet {
+  /** {@link serializeVariantSet} packed with msgpack. */
+  readonly raw: Uint8Array;
+  /** Hex SHA-256 of `raw`: equal content, equal hash. */
+  readonly contentHash: string;
+}
+
+/** Packs a variant set (msgpack of {@link serializeVariantSet}) and hashes it. */
+export function packVariantSet(vs: VariantSet): PackedVariantSet {
   const raw = pack(serializeVariantSet(vs)) as Uint8Array;
-  const frame = compress(raw, Math.max(level, 9));
+  return { raw, contentHash: createHash('sha256').update(raw).digest('hex') };
+}
+
+/**
+ * The bytes format 2 stores for a set (`set:<id>`): a 4-byte little-endian
+ * raw length, then one zstd frame (level at least 9: written once, read
+ * often) of the msgpack bytes. Sites and INFO of a one-sample VCF take
+ * about as many bytes as in its .vcf.gz.
+ */
+export function compressVariantSet(p: PackedVariantSet, level: number): Uint8Array {
+  const frame = compress(p.raw, Math.max(level, 9));
   const out = new Uint8Array(4 + frame.length);
-  new DataView(out.buffer).setUint32(0, raw.length, true);
+  new DataView(out.buffer).setUint32(0, p.raw.length, true);
   out.set(frame, 4);
   return out;
 }
 
-/** Inverse of {@link packVariantSet}. @throws ChunkCorruptionError or Error for damaged bytes. */
+/** Inverse of {@link compressVariantSet} + {@link packVariantSet}. @throws ChunkCorruptionError or Error for damaged bytes. */
 export function unpackVariantSet(stored: Uint8Array): VariantSet {
   if (!(stored instanceof Uint8Array) || stored.length < 4) throw new Error('the stored set is not a byte string');
   const rawLength = new DataView(stored.buffer, stored.byteOffset, stored.byteLength).getUint32(0, true);
   return deserializeVariantSet(unpack(decompress(stored.subarray(4), rawLength)));
-}
-
-/**
- * Hex SHA-256 of a variant set's sites: contig id, POS and alleles of every
- * variant, in order. Two sets with the same hash (and count) hold the same
- * sites; an import whose file has the sites of a stored set reuses that set.
- */
-export function siteHash(vs: VariantSet): string {
-  const h = createHash('sha256');
-  const ids = vs.contigs.map((c) => c.id);
-  const parts: string[] = [];
-  for (let v = 0; v < vs.numVariants; v++) {
-    parts.push(`${ids[vs.contig[v]!]}\t${vs.position[v]}\t${vs.alleles[v]!.join(',')}\n`);
-    if (parts.length === 4096) {
-      h.update(parts.join(''));
-      parts.length = 0;
-    }
-  }
-  h.update(parts.join(''));
-  return h.digest('hex');
 }

@@ -115,12 +115,20 @@ export function purge(core: DepotCore, sampleIds: Iterable<string>, options: Wri
           const usedSets = new Set<number>();
           for (const e of entries.values()) usedSets.add(setOf(e));
           const variantSetsDeleted: number[] = [];
-          for (const se of core.setEntries()) {
+          const all = core.setEntries();
+          const keptBytes = new Set(all.filter((se) => se.declared || usedSets.has(se.id)).map((se) => se.stored ?? se.id));
+          const freed = new Set<number>();
+          for (const se of all) {
             if (se.declared || usedSets.has(se.id)) continue;
-            core.dbVariants.removeSync(`set:${se.id}`);
             core.dbVariants.removeSync(`info:${se.id}`);
-            core.forgetSet(se.id);
             variantSetsDeleted.push(se.id);
+            freed.add(se.stored ?? se.id);
+          }
+          // Stored bytes no kept set names (as its own or shared) go too.
+          for (const id of freed) {
+            if (keptBytes.has(id)) continue;
+            core.dbVariants.removeSync(`set:${id}`);
+            core.forgetSet(id);
           }
           for (const f of untidyFiles(core, entries)) affected.add(f);
           rewritten = [...affected].sort((a, b) => a - b);

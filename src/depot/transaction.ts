@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { blockCount, encodeBlockRecord, encodeSampleRecords, RecordValidationError, type SampleCalls, type VariantSet } from '../codec/index.ts';
 import { FILE_HEADER_SIZE, type EncodedChunk } from '../schunk/index.ts';
 import { DuplicateSampleError, InvalidArgumentError, TagExistsError, UnknownSampleError } from './errors.ts';
-import { packVariantSet, siteHash, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
+import { compressVariantSet, packVariantSet, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
 import { ChunkStager, type EncodedSample } from './chunks.ts';
 import { ALL_DIGITS, CHUNK_DIR, checkName, segmentPath, type DepotCore } from './core.ts';
@@ -31,27 +31,14 @@ type StagedOp = { kind: 'put'; samples: EncodedSample[]; set: VariantSetRef } | 
 interface StagedSet {
   readonly staged: true;
   readonly variantSet: VariantSet;
-  readonly packed: Uint8Array;
-  readonly siteHash: string;
+  readonly contentHash: string;
+  /** The compressed bytes to store, or the stored set (or staged set) with the same content whose bytes it shares. */
+  readonly bytes: Uint8Array | { readonly sameAs: number | StagedSet };
   readonly declared: boolean;
 }
 
 const isStaged = (r: VariantSetRef): r is StagedSet => typeof r === 'object' && r !== null && (r as StagedSet).staged === true;
 
-/**
- * Whether samples of `incoming` can be stored over `stored`: the same sites
- * (checked by the caller through the hash and count), GT as declared, and
- * every FORMAT field of `incoming` declared by `stored` with the same Number
- * and Type (records are validated against the stored set's definitions).
- */
-function formatsFit(stored: VariantSet, incoming: VariantSet): boolean {
-  if (incoming.hasGenotype && !stored.hasGenotype) return false;
-  const defs = new Map(stored.format.map((d) => [d.id, d]));
-  return incoming.format.every((d) => {
-    const s = defs.get(d.id);
-    return s !== undefined && s.number === d.number && s.type === d.type;
-  });
-}
 
 /** FORMAT ID → width and, for an Integer field, the range of its values in `calls`. */
 function fieldStats(calls: SampleCalls): Record<string, FieldStats> {
@@ -174,17 +161,19 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
     addVariantSet: (variantSet, o = {}) => {
       live();
       checkVariantSet(variantSet);
-      const declared = o.declared ?? false;
-      const hash = siteHash(variantSet);
-      if (!declared) {
-        for (const e of core.setEntries()) {
-          if (e.numVariants !== variantSet.numVariants || (e.siteHash !== '' && e.siteHash !== hash)) continue;
-          const stored = core.variantSet(e.id);
-          if ((e.siteHash || siteHash(stored)) === hash && formatsFit(stored, variantSet)) return e.id;
-        }
-        for (const st of stagedSets) if (!st.declared && st.siteHash === hash && formatsFit(st.variantSet, variantSet)) return st;
-      }
-      const st: StagedSet = { staged: true, variantSet, packed: packVariantSet(variantSet, meta.level), siteHash: hash, declared };
+      const packed = packVariantSet(variantSet);
+      const hash = packed.contentHash;
+      // The same content as a stored or staged set: share its bytes.
+      let sameAs: number | StagedSet | undefined;
+      for (const e of core.setEntries()) if (e.contentHash === hash && e.numVariants === variantSet.numVariants) sameAs ??= e.stored ?? e.id;
+      for (const st of stagedSets) if (sameAs === undefined && st.contentHash === hash) sameAs = 'sameAs' in st.bytes ? st.bytes.sameAs : st;
+      const st: StagedSet = {
+        staged: true,
+        variantSet: sameAs === undefined ? variantSet : typeof sameAs === 'number' ? core.variantSet(sameAs) : sameAs.variantSet,
+        contentHash: hash,
+        bytes: sameAs === undefined ? compressVariantSet(packed, meta.level) : { sameAs },
+        declared: o.declared ?? false,
+      };
       stagedSets.push(st);
       return st;
     },
@@ -281,9 +270,8 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
     if (used.size > 0) {
       if (core.isLegacy()) {
         // A format 1 depot: its set becomes set 0 of format 2, declared (its 'set' key is kept as is).
-        const legacy = core.variantSet(0);
         const count = core.dbVariants.get('count') as number;
-        core.dbVariants.putSync('info:0', { id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, siteHash: siteHash(legacy) } satisfies VariantSetEntry);
+        core.dbVariants.putSync('info:0', { id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, contentHash: packVariantSet(core.variantSet(0)).contentHash } satisfies VariantSetEntry);
         next = { ...next, set: Math.max(next.set ?? 1, 1) };
       }
       const fmt = core.dbMeta.get('format') as DepotMeta;
@@ -292,8 +280,21 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
         if (!used.has(st)) continue;
         const id = next.set ?? 0;
         next = { ...next, set: id + 1 };
-        core.dbVariants.putSync(`set:${id}`, st.packed);
-        core.dbVariants.putSync(`info:${id}`, { id, numVariants: st.variantSet.numVariants, declared: st.declared, addedAt: version, bytes: st.packed.length, siteHash: st.siteHash } satisfies VariantSetEntry);
+        let stored: number | undefined;
+        if (st.bytes instanceof Uint8Array) core.dbVariants.putSync(`set:${id}`, st.bytes);
+        else {
+          const same = st.bytes.sameAs;
+          stored = typeof same === 'number' ? same : setIds.get(same);
+          if (stored === undefined) {
+            // Its twin was staged but not used: store the bytes here.
+            stored = undefined;
+            core.dbVariants.putSync(`set:${id}`, compressVariantSet(packVariantSet(st.variantSet), core.meta.level));
+          } else if (!core.dbVariants.doesExist(`set:${stored}`) && !(stored === 0 && core.dbVariants.doesExist('set'))) {
+            throw new InvalidArgumentError('variant set', `the stored set ${stored} these samples share was deleted (by a purge) after they were staged; add them again`);
+          }
+        }
+        const bytes = st.bytes instanceof Uint8Array ? st.bytes.length : 0;
+        core.dbVariants.putSync(`info:${id}`, { id, numVariants: st.variantSet.numVariants, declared: st.declared, addedAt: version, bytes, contentHash: st.contentHash, ...(stored !== undefined ? { stored } : {}) } satisfies VariantSetEntry);
         setIds.set(st, id);
         setsAdded.push(id);
       }

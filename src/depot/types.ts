@@ -133,8 +133,10 @@ export interface VariantSetInfo {
   readonly declared: boolean;
   /** The version that stored it. */
   readonly addedAt: number;
-  /** Bytes it takes in the index (msgpack, zstd-compressed); 0 for a format 1 set. */
+  /** Bytes it takes in the index (msgpack, zstd-compressed); 0 for a format 1 set and for one sharing another's bytes. */
   readonly bytes: number;
+  /** The set whose stored bytes it reads: itself, or an earlier import of exactly the same content (sites, ID, QUAL, FILTER, INFO, header). */
+  readonly storedAs: number;
 }
 
 /** A sample's records as read: one {@link RecordView} per requested block, in the order asked. */
@@ -204,14 +206,15 @@ export interface DepotStats {
  */
 export interface DepotTransaction {
   /**
-   * Stages a variant set for the samples of a file: `put`, `putMany` and
-   * `putBlocks` take the returned reference. When a stored (or already
-   * staged) set has the same sites (contig, POS, alleles of every variant,
-   * in order) and declares every FORMAT field of `variantSet` alike, that set
-   * is returned and nothing new is stored: the samples of a fixed-site
-   * cohort share one set. `declared` stores it as declared sites (part of
-   * every version, `create --no-samples`), never reused. The commit stores
-   * a staged set only when samples use it (or it is declared).
+   * Stages the variant set of one file (one import) for its samples: `put`,
+   * `putMany` and `putBlocks` take the returned reference. The commit gives
+   * it the next set id (a version's variant set is the merge of its sets,
+   * one per file, as `bcftools merge` of the files); when a stored (or
+   * staged) set has exactly the same content, the new set shares its
+   * stored bytes (a fixed-site cohort's batches store their sites once).
+   * `declared` makes it declared sites (part of every version, `create
+   * --no-samples`). The commit stores a staged set only when samples use it
+   * (or it is declared).
    *
    * @throws InvalidArgumentError when the set's columns disagree.
    */

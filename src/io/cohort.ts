@@ -36,7 +36,11 @@ export interface VersionSites {
   readonly setIds: readonly number[];
   /** Their merge: `merged.variantSet` is the version's variant set; `inputs[k]` is set `setIds[k]`. */
   readonly merged: MergedVariantSet;
-  /** One set (or none): the version's variant set is that set itself, every map the identity. */
+  /**
+   * Every input's sites and alleles are the merged ones, in order (one file,
+   * or files with the same sites): each sample's stored records are its
+   * records over the merged set, read as they are (the fixed-site path).
+   */
   readonly identity: boolean;
 }
 
@@ -81,17 +85,84 @@ export function versionSites(depot: Depot, at?: At): VersionSites {
   const hit = byKey.get(key);
   if (hit) return { ...hit, version };
   const inputs = setIds.map((id) => depot.variantSet(id));
+  const mode = depot.meta.merge ?? 'both';
   let merged: MergedVariantSet;
   if (inputs.length <= 1) {
+    // One file: its sites as they are (bcftools merge needs two files).
     const vs = inputs[0] ?? emptyVariantSet();
     const alleleMap = Array.from({ length: vs.numVariants }, (_, v) => identityMap(vs.alleles[v]!.length));
-    merged = { variantSet: vs, mode: depot.meta.merge ?? 'both', inputs: [vs], siteMap: [identityMap(vs.numVariants)], alleleMap: [alleleMap] };
+    merged = { variantSet: vs, mode, inputs: [vs], siteMap: [identityMap(vs.numVariants)], alleleMap: [alleleMap] };
+  } else if (inputs.every((vs) => vs === inputs[0])) {
+    // Files of exactly the same content (a fixed-site cohort's batches).
+    merged = mergeRepeated(inputs[0]!, inputs.length, mode);
   } else {
-    merged = mergeVariantSets(inputs, { mode: depot.meta.merge ?? 'both' });
+    merged = mergeVariantSets(inputs, { mode });
   }
-  const out: VersionSites = { version, setIds, merged, identity: inputs.length <= 1 };
+  const identity = isIdentity(merged);
+  const out: VersionSites = { version, setIds, merged, identity };
   byKey.set(key, out);
   return out;
+}
+
+/** Whether every input maps onto the merged set site for site and allele for allele. */
+function isIdentity(m: MergedVariantSet): boolean {
+  const n = m.variantSet.numVariants;
+  for (let k = 0; k < m.inputs.length; k++) {
+    if (m.inputs[k]!.numVariants !== n) return false;
+    const sm = m.siteMap[k]!;
+    const am = m.alleleMap[k]!;
+    for (let v = 0; v < n; v++) {
+      if (sm[v] !== v) return false;
+      const a = am[v]!;
+      if (a.length !== m.variantSet.alleles[v]!.length) return false;
+      for (let i = 0; i < a.length; i++) if (a[i] !== i) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * `bcftools merge` of `k` ≥ 2 files of exactly the same content, without
+ * k passes: the merge of two copies (sites, alleles, ID, QUAL, FILTER and
+ * INFO as for k copies: each rule keeps the first or the union of equal
+ * values), with INFO/DP and DP4 summed over k copies instead of two
+ * (`info_rules_merge_sum`: a missing value counts 0, a Float sum rounds to
+ * float32 at every step).
+ */
+function mergeRepeated(vs: VariantSet, k: number, mode: 'both' | 'none'): MergedVariantSet {
+  const two = mergeVariantSets([vs, vs], { mode });
+  const out = two.variantSet;
+  const info = out.info.map((col) => {
+    if ((col.def.id !== 'DP' && col.def.id !== 'DP4') || Array.isArray(col.values) || ['A', 'R', 'G'].includes(String(col.def.number))) return col;
+    if (col.values instanceof Float32Array) {
+      // Twice a float32 is exact: halve, then add k times in float32.
+      const v = col.values;
+      const bits = new Uint32Array(v.buffer, v.byteOffset, v.length);
+      const next = new Float32Array(v.length);
+      const nb = new Uint32Array(next.buffer);
+      for (let i = 0; i < v.length; i++) {
+        if (bits[i] === FLOAT32_MISSING_BITS || bits[i] === FLOAT32_FILL_BITS) {
+          nb[i] = bits[i]!;
+          continue;
+        }
+        const one = Math.fround(v[i]! / 2);
+        let acc = 0;
+        for (let j = 0; j < k; j++) acc = Math.fround(acc + one);
+        next[i] = acc;
+      }
+      return { ...col, values: next };
+    }
+    const v = col.values as Int32Array;
+    const next = Int32Array.from(v, (x) => (x === INT_MISSING || x === INT_FILL ? x : (x / 2) * k));
+    return { ...col, values: next };
+  });
+  return {
+    variantSet: { ...out, info },
+    mode,
+    inputs: Array.from({ length: k }, () => vs),
+    siteMap: Array.from({ length: k }, () => two.siteMap[0]!),
+    alleleMap: Array.from({ length: k }, () => two.alleleMap[0]!),
+  };
 }
 
 /** Per input set: its sites in the order of the merged sites they map to (and those targets). */

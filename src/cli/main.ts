@@ -318,6 +318,7 @@ export function program(): Command {
     .option('-S, --samples-file <file>', 'samples to export, one id a line; ^FILE excludes them (as bcftools view -S)')
     .option('-r, --regions <list>', 'comma-separated chr, chr:pos, chr:beg-end, chr:beg- (1-based, inclusive): variants overlapping them (as bcftools view -r)')
     .option('--no-update', 'keep the stored INFO/AC, AN, AF instead of recomputing them from the exported calls (as bcftools --no-update)')
+    .option('--local-alleles', 'write call_LA, call_LAD, call_LPL instead of call_AD, call_PL, as vcf2zarr convert --local-alleles (diploid GT only; docs/vcz-export.md)')
     .option('--force', 'replace OUT even if it is not a store vczdepot made')
     .option('--consolidated', 'also write consolidated metadata (.zmetadata / consolidated_metadata in zarr.json), as zarr.consolidate_metadata does')
     .option('--partitions <n>', 'export as N independent jobs: with --partition I, write only partition I\'s variant chunks (c mod N = I) beside OUT; needs --at (docs/scale.md)', positiveInt())
@@ -343,6 +344,7 @@ export function program(): Command {
           samplesFile?: string;
           regions?: string;
           update: boolean;
+          localAlleles?: boolean;
           force?: boolean;
           json?: boolean;
         },
@@ -368,6 +370,7 @@ export function program(): Command {
               ...(samples ? { samples } : {}),
               ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
               updateInfo: o.update,
+              ...(o.localAlleles ? { localAlleles: true } : {}),
               force: !!o.force,
             };
             if (o.finalise) {
@@ -397,6 +400,7 @@ export function program(): Command {
               ...(samples ? { samples } : {}),
               ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
               updateInfo: o.update,
+              ...(o.localAlleles ? { localAlleles: true } : {}),
               ...(o.consolidated ? { consolidated: true } : {}),
               force: !!o.force,
               onProgress: bar.update,

@@ -2,8 +2,8 @@
  * Local alleles (`export --local-alleles`): `call_LA`, `call_LAD` and
  * `call_LPL` as bio2zarr 0.2.1 `vcf2zarr convert --local-alleles` writes
  * them (vcf.py `convert_local_allele_field_types`, vcz.py
- * `compute_la_field`, `compute_lad_field`, `compute_lpl_field`; VCF 4.5
- * §1.6.2 "Local alleles" names the fields), computed from the dense
+ * `compute_la_field`, `compute_lad_field`, `compute_lpl_field`; the names
+ * are VCF 4.5's local-allele FORMAT fields), computed from the dense
  * `call_genotype`, `call_AD` and `call_PL` tiles the exporter gathers
  * (./export-calls.ts), so the depot's record layout does not matter.
  *
@@ -18,8 +18,8 @@
  * * `call_LPL` [variants, samples, local_<last part of PL's dim> = 3, i.e.
  *   local_genotypes] replaces `call_PL`: a homozygous LA [a, -2] gives
  *   [PL(a,a), -2, -2], a heterozygous [a, b] gives [PL(a,a), PL(a,b),
- *   PL(b,b)], with the VCF genotype order PL(a,b) = PL[b(b+1)/2 + a]
- *   (VCF 4.5 §1.6.2, a ≤ b); LA [-2, -2] gives [-2, -2, -2].
+ *   PL(b,b)], with the genotype order PL(a,b) = PL[b(b+1)/2 + a]
+ *   (a ≤ b; the GL order of VCF 4.3 §1.6.2); LA [-2, -2] gives [-2, -2, -2].
  *
  * bio2zarr supports diploid data only (ploidy dimension 2) and needs
  * `call_genotype`; so does this module. Cells past the array's edge in an
@@ -103,7 +103,7 @@ export function fillLocalField(field: 'AD' | 'PL', dense: Int8Array | Int16Array
   }
 }
 
-/** Index of the genotype a/b (a ≤ b) in a diploid Number=G field (VCF 4.5 §1.6.2: b(b+1)/2 + a). */
+/** Index of the genotype a/b (a ≤ b) in a diploid Number=G field: b(b+1)/2 + a (the GL order of VCF 4.3 §1.6.2). */
 export function plIndex(a: number, b: number): number {
   return (b * (b + 1)) / 2 + a;
 }

@@ -14,14 +14,18 @@
  *   compare), and under zarr-python every array's name, dtype, shape,
  *   attributes and values (test/vcz/local_alleles_same.py), with call_LA,
  *   call_LAD, call_LPL and without call_AD, call_PL;
+ * - the local arrays follow cell by cell, by bio2zarr's rule written again
+ *   in numpy (test/vcz/local_alleles_derive.py), from the dense export of
+ *   the same depot, every other array being the same; this covers a record
+ *   whose FORMAT has no AD/PL, on which vcf2zarr fails (AD/PL read missing);
  * - vcztools reads them alike: `vcztools view` of ours behaves as of theirs
  *   (vcztools 0.2.0 cannot write a header for call_LA's `local_alleles`
  *   dimension, so both fail with the same message), and `vcztools query` of
  *   GT, LA, LAD, LPL prints the same lines;
  * - the CLI option, and a partitioned export with it equal to the one-shot
  *   one; a partition job without the option is refused;
- * - data bio2zarr cannot localise (ploidy 3; no GT; an allele above 127,
- *   which call_LA's int8 cannot hold) is an ExportSourceError naming the
+ * - data bio2zarr cannot localise (ploidy 3; no GT; a Float AD; an allele
+ *   above 127, which call_LA's int8 cannot hold) is an ExportSourceError naming the
  *   cause, writes nothing and leaves the depot as it was.
  */
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -120,6 +124,15 @@ function expectSameStore(ours: string, theirs: string, label: string): void {
 }
 
 // vcztools expands the two-character escapes \t and \n (a real tab would print as spaces).
+/** Asserts (local_alleles_derive.py) that the local arrays of `local` follow from a dense export of `depot`; returns the cells checked. */
+async function expectDerivedFromDense(depot: Depot, local: string, denseName: string, fmt: 2 | 3, chunks?: readonly [number, number]): Promise<number> {
+  const dense = join(dir(), denseName);
+  await exportDepot(depot, dense, { zarrFormat: fmt, updateInfo: false, ...(chunks ? { variantsChunkSize: chunks[0], samplesChunkSize: chunks[1] } : {}) });
+  const r = run(venvBin('python'), [join(repoRoot, 'test', 'vcz', 'local_alleles_derive.py'), local, dense], { allowFailure: true });
+  expect(r.status, r.stderr).toBe(0);
+  return Number(r.stdout.trim());
+}
+
 const QUERY = String.raw`%CHROM\t%POS\t%REF\t%ALT[\t%GT:%LA:%LAD:%LPL]\n`;
 
 /** vcztools on both stores: `view` behaves the same (output, or the same failure), `query` of GT/LA/LAD/LPL prints the same; returns the query output. */
@@ -154,6 +167,7 @@ describe('export --local-alleles equals vcf2zarr convert --local-alleles', () =>
           });
           const theirs = vcf2zarr(vcf, `${c.name}.bio2zarr.v${fmt}.vcz`, fmt, c.chunks);
           expectSameStore(ours, theirs, `${c.name} v${fmt}`);
+          await expectDerivedFromDense(depot, ours, `${c.name}.dense.v${fmt}.vcz`, fmt, c.chunks);
           const q = expectSameVcztools(ours, theirs, `${c.name} v${fmt}`);
           expect(q.split(/[\t\n]/)).toContain(c.expectCell);
         }
@@ -161,6 +175,24 @@ describe('export --local-alleles equals vcf2zarr convert --local-alleles', () =>
         depot.close();
       }
     });
+  }
+});
+
+it('a record whose FORMAT has no AD or PL (vcf2zarr fails on it): AD/PL read missing at the local alleles', async () => {
+  const lines = HAND.trimEnd().split('\n');
+  const text = [...lines, 'chr2\t40\t.\tA\tT,G\t30\tPASS\tDP=18\tGT:DP\t0/1:9\t2/2:9\t0/0:8\t./.:.', ''].join('\n');
+  const vcf = bgzipped('no-ad', text);
+  const b = run(venvBin('vcf2zarr'), ['convert', '-Q', '--local-alleles', vcf, join(dir(), 'no-ad.bio2zarr.vcz')], { allowFailure: true });
+  expect(b.status).not.toBe(0);
+  const { depot } = await createFromFile(join(dir(), 'no-ad.depot'), vcf);
+  try {
+    const ours = join(dir(), 'no-ad.vcz');
+    await exportDepot(depot, ours, { localAlleles: true, updateInfo: false });
+    expect(await expectDerivedFromDense(depot, ours, 'no-ad.dense.vcz', 2)).toBe(8 * 4);
+    const last = run(venvBin('vcztools'), ['query', '-r', 'chr2:40', '-f', QUERY, ours]).stdout;
+    expect(last).toBe('chr2\t40\tA\tT,G\t0/1:0,1:.,.:.,.,.\t2/2:2:.:.\t0/0:0:.:.\t./.:.:.:.\n');
+  } finally {
+    depot.close();
   }
 });
 
@@ -240,6 +272,11 @@ describe('data bio2zarr cannot localise is refused, nothing written', () => {
 
   it('no FORMAT/GT (bio2zarr: KeyError call_genotype)', async () => {
     await expectRefused('field_type_combos', indexedCopy('field_type_combos'), /no FORMAT\/GT/, /KeyError: 'call_genotype'/);
+  });
+
+  it('an AD of Type Float (only Integer AD/PL are localised)', async () => {
+    const text = HAND.replace('##FORMAT=<ID=AD,Number=R,Type=Integer', '##FORMAT=<ID=AD,Number=R,Type=Float');
+    await expectRefused('float-ad', bgzipped('float-ad', text), /call_LAD: FORMAT\/AD is Float; local alleles localise an Integer AD only/);
   });
 
   it('an allele index above 127 (call_LA is int8; bio2zarr wraps it)', async () => {

@@ -341,6 +341,7 @@ export function program(): Command {
     .option('-r, --regions <list>', 'comma-separated chr, chr:pos, chr:beg-end, chr:beg- (1-based, inclusive): variants overlapping them (as bcftools view -r)')
     .option('--no-update', 'keep the stored INFO/AC, AN, AF instead of recomputing them from the exported calls (as bcftools --no-update)')
     .option('-0, --missing-to-ref', "a sample reads 0/0 at the sites its own file lacks, instead of ./. (as bcftools merge -0)")
+    .option('--local-alleles', 'write call_LA, call_LAD, call_LPL instead of call_AD, call_PL, as vcf2zarr convert --local-alleles (diploid GT only; docs/vcz-export.md)')
     .option('--force', 'replace OUT even if it is not a store vczdepot made')
     .option('--consolidated', 'also write consolidated metadata (.zmetadata / consolidated_metadata in zarr.json), as zarr.consolidate_metadata does')
     .option('--partitions <n>', 'export as N independent jobs: with --partition I, write only partition I\'s variant chunks (c mod N = I) beside OUT; needs --at (docs/scale.md)', positiveInt())
@@ -367,6 +368,7 @@ export function program(): Command {
           regions?: string;
           update: boolean;
           missingToRef?: boolean;
+          localAlleles?: boolean;
           force?: boolean;
           json?: boolean;
         },
@@ -393,6 +395,7 @@ export function program(): Command {
               ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
               updateInfo: o.update,
               ...(o.missingToRef ? { missingToRef: true } : {}),
+              ...(o.localAlleles ? { localAlleles: true } : {}),
               force: !!o.force,
             };
             if (o.finalise) {
@@ -423,6 +426,7 @@ export function program(): Command {
               ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
               updateInfo: o.update,
               ...(o.missingToRef ? { missingToRef: true } : {}),
+              ...(o.localAlleles ? { localAlleles: true } : {}),
               ...(o.consolidated ? { consolidated: true } : {}),
               force: !!o.force,
               onProgress: bar.update,

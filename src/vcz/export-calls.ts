@@ -1,6 +1,7 @@
 /**
  * The call arrays (`call_<FORMAT>`, `call_genotype`, `call_genotype_phased`,
- * `call_genotype_mask`; docs/vcz-format.md, "Arrays"), built one tile (one
+ * `call_genotype_mask`; docs/vcz-format.md, "Arrays"; with local alleles
+ * `call_LA`, `call_LAD`, `call_LPL`, ./local-alleles.ts), built one tile (one
  * samples-chunk column × one variant chunk) at a time from the records of
  * that column; each record block is read once per column and kept only
  * while variant chunks overlap it.
@@ -9,10 +10,11 @@ import { type FieldView, FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_
 import { BLOSC_BITSHUFFLE, BLOSC_SHUFFLE, ExportSourceError, type ZarrArrayHandle, type ZarrDtype } from '../zarr/index.ts';
 import { allocNumeric, type Dims, type ExportStore, fieldDim, INT_LIMITS, minIntDtype, type NumArray, yieldToLoop } from './export-arrays.ts';
 import type { ExportSource } from './export-types.ts';
+import { fillLocalAlleles, fillLocalField, LA_DESCRIPTION, LOCAL_ALLELES, LOCALISED_FIELDS } from './local-alleles.ts';
 
 /** How one call_* array is filled from the records. */
 export interface CallPlan {
-  readonly kind: 'format' | 'gt' | 'phased' | 'mask';
+  readonly kind: 'format' | 'gt' | 'phased' | 'mask' | 'local';
   readonly handle: ZarrArrayHandle;
   /** FORMAT id (format kind). */
   readonly id: string;
@@ -22,6 +24,13 @@ export interface CallPlan {
   readonly dtype: ZarrDtype;
   /** Reused tile buffer (numeric kinds). */
   tile: NumArray | string[] | null;
+  /**
+   * Kind 'local' (./local-alleles.ts): the dense plan it is computed from
+   * (`call_genotype`'s for call_LA; for call_LAD/LPL the unwritten dense
+   * AD/PL plan, filled first) and, for call_LAD/LPL, call_LA's plan.
+   */
+  readonly from?: CallPlan;
+  readonly la?: CallPlan;
 }
 
 /**
@@ -33,13 +42,27 @@ export interface CallPlan {
  * ploidy] (int8 or int16 from the `GT` field stats, else from the largest
  * allele index) and `call_genotype_mask`.
  *
+ * With `localAlleles` (bio2zarr `--local-alleles`, ./local-alleles.ts):
+ * `call_AD` and `call_PL` are not written but still gathered, as the
+ * source of `call_LAD` [variants, samples, local_alleles_AD = 2] and
+ * `call_LPL` [variants, samples, local_genotypes = 3] (their dtypes,
+ * descriptions + " (local-alleles)"), and `call_LA` int8 [variants,
+ * samples, local_alleles = 2] comes last, computed from `call_genotype`.
+ *
  * @throws ExportSourceError when a field's width exceeds its dimension or an
- *   allele index does not fit int16
+ *   allele index does not fit int16; with `localAlleles`, when the variant
+ *   set has no GT, the ploidy is not 2, or AD/PL is not Integer
  */
-export function callArrays(store: ExportStore, vs: VariantSet, source: ExportSource, dims: Dims, nS: number): CallPlan[] {
+export function callArrays(store: ExportStore, vs: VariantSet, source: ExportSource, dims: Dims, nS: number, localAlleles = false): CallPlan[] {
   const nV = vs.numVariants;
   const { alleles, ploidy } = dims;
   const plans: CallPlan[] = [];
+  const localised: { dense: CallPlan; handle: ZarrArrayHandle; width: number }[] = [];
+  if (localAlleles) {
+    const what = 'export it without --local-alleles (bio2zarr writes local alleles for diploid calls with GT only)';
+    if (!vs.hasGenotype) throw new ExportSourceError(`local alleles are chosen from the genotypes but the variant set has no FORMAT/GT; ${what}`, 'call_LA');
+    if (ploidy !== LOCAL_ALLELES) throw new ExportSourceError(`local alleles need ploidy 2 but the exported samples' maximum ploidy is ${ploidy}; ${what}`, 'call_LA');
+  }
   for (const def of vs.format) {
     const stats = source.fieldStats.get(def.id);
     const dim = fieldDim('FORMAT', def.id, def.number, stats?.width ?? 0, dims);
@@ -54,6 +77,14 @@ export function callArrays(store: ExportStore, vs: VariantSet, source: ExportSou
     else dtype = 'str';
     const dimNames = dim ? ['variants', 'samples', dim[0]] : ['variants', 'samples'];
     const shape = dim ? [nV, nS, width] : [nV, nS];
+    const local = localAlleles ? LOCALISED_FIELDS[def.id] : undefined;
+    if (local) {
+      if (def.type !== 'Integer') throw new ExportSourceError(`FORMAT/${def.id} is ${def.type}; local alleles localise an Integer ${def.id} only; export without --local-alleles`, local.name);
+      const handle = store.schema(local.name, dtype, ['variants', 'samples', local.dim(dimNames[dimNames.length - 1]!)], [nV, nS, local.width], BLOSC_SHUFFLE, `${def.description} (local-alleles)`);
+      // The dense field, gathered but not written (errors name the local array).
+      localised.push({ dense: { kind: 'format', handle, id: def.id, type: def.type, width, dtype, tile: null }, handle, width: local.width });
+      continue;
+    }
     const handle = store.schema(`call_${def.id}`, dtype, dimNames, shape, BLOSC_SHUFFLE, def.description);
     plans.push({ kind: 'format', handle, id: def.id, type: def.type, width, dtype, tile: null });
   }
@@ -68,6 +99,13 @@ export function callArrays(store: ExportStore, vs: VariantSet, source: ExportSou
     plans.push({ kind: 'phased', handle: phasedH, id: 'GT', type: 'GT', width: 1, dtype: 'bool', tile: null });
     plans.push({ kind: 'gt', handle: gtH, id: 'GT', type: 'GT', width: ploidy, dtype: gtDtype, tile: null });
     plans.push({ kind: 'mask', handle: maskH, id: 'GT', type: 'GT', width: ploidy, dtype: 'bool', tile: null });
+  }
+  if (localAlleles) {
+    // After call_genotype (computed from its tile), then call_LAD/LPL (from call_LA's).
+    const laH = store.schema('call_LA', 'int8', ['variants', 'samples', 'local_alleles'], [nV, nS, LOCAL_ALLELES], BLOSC_SHUFFLE, LA_DESCRIPTION);
+    const la: CallPlan = { kind: 'local', handle: laH, id: 'LA', type: 'Integer', width: LOCAL_ALLELES, dtype: 'int8', tile: null, from: plans.find((p) => p.kind === 'gt')! };
+    plans.push(la);
+    for (const l of localised) plans.push({ kind: 'local', handle: l.handle, id: l.dense.id, type: 'Integer', width: l.width, dtype: l.dense.dtype, tile: null, from: l.dense, la });
   }
   return plans;
 }
@@ -187,6 +225,23 @@ function fillTile(plan: CallPlan, ctx: TileContext, gtPlan: CallPlan | undefined
     const gt = gtPlan!.tile as Int8Array | Int16Array;
     const m = tile as Uint8Array;
     for (let i = 0; i < len; i++) m[i] = gt[i]! < 0 ? 1 : 0;
+    return tile;
+  }
+  if (plan.kind === 'local') {
+    // call_LA from the gt tile just filled; call_LAD/LPL from the dense AD/PL tile (filled here) and call_LA's.
+    const rows = v1 - v0;
+    if (plan.la === undefined) {
+      const bad = fillLocalAlleles(plan.from!.tile as Int8Array | Int16Array, tile as Int8Array, rows, nIds, sChunk);
+      if (bad >= 0) {
+        const row = v0 + Math.floor(bad / sChunk);
+        const v = sel ? sel[row]! : row;
+        const sample = cache.get(Math.floor(v / blockSize))![bad % sChunk]!.sampleId;
+        throw new ExportSourceError(`sample '${sample}' calls an allele above 127 at variant ${v} (0-based), which call_LA (int8, as bio2zarr) cannot hold; export without --local-alleles`, name);
+      }
+    } else {
+      const dense = fillTile(plan.from!, ctx, gtPlan) as Int8Array | Int16Array | Int32Array;
+      fillLocalField(plan.id as 'AD' | 'PL', dense, plan.from!.width, plan.la.tile as Int8Array, tile as Int8Array | Int16Array | Int32Array, rows, nIds, sChunk);
+    }
     return tile;
   }
   const rowStride = sChunk * W;

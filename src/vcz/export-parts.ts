@@ -74,6 +74,7 @@ function jobDescription(out: string, count: number, identity: PartitionIdentity,
       zstdLevel: o.zstdLevel ?? null,
       bloscZstdLevel: o.bloscZstdLevel ?? null,
       updateInfo: o.updateInfo ?? true,
+      localAlleles: o.localAlleles ?? false,
     },
   };
 }

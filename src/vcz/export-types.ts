@@ -62,6 +62,16 @@ export interface ExportOptions {
    * the stored values (bcftools `--no-update`). See {@link recomputedInfo}.
    */
   updateInfo?: boolean;
+  /**
+   * Write local alleles as `vcf2zarr convert --local-alleles` (bio2zarr
+   * 0.2.1) does: `call_LA` int8 [variants, samples, local_alleles = 2], the
+   * distinct called alleles of each GT; `call_LAD` [.., local_alleles_AD =
+   * 2] and `call_LPL` [.., local_genotypes = 3] instead of `call_AD` and
+   * `call_PL` (src/vcz/local-alleles.ts, docs/vcz-export.md "Local
+   * alleles"). Default false (the dense arrays). Needs diploid GT; throws
+   * ExportSourceError otherwise.
+   */
+  localAlleles?: boolean;
   /** Write a `.vcz.zip` (ZIP_STORED) instead of a directory. Default: true when `out` ends in `.zip`. */
   zip?: boolean;
   /**

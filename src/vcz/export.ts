@@ -48,7 +48,9 @@ import { dataArrays, fixedVariantArrays, infoArray, regionIndex, type VarWriter 
  * `variant_quality` f4, `variant_filter` [variants, filters],
  * `variant_<INFO>`, `call_<FORMAT>` [variants, samples(, dim)],
  * `call_genotype` [variants, samples, ploidy], `call_genotype_phased`,
- * `call_genotype_mask`, `region_index` [rows, 6]. Records narrower than an
+ * `call_genotype_mask`, `region_index` [rows, 6]; with
+ * `options.localAlleles`, `call_LA`, `call_LAD` and `call_LPL` in place of
+ * `call_AD` and `call_PL` (./local-alleles.ts). Records narrower than an
  * array are padded with fill (-2, NaN 0x7F800002, ""); a FORMAT field absent
  * from a record is all missing (-1, NaN 0x7F800001, "."); a record without
  * GT in an array with GT gets -1 (missing) alleles and phased false;
@@ -71,7 +73,8 @@ import { dataArrays, fixedVariantArrays, infoArray, regionIndex, type VarWriter 
  * @throws ExportSourceError when records do not match the request (count,
  *   sample, block), a record's field or ploidy is wider than the array
  *   (fieldStats / maxPloidy too small), or an Integer value does not fit
- *   the dtype chosen from fieldStats
+ *   the dtype chosen from fieldStats; with `localAlleles`, when the data is
+ *   not diploid with GT, AD/PL is not Integer, or an allele above 127 is called
  * @throws CodecUnavailableError when the native zstd codec cannot be loaded
  */
 export async function exportVcz(source: ExportSource, out: string, options: ExportOptions = {}): Promise<ExportSummary> {
@@ -150,7 +153,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       counts = part.counts?.(countsShape) ?? null;
       if (!counts || counts.length !== nV * alleles) throw new RangeError(`finalising needs the called-allele counts [${nV}, ${alleles}] of every partition`);
     }
-    const plans = callArrays(store, vs, source, dims, nS);
+    const plans = callArrays(store, vs, source, dims, nS, options.localAlleles ?? false);
     const writeRegionIndex = regionIndex(store, vs, posDtype);
 
     if (wholeSet) writeDataArrays();

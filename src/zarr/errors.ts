@@ -63,7 +63,9 @@ export class ZarrStateError extends VczWriteError {
 /**
  * The export source is inconsistent: `readBlock` returned the wrong number of
  * records or records for the wrong block or sample, a field is wider than its
- * VCZ dimension allows, or a value does not fit the array's dtype.
+ * VCZ dimension allows, or a value does not fit the array's dtype; or the
+ * data cannot be written as asked (`localAlleles` on calls that are not
+ * diploid with GT, a non-Integer AD/PL, an allele above 127).
  */
 export class ExportSourceError extends VczWriteError {
   readonly code = 'export-source' as const;

@@ -263,6 +263,8 @@ export class S3StoreUpload implements ZarrStoreBackend {
   private error: S3StoreError | undefined;
   private state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
   private started: Promise<void> | undefined;
+  /** True once what the prefix held is deleted and the marker is PUT: chunk PUTs may start. */
+  private live = false;
   private readonly meta = new Map<string, Buffer>();
   private readonly put_: string[] = [];
   private waiters: (() => void)[] = [];
@@ -321,6 +323,7 @@ export class S3StoreUpload implements ZarrStoreBackend {
         await deleteKeys(this.client, this.loc.bucket, this.old);
         step = `PUT ${this.marker}`;
         await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.marker, Body: 'vczdepot upload in progress; the next export to this prefix removes it\n' }));
+        this.live = true;
       } catch (err) {
         this.fail(err, step);
       }
@@ -339,7 +342,8 @@ export class S3StoreUpload implements ZarrStoreBackend {
 
   /** Starts queued PUTs up to {@link S3_CONCURRENCY} in flight. */
   private pump(): void {
-    while (this.inFlight < S3_CONCURRENCY && this.head < this.queue.length && !this.error && this.state !== 'aborted') {
+    // Not before the old objects are deleted: a DELETE of an old key could remove a new chunk of the same key.
+    while (this.live && this.inFlight < S3_CONCURRENCY && this.head < this.queue.length && !this.error && this.state !== 'aborted') {
       const item = this.queue[this.head]!;
       this.queue[this.head++] = undefined as never;
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -376,7 +380,7 @@ export class S3StoreUpload implements ZarrStoreBackend {
     this.queue.push({ key, body });
     this.queuedBytes += body.length;
     if (this.started) this.pump();
-    else void this.start();
+    else void this.start(); // pumps when done
   }
 
   /** Resolves once fewer than {@link S3_QUEUE_BYTES} bytes wait to be PUT; rejects with the upload's error. */

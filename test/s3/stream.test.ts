@@ -10,6 +10,8 @@
  * - multipart upload: a stream over the part size is uploaded in parts and
  *   reads back equal; a part failing every retry aborts the upload (no
  *   object, no pending upload) and is an S3StoreError;
+ * - re-exporting over its own store: no chunk PUT before the old objects are
+ *   deleted (a slow DeleteObjects must not remove new chunks);
  * - PUTs failing with HTTP 503 SlowDown are retried and the store is equal;
  *   a chunk PUT failing every attempt is an S3StoreError naming it, and the
  *   prefix is left empty (nothing published);
@@ -153,6 +155,30 @@ describe('streamed export to s3://', () => {
     const got = join(dir(), 'zip-from-s3.vcz.zip');
     writeFileSync(got, await get(key));
     expect(zipEntries(got)).toEqual(zipEntries(local));
+  }, 120_000);
+
+  it('re-exporting over its own store: no chunk PUT starts before the old objects are deleted (a slow DeleteObjects loses nothing)', async () => {
+    const { depot } = await createFromFile(join(dir(), 'again.depot'), vcf('chr22'));
+    const prefix = 'again/chr22.vcz';
+    const local = join(dir(), 'again.vcz');
+    const { client, seen } = faultyClient(BUCKET, () => false, async (r) => {
+      if (r.method === 'POST' && 'delete' in r.query) await new Promise((res) => setTimeout(res, 500));
+    });
+    try {
+      await exportDepot(depot, `s3://${BUCKET}/${prefix}`, { ...CHUNKS, s3Client: client });
+      const before = seen.length;
+      await exportDepot(depot, `s3://${BUCKET}/${prefix}`, { ...CHUNKS, s3Client: client });
+      const second = seen.slice(before);
+      const del = second.findIndex((r) => r.method === 'POST' && 'delete' in r.query);
+      const firstChunk = second.findIndex((r) => r.method === 'PUT' && r.key.includes('/call_'));
+      expect(del).toBeGreaterThanOrEqual(0);
+      expect(firstChunk).toBeGreaterThan(del);
+      await exportDepot(depot, local, { ...CHUNKS, consolidated: true });
+    } finally {
+      depot.close();
+      client.destroy();
+    }
+    await expectSameObjects(prefix, local);
   }, 120_000);
 
   it('PUTs failing with HTTP 503 SlowDown are retried; the store is the local one byte for byte', async () => {

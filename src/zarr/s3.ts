@@ -1,16 +1,20 @@
 /**
- * Zarr stores on S3 (and S3-compatible servers): publishing a finished local
- * store (directory or `.vcz.zip`) under an `s3://bucket/prefix` URL, and
- * fetching an object or a prefix back to local disk.
+ * Zarr stores on S3 (and S3-compatible servers): streaming a store to an
+ * `s3://bucket/prefix` URL as it is written ({@link S3StoreUpload}, the
+ * backend of a `ZarrStoreWriter`), publishing a finished local store
+ * (directory or `.vcz.zip`, {@link publishStoreToS3}), one object from a
+ * stream by multipart upload ({@link uploadStream}), and fetching an object
+ * or a prefix back to local disk.
  *
  * Client: the AWS SDK for JavaScript v3 (`@aws-sdk/client-s3`) with its
  * standard credential chain (env `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`,
  * `AWS_PROFILE`, SSO, instance/container roles), region from `AWS_REGION` /
  * `AWS_DEFAULT_REGION` (default us-east-1), endpoint from `AWS_ENDPOINT_URL`
- * (or `AWS_ENDPOINT_URL_S3`; path-style addressing then, as MinIO/moto need).
- * Every request is retried by the SDK's standard retry strategy (up to
- * {@link S3_MAX_ATTEMPTS} attempts, exponential backoff with jitter, on
- * throttling, 5xx and network errors); PUTs run {@link S3_CONCURRENCY} at a time.
+ * (or `AWS_ENDPOINT_URL_S3`; path-style addressing then, as MinIO/moto need),
+ * or a client given by the caller. Every request is retried by the SDK's
+ * standard retry strategy (up to {@link S3_MAX_ATTEMPTS} attempts,
+ * exponential backoff with jitter, on throttling such as 503 SlowDown, 5xx
+ * and network errors); chunk PUTs run {@link S3_CONCURRENCY} at a time.
  *
  * Publish protocol (S3 has no rename; docs/scale.md "Object storage"): a
  * reader opens a Zarr store through its root metadata (`.zgroup`/`.zmetadata`
@@ -23,8 +27,9 @@
  *   4. the marker is deleted.
  * Until step 3 ends, the prefix has no root metadata and does not open as a
  * store; a killed upload leaves chunks and the marker, which the next export
- * to that prefix removes. A `.vcz.zip` is one PUT: S3 makes an object
- * visible only once complete.
+ * to that prefix removes; a failed one deletes what it PUT. A `.vcz.zip` is
+ * one object (one PUT, or a multipart upload): S3 makes an object visible
+ * only once complete.
  */
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -24,7 +24,8 @@
  * --keep (keep the work directory), --render RESULTS.json (only rewrite
  * BENCHMARKS.md from a results file, e.g. after editing bench/notes.md).
  */
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync, execSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -275,6 +276,56 @@ profileCmds.set('export', { cmd: ['export', BASE_DEPOT, W('prof.vcz')], prepare:
 const OUR_VCZ = W('ours.vcz');
 execFileSync('mv', [W(`e${RUNS - 1}.vcz`), OUR_VCZ]);
 
+// Export to S3: the same export to a local S3-compatible server (moto in server mode on
+// 127.0.0.1, what test/s3 uses; one Python process) against local disk, both with consolidated
+// metadata (on by default for s3://). Each run writes a fresh prefix; the previous one is
+// deleted (untimed) before the next run, so moto's memory holds one store.
+{
+  const { S3Client, CreateBucketCommand, ListObjectsV2Command, DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
+  const port = await new Promise<number>((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => res(p));
+    });
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const moto = spawn(join(VENV, 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  process.on('exit', () => moto.exitCode === null && moto.kill('SIGTERM'));
+  const awsEnv = { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${endpoint}/`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (i > 300) throw new Error(`moto_server did not answer on ${endpoint}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  await client.send(new CreateBucketCommand({ Bucket: 'bench' }));
+  const emptyPrefix = async (prefix: string) => {
+    for (;;) {
+      const r = await client.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: `${prefix}/` }));
+      const keys = (r.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (keys.length === 0) return;
+      await client.send(new DeleteObjectsCommand({ Bucket: 'bench', Delete: { Objects: keys, Quiet: true } }));
+    }
+  };
+  await runCase(
+    'exportS3',
+    'Export the whole cohort to a local S3 server (moto on 127.0.0.1) vs to local disk (default chunks, consolidated metadata)',
+    [
+      { key: 'vczdepot export s3:// (moto)', side: 'vczdepot', tool: 'vczdepot', prepare: async (r) => { if (r > 0) await emptyPrefix(`e${r - 1}.vcz`); }, cmd: (r) => ['env', ...Object.entries(awsEnv).map(([k, v]) => `${k}=${v}`), ...CLI, 'export', BASE_DEPOT, `s3://bench/e${r}.vcz`] },
+      { key: 'vczdepot export (local disk)', side: 'peer', tool: 'vczdepot', prepare: (r) => rmSync(W(`s${r}.vcz`), { recursive: true, force: true }), cmd: (r) => [...CLI, 'export', '--consolidated', BASE_DEPOT, W(`s${r}.vcz`)], after: (r) => rmSync(W(`s${r}.vcz`), { recursive: true, force: true }) },
+    ],
+    'the local side is our own export to disk (the goal compares the two); moto is one Python process, so it bounds the PUT rate',
+  );
+  client.destroy();
+  moto.kill('SIGTERM');
+}
+
 // Append (both durable: vczdepot commits durably; vczstore runs through bench/lib/vczstore_durable.py)
 for (const [id, file, vcz, n] of [
   ['append1', EXTRA1, join(dataDir, 'extra1.vcz'), 1],
@@ -482,6 +533,11 @@ const targets: Target[] = [];
   speedTarget('remove1', 'vczstore remove', 'vczdepot remove', 100, 'one-sample remove ≥ 100× faster than vczstore');
   speedTarget('export', 'vcf2zarr convert', 'vczdepot export', 2, 'export ≥ 2× faster than vcf2zarr convert');
   speedTarget('build', 'vcf2zarr convert', 'vczdepot create', null, 'build from the VCF (no target in issue 5; reported)');
+  {
+    const s3w = wallOf('exportS3', 'vczdepot export s3:// (moto)').wall;
+    const lw = wallOf('exportS3', 'vczdepot export (local disk)').wall;
+    targets.push({ id: 'exportS3', target: 'export to the local S3 server (moto) ≤ 1.5× export to local disk (issue 16)', measured: `${(s3w / lw).toFixed(2)}× (${s3(s3w)} vs ${s3(lw)})`, value: s3w / lw, met: s3w / lw <= 1.5, alt: [] });
+  }
   const sz = sizeOf('VCZ by vczdepot export') / sizeOf('VCZ by vcf2zarr');
   targets.push({ id: 'exportSize', target: "exported store within 5% of bio2zarr's size", measured: `${sz.toFixed(4)}× (${(sizeOf('VCZ by vczdepot export') / 1e6).toFixed(2)} MB vs ${(sizeOf('VCZ by vcf2zarr') / 1e6).toFixed(2)} MB)`, value: sz, met: Math.abs(sz - 1) <= 0.05, alt: [] });
   const vw = wallOf('view', 'vcztools view (ours)').wall / wallOf('view', 'vcztools view (bio2zarr)').wall;

@@ -17,7 +17,8 @@ import {
   type ExportSummary,
   type PartitionSummary,
 } from '../vcz/index.ts';
-import { checkS3Target, isS3Url, parseS3Url, publishStoreToS3 } from '../zarr/index.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { checkS3Target, isS3Url, parseS3Url, publishStoreToS3, S3StoreUpload } from '../zarr/index.ts';
 import { depotExportSource, type Region, type SampleSelection } from './source.ts';
 import { stagingDir } from './staging.ts';
 
@@ -52,6 +53,12 @@ export interface ExportDepotOptions extends ExportOptions {
    * `signal.reason`, leaving `out` as it was.
    */
   readonly signal?: AbortSignal;
+  /**
+   * For an `s3://` `out`: the client to use (e.g. one configured in code)
+   * instead of one from the AWS credential chain and `AWS_ENDPOINT_URL`;
+   * not destroyed here.
+   */
+  readonly s3Client?: S3Client;
 }
 
 /**
@@ -65,15 +72,22 @@ export interface ExportDepotOptions extends ExportOptions {
  * AC, AN and AF are recomputed from the exported calls unless `updateInfo`
  * is false (`exportVcz`, docs/vcz-export.md "Cohort-level INFO").
  *
- * `out` may be `s3://bucket/prefix` (`.zip` at the end, or `zip`: one
- * `.vcz.zip` object): the store is built in a local temporary directory
- * (`$TMPDIR/vczdepot-s3-<pid>-*`, removed at the end, or by the next s3:// export when this process was killed), with consolidated metadata
- * unless `consolidated: false`, then published with `publishStoreToS3`
- * (src/zarr/s3.ts): chunks first, root metadata last, so the prefix does
- * not open as a store until it is complete; what the prefix held (a store
- * vczdepot made, a killed upload) is replaced, anything else needs `force`.
- * Credentials, region and endpoint come from the AWS SDK's standard chain
- * and `AWS_ENDPOINT_URL` (docs/scale.md, "Object storage").
+ * `out` may be `s3://bucket/prefix`, with consolidated metadata unless
+ * `consolidated: false` (docs/scale.md, "Object storage"): a directory
+ * store is streamed, each chunk PUT as it is encoded (`S3StoreUpload` in
+ * src/zarr/s3.ts: 16 PUTs in flight, retried by the SDK, at most
+ * `S3_QUEUE_BYTES` queued), metadata PUT last, root metadata at the very
+ * end, so the prefix does not open as a store until it is complete; on
+ * failure what was PUT is deleted. `.zip` at the end (or `zip`): the store
+ * is built in a local temporary directory (`$TMPDIR/vczdepot-s3-<pid>-*`,
+ * removed at the end, or by the next s3:// export when this process was
+ * killed) and the zip streamed from it by one multipart upload (no local
+ * zip file). What the prefix held (a store vczdepot made, a killed upload)
+ * is replaced, anything else needs `force`; the prefix is checked before
+ * anything is exported, and emptied when the first chunk is PUT (a
+ * directory) or the zip upload starts. Credentials, region and endpoint
+ * come from the AWS SDK's standard chain and `AWS_ENDPOINT_URL`, or
+ * `s3Client`.
  *
  * @returns the exporter's summary with `path` = `out` (absolute, or the `s3://` URL), the version
  *   exported, and the samples and variants exported.
@@ -87,7 +101,7 @@ export interface ExportDepotOptions extends ExportOptions {
  *   retries: no store opens at the prefix).
  */
 export async function exportDepot(depot: Depot, out: string, options: ExportDepotOptions = {}): Promise<ExportSummary & { version: number; samples: number; variants: number }> {
-  const { at, force, samples, regions, signal, missingToRef, ...exportOptions } = options;
+  const { at, force, samples, regions, signal, missingToRef, s3Client, ...exportOptions } = options;
   signal?.throwIfAborted();
   const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}), ...(missingToRef ? { missingToRef: true } : {}) });
   const onProgress = exportOptions.onProgress;
@@ -103,15 +117,26 @@ export async function exportDepot(depot: Depot, out: string, options: ExportDepo
   const counts = { version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
   if (isS3Url(out)) {
     const loc = parseS3Url(out);
-    // Refuse a target we may not replace before exporting anything.
-    await checkS3Target(loc.url, { force: !!force });
+    const s3 = { force: !!force, ...(signal ? { signal } : {}), ...(s3Client ? { client: s3Client } : {}) };
+    const consolidated = checked.consolidated ?? true;
+    if (!(checked.zip ?? /\.zip$/i.test(loc.key))) {
+      // Refuses a target we may not replace before exporting anything.
+      const upload = await S3StoreUpload.open(loc.url, s3);
+      try {
+        const summary = await exportVcz(source, loc.url, { ...checked, zip: false, consolidated, storeBackend: upload });
+        return { ...summary, path: loc.url, ...counts };
+      } catch (err) {
+        await upload.discard();
+        throw err;
+      }
+    }
+    await checkS3Target(loc.url, s3);
     const staging = stagingDir('vczdepot-s3').path;
     try {
       const local = join(staging, loc.key.slice(loc.key.lastIndexOf('/') + 1));
-      const zip = checked.zip ?? /\.zip$/i.test(loc.key);
-      const summary = await exportVcz(source, local, { ...checked, zip, consolidated: checked.consolidated ?? true });
+      const summary = await exportVcz(source, local, { ...checked, zip: false, consolidated });
       const t0 = performance.now();
-      const published = await publishStoreToS3(local, loc.url, { zip, force: !!force, ...(signal ? { signal } : {}) });
+      const published = await publishStoreToS3(local, loc.url, { ...s3, zip: true });
       return { ...summary, seconds: summary.seconds + (performance.now() - t0) / 1000, bytes: published.bytes, path: loc.url, ...counts };
     } finally {
       rmSync(staging, { recursive: true, force: true });

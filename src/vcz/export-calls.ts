@@ -156,6 +156,7 @@ export async function writeCallArrays(
         const coords = plan.handle.spec.shape.map((_, i) => (i === 0 ? c : i === 1 ? sc : 0));
         store.write(plan.handle, coords, tile);
       }
+      await store.writer.ready();
       await yieldToLoop();
     }
   }

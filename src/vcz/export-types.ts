@@ -4,6 +4,7 @@
  * block), the export options and the summary.
  */
 import type { RecordView, VariantSet } from '../codec/index.ts';
+import type { ZarrStoreBackend } from '../zarr/index.ts';
 
 /** What the exporter reads: the variant set, the samples to export and their records. */
 export interface ExportSource {
@@ -87,6 +88,12 @@ export interface ExportOptions {
    * drives this; most callers leave it unset): default the whole store.
    */
   part?: ExportPart;
+  /**
+   * Put the store's files to this backend (e.g. an S3 upload,
+   * `S3StoreUpload` in src/zarr/s3.ts) instead of a local directory at
+   * `out`; the exporter awaits its `ready()` between steps. Not with `zip`.
+   */
+  storeBackend?: ZarrStoreBackend;
 }
 
 /**

@@ -130,6 +130,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     consolidated: wholeSet && (options.consolidated ?? false),
     zip: wholeSet && (options.zip ?? /\.zip$/i.test(out)),
     ...(options.bloscZstdLevel === 'c-blosc' ? {} : { bloscZstdLevel: options.bloscZstdLevel ?? DEFAULT_BLOSC_ZSTD_LEVEL }),
+    ...(options.storeBackend ? { backend: options.storeBackend } : {}),
   });
   try {
     writer.setRootAttributes({
@@ -162,6 +163,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       const v0 = c * vChunk;
       const v1 = Math.min(nV, v0 + vChunk);
       for (const w of varWriters) w(v0, v1, c);
+      await writer.ready();
       await yieldToLoop();
     }
     if (wholeSet) writeRegionIndex();
@@ -177,6 +179,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
       for (let c = 0; c < nVChunks; c++) {
         const v0 = c * vChunk;
         for (const w of late) w(v0, Math.min(nV, v0 + vChunk), c);
+        await writer.ready();
       }
     }
 

@@ -35,8 +35,8 @@ export {
   type ZarrCompressor,
   type ZarrDtype,
 } from './metadata.ts';
-export { ZarrStoreWriter, type ChunkData, type ZarrArrayHandle, type ZarrStoreOptions, type ZarrStoreSummary } from './store.ts';
+export { ZarrStoreWriter, zipStream, type ChunkData, type ZarrArrayHandle, type ZarrStoreBackend, type ZarrStoreOptions, type ZarrStoreSummary } from './store.ts';
 export { VlenUtf8Encoder, vlenUtf8Decode, vlenUtf8Encode } from './vlen-utf8.ts';
 export { MAX_NAME_SEGMENT_BYTES, zarrNameProblem } from './names.ts';
 export * from './errors.ts';
-export { checkS3Target, fetchFromS3, isS3StoreError, isS3Url, parseS3Url, publishStoreToS3, s3Client, S3_CONCURRENCY, S3_MAX_ATTEMPTS, S3_UPLOAD_MARKER, S3StoreError, type S3Location, type S3PublishSummary } from './s3.ts';
+export { checkS3Target, fetchFromS3, isS3StoreError, isS3Url, parseS3Url, publishStoreToS3, s3Client, S3_CONCURRENCY, S3_MAX_ATTEMPTS, S3_PART_BYTES, S3_PART_CONCURRENCY, S3_QUEUE_BYTES, S3_UPLOAD_MARKER, S3StoreError, S3StoreUpload, uploadStream, type S3Location, type S3PublishSummary, type S3UploadOptions } from './s3.ts';

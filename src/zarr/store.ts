@@ -13,6 +13,10 @@
  * Atomicity: everything is written under `<out>.tmp-<random>`; `finish()`
  * renames it to `out` (or zips it into `out`), `abort()` deletes it. Chunks
  * are written synchronously as they are given (the caller bounds memory).
+ * With a {@link ZarrStoreBackend} (e.g. an S3 upload, src/zarr/s3.ts) every
+ * file goes to the backend instead, which publishes at `finish()`; the
+ * caller awaits {@link ZarrStoreWriter.ready} between chunks so the
+ * backend's buffer stays bounded.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -36,6 +40,31 @@ import { arrayMetadata, chunkKey, consolidatedMetadata, groupMetadata, ITEMSIZE,
  */
 export type ChunkData = Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Float32Array | Float64Array | Uint32Array | readonly string[];
 
+/**
+ * Where a {@link ZarrStoreWriter} puts its files instead of a local
+ * temporary directory (an object store upload, src/zarr/s3.ts). The writer
+ * calls `put` for every file in the order written (group and array metadata
+ * as created, possibly rewritten; chunks; consolidated metadata at
+ * `finish`), then `commit` once; `abort` on failure. Ordering for readers
+ * (metadata last) is the backend's job.
+ */
+export interface ZarrStoreBackend {
+  /**
+   * Takes the file at store key `key` (`/`-separated, relative to the store
+   * root, e.g. `call_genotype/0.0.0`, `.zgroup`). `data` is valid only during
+   * the call (copy it to keep it).
+   *
+   * @throws the backend's error once it has failed (e.g. a PUT that failed after its retries)
+   */
+  put(key: string, data: Uint8Array | string): void;
+  /** Resolves when the backend can take more (its buffered bytes are below its bound); rejects once it has failed. */
+  ready(): Promise<void>;
+  /** Every file has been put: make the store visible. @returns bytes stored */
+  commit(): Promise<number>;
+  /** Stops taking files (no effect after `commit` resolved); the store must not become visible. */
+  abort(): void;
+}
+
 /** Options of {@link ZarrStoreWriter.create}. */
 export interface ZarrStoreOptions {
   /** Zarr format to write; default 2. */
@@ -57,6 +86,12 @@ export interface ZarrStoreOptions {
    * {@link ZarrStoreWriter.adopt}). Default true.
    */
   readonly metadata?: boolean;
+  /**
+   * Put every file to this backend instead of `<out>.tmp-<random>`; `out`
+   * is then only the store's name in errors and in the summary (e.g. an
+   * `s3://` URL; nothing is checked or created on local disk). Not with `zip`.
+   */
+  readonly backend?: ZarrStoreBackend;
 }
 
 /** What {@link ZarrStoreWriter.finish} reports. */
@@ -145,6 +180,7 @@ export class ZarrStoreWriter {
   private readonly bloscZstdLevel: number | undefined;
   private readonly consolidated: boolean;
   private readonly metadata: boolean;
+  private readonly backend: ZarrStoreBackend | undefined;
   private rootAttributes: Readonly<Record<string, unknown>> = {};
   private readonly dirs = new Set<string>();
   private readonly arrays = new Map<string, ZarrArrayHandle>();
@@ -153,7 +189,8 @@ export class ZarrStoreWriter {
   private bytes = 0;
 
   private constructor(out: string, opts: ZarrStoreOptions) {
-    this.path = path.resolve(out);
+    this.backend = opts.backend;
+    this.path = this.backend ? out : path.resolve(out);
     this.zarrFormat = opts.zarrFormat ?? 2;
     this.zip = opts.zip ?? false;
     this.bloscZstdLevel = opts.bloscZstdLevel;
@@ -173,6 +210,11 @@ export class ZarrStoreWriter {
   static create(out: string, opts: ZarrStoreOptions = {}): ZarrStoreWriter {
     const w = new ZarrStoreWriter(out, opts);
     if (w.zarrFormat !== 2 && w.zarrFormat !== 3) throw new ZarrStateError(w.path, `zarrFormat must be 2 or 3, got ${String(w.zarrFormat)}`);
+    if (w.backend) {
+      if (w.zip) throw new ZarrStateError(w.path, 'a store backend takes a directory layout, not zip');
+      w.setRootAttributes({});
+      return w;
+    }
     if (fs.existsSync(w.path)) throw new ZarrStateError(w.path, 'the output path already exists; remove it or choose another');
     const parent = path.dirname(w.path);
     if (!fs.existsSync(parent)) throw new ZarrStateError(w.path, `the parent directory ${parent} does not exist`);
@@ -192,6 +234,11 @@ export class ZarrStoreWriter {
   }
 
   private writeFile(rel: string, data: Uint8Array | string): void {
+    if (this.backend) {
+      this.backend.put(rel, data);
+      this.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+      return;
+    }
     const full = path.join(this.tmpPath, rel);
     const dir = path.dirname(full);
     if (!this.dirs.has(dir)) {
@@ -320,6 +367,16 @@ export class ZarrStoreWriter {
   }
 
   /**
+   * Resolves when the backend can take more chunks (at once without a
+   * backend); await it between chunks to bound the backend's buffer.
+   *
+   * @throws the backend's error once it has failed
+   */
+  ready(): Promise<void> {
+    return this.backend ? this.backend.ready() : Promise.resolve();
+  }
+
+  /**
    * Completes the store: renames the temporary directory to `path`, or zips
    * it into `path` (ZIP_STORED, keys sorted) and deletes it.
    *
@@ -332,8 +389,11 @@ export class ZarrStoreWriter {
         const [name, text] = consolidatedMetadata(this.rootAttributes, [...this.arrays.values()].map((a) => a.spec), this.zarrFormat);
         this.writeFile(name, text);
       }
-      if (fs.existsSync(this.path)) throw new ZarrStateError(this.path, 'the output path appeared while exporting; not overwriting it');
-      if (this.zip) {
+      if (this.backend) {
+        await this.backend.commit();
+      } else if (fs.existsSync(this.path)) {
+        throw new ZarrStateError(this.path, 'the output path appeared while exporting; not overwriting it');
+      } else if (this.zip) {
         const tmpZip = `${this.tmpPath}.zip`;
         try {
           await zipDirectory(this.tmpPath, tmpZip);
@@ -348,7 +408,7 @@ export class ZarrStoreWriter {
       }
     } catch (err) {
       this.abort();
-      if (err instanceof ZarrStateError) throw err;
+      if (err instanceof ZarrStateError || this.backend) throw err; // a backend's own error (e.g. S3StoreError) as it is
       throw new ZarrStateError(this.path, `finishing failed: ${(err as Error).message}`, { cause: err });
     }
     this.state = 'finished';
@@ -367,6 +427,7 @@ export class ZarrStoreWriter {
    */
   adopt(dir: string): { files: number; bytes: number } {
     this.checkOpen();
+    if (this.backend) throw new ZarrStateError(this.path, 'adopting chunk files needs a local store, not a store backend');
     let files = 0;
     let bytes = 0;
     for (const rel of listFiles(dir)) {
@@ -399,6 +460,10 @@ export class ZarrStoreWriter {
   abort(): void {
     if (this.state === 'finished') return;
     this.state = 'aborted';
+    if (this.backend) {
+      this.backend.abort();
+      return;
+    }
     fs.rmSync(this.tmpPath, { recursive: true, force: true });
     fs.rmSync(`${this.tmpPath}.zip`, { force: true });
   }
@@ -423,19 +488,28 @@ function listFiles(dir: string): string[][] {
   return out;
 }
 
-/** Zips every file under `dir` into `zipPath` with stored (uncompressed) entries. */
-async function zipDirectory(dir: string, zipPath: string): Promise<void> {
+/**
+ * The zip of every file under `dir` as a stream: stored (uncompressed)
+ * entries under their relative keys, sorted segment-wise, each with the
+ * modification time `mtime` (the bytes {@link ZarrStoreWriter.finish} writes
+ * to a `.vcz.zip`). Files are read as the stream is consumed.
+ */
+export function zipStream(dir: string, mtime = new Date()): NodeJS.ReadableStream {
   const yazl = require('yazl') as typeof import('yazl');
   const zip = new yazl.ZipFile();
-  const done = new Promise<void>((resolve, reject) => {
+  for (const rel of listFiles(dir)) zip.addFile(path.join(dir, ...rel), rel.join('/'), { compress: false, mtime });
+  zip.end();
+  return zip.outputStream;
+}
+
+/** Zips every file under `dir` into `zipPath` ({@link zipStream}). */
+async function zipDirectory(dir: string, zipPath: string): Promise<void> {
+  const stream = zipStream(dir);
+  await new Promise<void>((resolve, reject) => {
     const out = fs.createWriteStream(zipPath);
     out.on('close', () => resolve());
     out.on('error', reject);
-    zip.outputStream.on('error', reject);
-    zip.outputStream.pipe(out);
+    stream.on('error', reject);
+    stream.pipe(out);
   });
-  const mtime = new Date();
-  for (const rel of listFiles(dir)) zip.addFile(path.join(dir, ...rel), rel.join('/'), { compress: false, mtime });
-  zip.end();
-  await done;
 }

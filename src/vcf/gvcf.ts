@@ -7,8 +7,8 @@
  *   sample as {@link ReferenceBlocks} columns and never sites; and
  * - its variant records: every other record, with the symbolic allele
  *   dropped from ALT and its Number=A/R/G INFO and FORMAT values removed
- *   (as `bcftools norm -m-` then dropping the `<*>` record, GLnexus and
- *   `bcftools merge` with trimmed alleles do), handed on as plain VCF lines
+ *   (the values `bcftools view -a` and `bcftools norm -m-` keep for the
+ *   other alleles), handed on as plain VCF lines
  *   to the ordinary reader (./builder.ts), so they make a normal VariantSet
  *   and SampleCalls.
  */

@@ -295,8 +295,9 @@ export function decodeReferenceBlocks(bytes: Uint8Array, source = 'reference blo
  * = previous `end` + 1) together cover their union, so a deletion whose
  * REF runs across a block boundary is covered when no position of it is
  * left out; a single position outside every block leaves the site
- * uncovered (docs/gvcf.md, "Coverage"). Returns the index of the block that
- * holds `pos`, or -1 when the span is not wholly covered.
+ * uncovered (docs/gvcf.md, "Coverage: when is a site covered?"). Returns
+ * the index of the block that holds `pos`, or -1 when the span is not
+ * wholly covered.
  *
  * Time: O(log n) plus the blocks the span crosses.
  */

@@ -211,7 +211,7 @@ describe('GATK-style <NON_REF> gVCFs', () => {
     expect(Array.from(d.variantSet.position)).toEqual(Array.from(o.variantSet.position));
     expect(Array.from(d.variantSet.length)).toEqual([1, 1, 3, 1, 1]);
     expect(d.variantSet.alleles[3]).toEqual(['G', 'T', 'C']);
-    const mleac = (x: typeof d) => x.variantSet.info.find((c) => c.def.id === 'MLEAC')!;
+    const mleac = (x: { variantSet: typeof d.variantSet }) => x.variantSet.info.find((c) => c.def.id === 'MLEAC')!;
     expect(mleac(d).width).toBe(2);
     expect(Array.from(mleac(d).values as Int8Array)).toEqual(Array.from(mleac(o).values as Int8Array));
     const [ours, theirs] = [d.calls(0), o.calls(0)];
@@ -240,7 +240,7 @@ describe('GATK-style <NON_REF> gVCFs', () => {
     ]));
     expect(Array.from(d.calls(0).genotype!)).toEqual([0, -1]);
     expect(Array.from(d.calls(1).genotype!)).toEqual([1, 1]);
-    expect(Array.from(field(d.calls(0), 'AD').values)).toEqual([4, 0]);
+    expect(Array.from(field(d.calls(0), 'AD').values as Int8Array)).toEqual([4, 0]);
     expect(blockRows(d, 0)).toEqual(['20:1-9 gq=30 dp=12 p=2']);
     expect(blockRows(d, 1)).toEqual(['20:11-20 gq=24 dp=8 p=2']);
   });

@@ -130,6 +130,21 @@ describe('a real gVCF: bcftools mpileup --gvcf (3 samples, <*>, PL/DP/DV, no GT)
     }
   });
 
+  it('reads the same from the file bgzipped and as BCF (bcftools view -Oz / -Ob)', async () => {
+    const plain = await readGvcf(MPILEUP);
+    for (const [ext, type] of [['vcf.gz', 'z'], ['bcf', 'b']] as const) {
+      const path = join(tmp(), `mpileup.g.${ext}`);
+      run('bcftools', ['view', `-O${type}`, '-o', path, MPILEUP]);
+      const d = await readGvcf(path);
+      expect(d.variantSet.alleles, ext).toEqual(plain.variantSet.alleles);
+      expect(Array.from(d.variantSet.position), ext).toEqual(Array.from(plain.variantSet.position));
+      for (let s = 0; s < 3; s++) {
+        expect(d.calls(s), `${ext} sample ${s}`).toEqual(plain.calls(s));
+        expect(d.referenceBlocks(s), `${ext} sample ${s}`).toEqual(plain.referenceBlocks(s));
+      }
+    }
+  });
+
   it('a block record without END is a one-base block', async () => {
     const d = await readGvcf(MPILEUP);
     const rows = blockRows(d, 0);

@@ -19,7 +19,7 @@ import { GvcfBlockEndError, GvcfOverlapError, GvcfRecordEndError, GvcfUnsortedEr
 import { parseHeader, type MetaLine, type VcfHeader } from './header.ts';
 import { forEachLine } from './lines.ts';
 import type { ReferenceBlocks } from './ref-blocks.ts';
-import type { LineHandler, VcfData, VcfReadOptions } from './types.ts';
+import type { LineHandler, VcfData, VcfReadOptions, VcfWindowOptions, VcfWindowResult } from './types.ts';
 
 /** The symbolic "any other allele" ALTs of gVCFs: GATK's and bcftools'/DeepVariant's. */
 export const SYMBOLIC_ALLELES: readonly string[] = ['<NON_REF>', '<*>'];
@@ -434,6 +434,36 @@ export async function readGvcf(path: string, options: VcfReadOptions = {}): Prom
   await forEachLine(path, (buf, start, end, line) => splitter.line(buf, start, end, line));
   const data = builder.finish();
   const { isGvcf, blockRecords, blocks } = splitter.finish();
+  return withBlocks(data, isGvcf, blockRecords, blocks);
+}
+
+/**
+ * {@link readGvcf} for streaming imports: the variant records' calls are
+ * handed out window by window exactly as `readVcfWindows` (./read.ts) hands
+ * out a VCF's (same windows, shapes, `restartNeeded` rule), while the
+ * reference blocks, which are small (about 24 bytes a block in memory), are
+ * kept whole and returned at the end. `calls` of the result throws, as
+ * readVcfWindows'.
+ *
+ * @throws the errors of {@link readGvcf} and of readVcfWindows.
+ */
+export async function readGvcfWindows(path: string, options: VcfWindowOptions): Promise<GvcfData & { window: VcfWindowResult }> {
+  if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) throw new RangeError(`windowSize ${options.windowSize} must be an integer >= 1`);
+  const builder = new VcfBuilder(path, {
+    kind: 'window',
+    windowSize: options.windowSize,
+    maxAlleles: options.maxAlleles,
+    onWindow: options.onWindow,
+    ...(options.shape ? { shape: options.shape } : {}),
+  }, options.onWarning, options.fieldName);
+  const splitter = new GvcfSplitter(path, (buf, start, end, line) => builder.line(buf, start, end, line));
+  await forEachLine(path, (buf, start, end, line) => splitter.line(buf, start, end, line), options.onProgress);
+  const data = builder.finish() as VcfData & { window: VcfWindowResult };
+  const { isGvcf, blockRecords, blocks } = splitter.finish();
+  return { ...withBlocks(data, isGvcf, blockRecords, blocks), window: data.window };
+}
+
+function withBlocks(data: VcfData, isGvcf: boolean, blockRecords: number, blocks: ReferenceBlocks[]): GvcfData {
   return {
     variantSet: data.variantSet,
     sampleIds: data.sampleIds,

@@ -15,9 +15,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INT_MISSING, type FieldValues, type SampleCalls } from '../../src/codec/index.ts';
+import { INT_MISSING, sliceCalls, type FieldValues, type SampleCalls } from '../../src/codec/index.ts';
 import { readVcf } from '../../src/vcf/index.ts';
-import { readGvcf, type GvcfData } from '../../src/vcf/gvcf.ts';
+import { readGvcf, readGvcfWindows, type GvcfData } from '../../src/vcf/gvcf.ts';
+import type { VcfCallShape } from '../../src/vcf/types.ts';
 import { isVczdepotError } from '../../src/errors.ts';
 import { repoRoot, run } from '../helpers/interop.ts';
 import { useTempDir } from '../helpers/tmp.ts';
@@ -143,6 +144,32 @@ describe('a real gVCF: bcftools mpileup --gvcf (3 samples, <*>, PL/DP/DV, no GT)
         expect(d.referenceBlocks(s), `${ext} sample ${s}`).toEqual(plain.referenceBlocks(s));
       }
     }
+  });
+
+  it('readGvcfWindows hands out the variant records window by window as readGvcf reads them, and the same blocks', async () => {
+    const full = await readGvcf(MPILEUP);
+    const V = full.variantSet.numVariants;
+    const windowSize = 7;
+    const read = async (shape?: VcfCallShape) => {
+      const got: { start: number; end: number; calls: SampleCalls[] }[] = [];
+      const r = await readGvcfWindows(MPILEUP, {
+        windowSize,
+        maxAlleles: Math.max(...full.variantSet.alleles.map((a) => a.length)),
+        ...(shape ? { shape } : {}),
+        onWindow: (w) => got.push({ start: w.start, end: w.end, calls: [0, 1, 2].map((i) => w.calls(i)) }),
+      });
+      return { r, got };
+    };
+    let { r, got } = await read();
+    // The first window's PL is 3 wide, a later one's 6 (a record G,C,<*>): a second read with the final shape.
+    expect(r.window.restartNeeded).toBe(true);
+    ({ r, got } = await read(r.window.shape));
+    expect(r.window.restartNeeded).toBe(false);
+    expect(r.variantSet).toEqual(full.variantSet);
+    expect(got.map((w) => [w.start, w.end])).toEqual(Array.from({ length: Math.ceil(V / windowSize) }, (_, k) => [k * windowSize, Math.min(V, (k + 1) * windowSize)]));
+    for (const w of got) for (let s = 0; s < 3; s++) expect(w.calls[s], `window ${w.start} sample ${s}`).toEqual(sliceCalls(full.calls(s), w.start, w.end));
+    for (let s = 0; s < 3; s++) expect(r.referenceBlocks(s)).toEqual(full.referenceBlocks(s));
+    expect(() => r.calls(0)).toThrow();
   });
 
   it('a block record without END is a one-base block', async () => {

@@ -15,3 +15,15 @@ export type {
   VcfWindowResult,
 } from './types.ts';
 export * from './errors.ts';
+export { GvcfSplitter, readGvcf, readGvcfWindows, SYMBOLIC_ALLELES, type GvcfData } from './gvcf.ts';
+export {
+  blockCount,
+  coveringBlock,
+  coverSites,
+  coversSite,
+  decodeReferenceBlocks,
+  encodeReferenceBlocks,
+  validateReferenceBlocks,
+  type ReferenceBlocks,
+} from './ref-blocks.ts';
+export * from './gvcf-errors.ts';

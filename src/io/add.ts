@@ -18,7 +18,7 @@ import type { VcfCallShape, VcfWarning } from '../vcf/index.ts';
 import { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
 import { checkSameVariants, checkVariantRange } from './match.ts';
 import { versionSites } from './cohort.ts';
-import { mergeVariantSets } from '../merge/index.ts';
+import { MergeRefMismatchError, MergeUnsortedError, mergeVariantSets } from '../merge/index.ts';
 import { readVcz } from '../vcz/index.ts';
 import { isS3Url, withS3Inputs } from './s3.ts';
 
@@ -43,12 +43,12 @@ export function addSamplesFromFiles(
 ): CommitInfo {
   const total = inputs.reduce((s, i) => s + i.data.sampleIds.length, 0);
   const txn = depot.begin();
-  const refs: VariantSetRef[] = [];
+  const refs: StagedRef[] = [];
   try {
     let done = 0;
-    for (const { data } of inputs) {
+    for (const { file, data } of inputs) {
       const ref = txn.addVariantSet(data.variantSet);
-      refs.push(ref);
+      refs.push({ ref, file });
       txn.putMany(
         Array.from(data.sampleIds, (sampleId, i) => {
           options.progress?.update(++done, total);
@@ -73,13 +73,28 @@ export function addSamplesFromFiles(
  *
  * @throws MergeUnsortedError, MergeRefMismatchError; the commit's errors.
  */
-function commitMerged(depot: Depot, txn: ReturnType<Depot['begin']>, message: string | undefined, refs: readonly VariantSetRef[]): CommitInfo {
-  const staged = refs.filter((r): r is Exclude<VariantSetRef, number> => typeof r !== 'number').map((r) => r.variantSet);
+function commitMerged(depot: Depot, txn: ReturnType<Depot['begin']>, message: string | undefined, refs: readonly StagedRef[]): CommitInfo {
+  const staged = refs.filter((r) => typeof r.ref !== 'number');
   if (staged.length > 0) {
     const head = versionSites(depot).merged.variantSet;
-    mergeVariantSets(head.numVariants > 0 ? [head, ...staged] : staged, { mode: depot.meta.merge ?? 'both' });
+    const sets = [...(head.numVariants > 0 ? [head] : []), ...staged.map((r) => (r.ref as Exclude<VariantSetRef, number>).variantSet)];
+    const fileOf = (i: number): string => (head.numVariants > 0 ? (i === 0 ? `the depot ${depot.path}` : staged[i - 1]!.file) : staged[i]!.file);
+    try {
+      mergeVariantSets(sets, { mode: depot.meta.merge ?? 'both' });
+    } catch (err) {
+      // Name the file the offending set came from.
+      if (err instanceof MergeRefMismatchError) throw new MergeRefMismatchError(err.setIndex, err.variantIndex, err.variantLabel, err.mergedRef, fileOf(err.setIndex));
+      if (err instanceof MergeUnsortedError) throw new MergeUnsortedError(err.setIndex, err.variantIndex, err.variantLabel, err.reason, fileOf(err.setIndex));
+      throw err;
+    }
   }
   return txn.commit(message !== undefined ? { message } : {});
+}
+
+/** A variant set staged by an import, and the file it came from. */
+interface StagedRef {
+  readonly ref: VariantSetRef;
+  readonly file: string;
 }
 
 /** Options of {@link addFiles} and {@link createFromFile}. */
@@ -164,7 +179,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
   const warn = onWarning ? { onWarning } : {};
   for (;;) {
     const txn = depot.begin();
-    const refs: VariantSetRef[] = [];
+    const refs: StagedRef[] = [];
     try {
       const counts: number[] = [];
       let restart = false;
@@ -183,7 +198,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
           const data = isVczPath(file) ? await readVcz(file) : await readVcf(file, warn);
           if (data.sampleIds.length > 0) {
             const ref = txn.addVariantSet(data.variantSet);
-            refs.push(ref);
+            refs.push({ ref, file });
             txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })), ref);
           }
           counts.push(data.sampleIds.length);
@@ -222,7 +237,7 @@ async function stageVcf(
   vs: VariantSet,
   blockSize: number,
   txn: DepotTransaction,
-  refs: VariantSetRef[],
+  refs: StagedRef[],
   file: string,
   shape: VcfCallShape | undefined,
   onBytes: (bytesRead: number) => void,
@@ -243,7 +258,7 @@ async function stageVcf(
       // The file is read a second time: it must hold the variants the first read found.
       checkVariantRange(vs, w.start, w.variants, file);
       if (w.sampleIds.length === 0 || w.index >= nBlocks || w.end !== Math.min(vs.numVariants, (w.index + 1) * blockSize)) return;
-      if (!ref) refs.push((ref = txn.addVariantSet(vs)));
+      if (!ref) refs.push({ ref: (ref = txn.addVariantSet(vs)), file });
       writer ??= txn.putBlocks(w.sampleIds, ref);
       writer.add((i) => w.calls(i));
     },
@@ -254,7 +269,7 @@ async function stageVcf(
     // No variants: nothing to stream (and no block to tell the ploidy).
     const data = await readVcf(file, onWarning ? { onWarning } : {});
     const r0 = txn.addVariantSet(data.variantSet);
-    refs.push(r0);
+    refs.push({ ref: r0, file });
     txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })), r0);
   }
   return { samples: r.sampleIds.length };

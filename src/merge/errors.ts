@@ -23,8 +23,10 @@ export class MergeUnsortedError extends MergeError {
     readonly variantIndex: number,
     readonly variantLabel: string,
     readonly reason: string,
+    /** The file the set came from, when the caller knows it. */
+    readonly file?: string,
   ) {
-    super(`variant set ${setIndex}: site ${variantIndex} (${variantLabel}) ${reason}; sort the file (bcftools sort) and import it again`);
+    super(`${file ?? `variant set ${setIndex}`}: site ${variantIndex} (${variantLabel}) ${reason}; sort the file (bcftools sort) and import it again`);
   }
 }
 
@@ -42,9 +44,11 @@ export class MergeRefMismatchError extends MergeError {
     readonly variantLabel: string,
     /** The REF the records joined before it extend to. */
     readonly mergedRef: string,
+    /** The file the set came from, when the caller knows it. */
+    readonly file?: string,
   ) {
     super(
-      `variant set ${setIndex}: site ${variantIndex} (${variantLabel}) has a REF that differs from ${mergedRef} of the other files at that position ` +
+      `${file ?? `variant set ${setIndex}`}: site ${variantIndex} (${variantLabel}) has a REF that differs from ${mergedRef} of the other files at that position ` +
         `(bcftools merge: "The REF prefixes differ"); check the reference with bcftools norm -c and import it again`,
     );
   }

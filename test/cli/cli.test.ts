@@ -1,4 +1,5 @@
-import { mkdirSync, existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -49,9 +50,13 @@ describe('vczdepot CLI', () => {
     const depot = join(dir(), 'sample.depot');
     expect((await cli('create', depot, '--from', join(data, 'sample-part1.vcf.gz'))).code).toBe(0);
     const before = (await cli('log', depot, '--json')).out;
-    let r = await cli('append', depot, join(data, 'sample-part2-alleles-mismatch.vcf.gz'));
+    // Another reference at 19:111: bcftools merge exits on it ("The REF prefixes differ").
+    const otherRef = join(dir(), 'other-ref.vcf');
+    const lines = gunzipSync(readFileSync(join(data, 'sample-part2.vcf.gz'))).toString('utf8').replace(/^19\t111\t\.\tA\tC\t/m, '19\t111\t.\tG\tT\t');
+    writeFileSync(otherRef, lines);
+    let r = await cli('append', depot, otherRef);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^vczdepot: .*does not hold the depot's variants: the alleles differ at variant \d+ \(depot .*, file .*\)/);
+    expect(r.err).toMatch(/^vczdepot: .*other-ref\.vcf: site 0 \(19:111 G>T\) has a REF that differs from A of the other files/);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     r = await cli('append', depot, join(data, 'sample-part1.vcf.gz'));
     expect(r.code).toBe(1);

@@ -24,6 +24,7 @@ import {
   InvalidArgumentError,
   NotADepotError,
   ReadOnlyError,
+  ReferenceMismatchError,
   UnknownTagError,
   UnknownVersionError,
   isDepotError,
@@ -77,6 +78,39 @@ export function segmentNumbers(names: readonly string[]): number[] {
 /** Size of a file, 0 when it is gone (deleted meanwhile by a compact or purge in another process). */
 export function fileSize(path: string): number {
   return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+/**
+ * Inside a write transaction: records the REFs of `vs` in the refs dbi `db`
+ * ([contig id, POS] → the longest REF there, upper case), checking each
+ * against the REF held at its CHROM:POS: one must be a prefix of the other,
+ * case-insensitive (bcftools `merge_alleles`). Stricter than bcftools, which
+ * checks only the records it joins into one (so an A>C and a G>C at one POS
+ * pass it): a REF that disagrees with the depot's is another reference.
+ *
+ * @throws ReferenceMismatchError naming `label` and the site.
+ */
+export function indexRefs(db: Database<string, [string, number]>, vs: VariantSet, label: string): void {
+  const ids = vs.contigs.map((c) => c.id);
+  let lastContig = '';
+  let lastPos = -1;
+  let lastRef = '';
+  for (let v = 0; v < vs.numVariants; v++) {
+    const contig = ids[vs.contig[v]!]!;
+    const pos = vs.position[v]!;
+    const ref = vs.alleles[v]![0]!.toUpperCase();
+    const same = contig === lastContig && pos === lastPos;
+    const held = same ? lastRef : db.get([contig, pos]);
+    if (held !== undefined && !(ref.length > held.length ? ref.startsWith(held) : held.startsWith(ref))) {
+      throw new ReferenceMismatchError(label, contig, pos, vs.alleles[v]![0]!, held);
+    }
+    if (held === undefined || ref.length > held.length) {
+      db.putSync([contig, pos], ref);
+      lastRef = ref;
+    } else lastRef = held;
+    lastContig = contig;
+    lastPos = pos;
+  }
 }
 
 /** The id of the variant set entry `e`'s records are over (format 1: 0). */
@@ -184,6 +218,7 @@ export class DepotCore {
   dbLog!: Database<LogEntry, number>;
   dbTags!: Database<TagEntry, string>;
   dbVariants!: Database<any, string>;
+  dbRefs!: Database<string, [string, number]>;
   /** Decoded variant sets by id (a stored set never changes; purge only deletes). */
   private readonly decodedSets = new Map<number, VariantSet>();
   /** OpenOptions.spillBytes. */
@@ -306,6 +341,11 @@ export class DepotCore {
     return vs;
   }
 
+  /** Inside a write transaction: {@link indexRefs} on this depot's refs dbi. */
+  indexRefs(vs: VariantSet, label: string): void {
+    indexRefs(this.dbRefs, vs, label);
+  }
+
   /** Drops decoded set `id` (after purge deleted it). */
   forgetSet(id: number): void {
     this.decodedSets.delete(id);
@@ -350,6 +390,7 @@ export class DepotCore {
     this.detached = false;
     this.dbMeta = env.openDB({ name: DBI.meta, encoding: 'msgpack' });
     this.dbVariants = env.openDB({ name: DBI.variants, encoding: 'msgpack' });
+    this.dbRefs = env.openDB({ name: DBI.refs, encoding: 'msgpack' });
     this.dbEntries = env.openDB({ name: DBI.entries, encoding: 'msgpack' });
     this.dbById = env.openDB({ name: DBI.byId, encoding: 'msgpack' });
     this.dbChunks = env.openDB({ name: DBI.chunks, encoding: 'msgpack' });

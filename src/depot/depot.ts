@@ -23,7 +23,7 @@ import { SegmentWriter } from '../schunk/index.ts';
 import { DepotExistsError, DepotIOError, DepotNotFoundError, InvalidArgumentError, NotADepotError, isDepotError } from './errors.ts';
 import { DBI, DEPOT_FORMAT_VERSION, compressVariantSet, packVariantSet, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
-import { CHUNK_DIR, DepotCore, INDEX_FILE, MiB, openCurrentEnv, openEnv, segmentPath } from './core.ts';
+import { CHUNK_DIR, DepotCore, INDEX_FILE, MiB, indexRefs, openCurrentEnv, openEnv, segmentPath } from './core.ts';
 import { beginTransaction } from './transaction.ts';
 import { SampleReader } from './read.ts';
 import { compact, purge } from './rewrite.ts';
@@ -159,6 +159,7 @@ export class Depot {
           const bytes = compressVariantSet(packed, level);
           v.putSync('set:0', bytes);
           v.putSync('info:0', { id: 0, numVariants: variantSet.numVariants, declared: true, addedAt: 0, bytes: bytes.length, contentHash: packed.contentHash } satisfies VariantSetEntry);
+          indexRefs(env.openDB({ name: DBI.refs, encoding: 'msgpack' }), variantSet, 'the declared sites');
         }
         const log: LogEntry = { version: 0, time, operation: 'create', added: [], removed: [], tags: [] };
         env.openDB({ name: DBI.log, encoding: 'msgpack' }).putSync(0, log);

@@ -173,12 +173,38 @@ export class ErasureIncompleteError extends DepotError {
   }
 }
 
+/**
+ * A file's REF at a CHROM:POS disagrees with the REF the depot holds there
+ * (neither is a prefix of the other: the file was called against another
+ * reference, or is not normalised). `bcftools merge` exits on such records
+ * ("The REF prefixes differ") when it joins them; the depot refuses the
+ * import before anything is written, whichever records would join.
+ */
+export class ReferenceMismatchError extends DepotError {
+  readonly code = 'reference-mismatch' as const;
+  constructor(
+    /** The file (or what the importer named the variant set by). */
+    readonly file: string,
+    readonly contig: string,
+    /** 1-based POS. */
+    readonly position: number,
+    readonly ref: string,
+    /** The REF the depot holds there (the longest seen). */
+    readonly depotRef: string,
+  ) {
+    super(
+      `${file}: ${contig}:${position} has REF ${ref}, but the depot holds ${depotRef} there (bcftools merge: "The REF prefixes differ"); ` +
+        'the file was called against another reference or is not normalised: check it with bcftools norm -c and import it again; nothing was written',
+    );
+  }
+}
+
 /** Every depot error class. */
 type AnyDepotError =
   | DuplicateSampleError | UnknownSampleError | UnknownTagError | TagExistsError | UnknownVersionError | AmbiguousAtError | DepotExistsError
-  | DepotNotFoundError | NotADepotError | DepotVersionError | ReadOnlyError | DepotIOError | IndexCorruptionError | InvalidArgumentError | ErasureIncompleteError;
+  | DepotNotFoundError | NotADepotError | DepotVersionError | ReadOnlyError | DepotIOError | IndexCorruptionError | InvalidArgumentError | ErasureIncompleteError | ReferenceMismatchError;
 
-nameErrors({ DuplicateSampleError, UnknownSampleError, UnknownTagError, TagExistsError, UnknownVersionError, AmbiguousAtError, DepotExistsError, DepotNotFoundError, NotADepotError, DepotVersionError, ReadOnlyError, DepotIOError, IndexCorruptionError, InvalidArgumentError, ErasureIncompleteError });
+nameErrors({ DuplicateSampleError, UnknownSampleError, UnknownTagError, TagExistsError, UnknownVersionError, AmbiguousAtError, DepotExistsError, DepotNotFoundError, NotADepotError, DepotVersionError, ReadOnlyError, DepotIOError, IndexCorruptionError, InvalidArgumentError, ErasureIncompleteError, ReferenceMismatchError });
 
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnyDepotError> {}

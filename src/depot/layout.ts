@@ -37,6 +37,12 @@ export const DBI = {
   chunks: 'chunks',
   /** version (uint) → LogEntry. */
   log: 'log',
+  /**
+   * [contig id, POS] → the longest REF (upper case) of the stored variant
+   * sets at that position: an import whose REF there is not prefix-compatible
+   * is refused (ReferenceMismatchError). Rebuilt by purge.
+   */
+  refs: 'refs',
   /** tag name → TagEntry. */
   tags: 'tags',
 } as const;

@@ -130,6 +130,17 @@ export function purge(core: DepotCore, sampleIds: Iterable<string>, options: Wri
             core.dbVariants.removeSync(`set:${id}`);
             core.forgetSet(id);
           }
+          if (variantSetsDeleted.length > 0) {
+            // The REF index forgets the deleted sets' positions (a private
+            // site's position is a trace of it): rebuilt from the sets kept.
+            core.dbRefs.clearSync();
+            const indexed = new Set<number>();
+            for (const se of all) {
+              if (!(se.declared || usedSets.has(se.id)) || indexed.has(se.stored ?? se.id)) continue;
+              indexed.add(se.stored ?? se.id);
+              core.indexRefs(core.variantSet(se.id), `variant set ${se.id}`);
+            }
+          }
           for (const f of untidyFiles(core, entries)) affected.add(f);
           rewritten = [...affected].sort((a, b) => a - b);
           return {

@@ -35,6 +35,8 @@ interface StagedSet {
   /** The compressed bytes to store, or the stored set (or staged set) with the same content whose bytes it shares. */
   readonly bytes: Uint8Array | { readonly sameAs: number | StagedSet };
   readonly declared: boolean;
+  /** What errors name it by (the file). */
+  readonly label: string;
 }
 
 const isStaged = (r: VariantSetRef): r is StagedSet => typeof r === 'object' && r !== null && (r as StagedSet).staged === true;
@@ -173,6 +175,7 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
         contentHash: hash,
         bytes: sameAs === undefined ? compressVariantSet(packed, meta.level) : { sameAs },
         declared: o.declared ?? false,
+        label: o.label ?? `variant set ${stagedSets.length} of this transaction`,
       };
       stagedSets.push(st);
       return st;
@@ -271,6 +274,7 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
       if (core.isLegacy()) {
         // A format 1 depot: its set becomes set 0 of format 2, declared (its 'set' key is kept as is).
         const count = core.dbVariants.get('count') as number;
+        core.indexRefs(core.variantSet(0), `the depot ${core.path}`);
         core.dbVariants.putSync('info:0', { id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, contentHash: packVariantSet(core.variantSet(0)).contentHash } satisfies VariantSetEntry);
         next = { ...next, set: Math.max(next.set ?? 1, 1) };
       }
@@ -281,6 +285,8 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
         const id = next.set ?? 0;
         next = { ...next, set: id + 1 };
         let stored: number | undefined;
+        // A set with the content of a stored one has its sites indexed already.
+        if (st.bytes instanceof Uint8Array) core.indexRefs(st.variantSet, st.label);
         if (st.bytes instanceof Uint8Array) core.dbVariants.putSync(`set:${id}`, st.bytes);
         else {
           const same = st.bytes.sameAs;

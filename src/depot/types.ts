@@ -214,11 +214,14 @@ export interface DepotTransaction {
    * stored bytes (a fixed-site cohort's batches store their sites once).
    * `declared` makes it declared sites (part of every version, `create
    * --no-samples`). The commit stores a staged set only when samples use it
-   * (or it is declared).
+   * (or it is declared), and checks its REFs against the depot's (a REF
+   * disagreeing at one CHROM:POS is another reference).
    *
-   * @throws InvalidArgumentError when the set's columns disagree.
+   * @param options.label what errors name the set by (the file's path).
+   * @throws InvalidArgumentError when the set's columns disagree; the commit
+   *   throws ReferenceMismatchError for a REF that disagrees with the depot's.
    */
-  addVariantSet(variantSet: VariantSet, options?: { declared?: boolean }): VariantSetRef;
+  addVariantSet(variantSet: VariantSet, options?: { declared?: boolean; label?: string }): VariantSetRef;
   /** Stages one sample over `set` (default 0, the declared set). */
   put(sampleId: string, calls: SampleCalls, set?: VariantSetRef): void;
   /** Stages samples over `set` (default 0, the declared set). */

@@ -17,8 +17,7 @@ import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type Depo
 import type { VcfCallShape, VcfWarning } from '../vcf/index.ts';
 import { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
 import { checkSameVariants, checkVariantRange } from './match.ts';
-import { versionSites } from './cohort.ts';
-import { MergeRefMismatchError, MergeUnsortedError, mergeVariantSets } from '../merge/index.ts';
+import { MergeUnsortedError, checkSorted } from '../merge/index.ts';
 import { readVcz } from '../vcz/index.ts';
 import { isS3Url, withS3Inputs } from './s3.ts';
 
@@ -47,7 +46,7 @@ export function addSamplesFromFiles(
   try {
     let done = 0;
     for (const { file, data } of inputs) {
-      const ref = txn.addVariantSet(data.variantSet);
+      const ref = txn.addVariantSet(data.variantSet, { label: file });
       refs.push({ ref, file });
       txn.putMany(
         Array.from(data.sampleIds, (sampleId, i) => {
@@ -57,7 +56,7 @@ export function addSamplesFromFiles(
         ref,
       );
     }
-    return commitMerged(depot, txn, options.message, refs);
+    return commitMerged(txn, options.message, refs);
   } catch (err) {
     txn.abort();
     throw err;
@@ -65,26 +64,20 @@ export function addSamplesFromFiles(
 }
 
 /**
- * Commits `txn` once the new variant sets it stages are known to merge with
- * the head's (as `bcftools merge` would exit on them, the export could not
- * be made): the head's merged set and the new sets are merged first, so an
- * unsorted file or a REF that disagrees with the depot's at one POS
- * (another reference build) is refused before anything is written.
- *
- * @throws MergeUnsortedError, MergeRefMismatchError; the commit's errors.
+ * Commits `txn` once each new variant set is known to be sorted as a
+ * tabix-indexed file must be (bcftools merge needs it; MergeUnsortedError
+ * naming the file otherwise). The commit itself checks every new REF against
+ * the depot's (ReferenceMismatchError naming the file): together what
+ * `bcftools merge` would exit on, found before anything is written, at a
+ * cost proportional to the new files, not to the cohort.
  */
-function commitMerged(depot: Depot, txn: ReturnType<Depot['begin']>, message: string | undefined, refs: readonly StagedRef[]): CommitInfo {
-  const staged = refs.filter((r) => typeof r.ref !== 'number');
-  if (staged.length > 0) {
-    const head = versionSites(depot).merged.variantSet;
-    const sets = [...(head.numVariants > 0 ? [head] : []), ...staged.map((r) => (r.ref as Exclude<VariantSetRef, number>).variantSet)];
-    const fileOf = (i: number): string => (head.numVariants > 0 ? (i === 0 ? `the depot ${depot.path}` : staged[i - 1]!.file) : staged[i]!.file);
+function commitMerged(txn: ReturnType<Depot['begin']>, message: string | undefined, refs: readonly StagedRef[]): CommitInfo {
+  for (const r of refs) {
+    if (typeof r.ref === 'number') continue;
     try {
-      mergeVariantSets(sets, { mode: depot.meta.merge ?? 'both' });
+      checkSorted(r.ref.variantSet);
     } catch (err) {
-      // Name the file the offending set came from.
-      if (err instanceof MergeRefMismatchError) throw new MergeRefMismatchError(err.setIndex, err.variantIndex, err.variantLabel, err.mergedRef, fileOf(err.setIndex));
-      if (err instanceof MergeUnsortedError) throw new MergeUnsortedError(err.setIndex, err.variantIndex, err.variantLabel, err.reason, fileOf(err.setIndex));
+      if (err instanceof MergeUnsortedError) throw new MergeUnsortedError(0, err.variantIndex, err.variantLabel, err.reason, r.file);
       throw err;
     }
   }
@@ -197,7 +190,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
         if (!streamSet) {
           const data = isVczPath(file) ? await readVcz(file) : await readVcf(file, warn);
           if (data.sampleIds.length > 0) {
-            const ref = txn.addVariantSet(data.variantSet);
+            const ref = txn.addVariantSet(data.variantSet, { label: file });
             refs.push({ ref, file });
             txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })), ref);
           }
@@ -219,7 +212,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
         continue;
       }
       options.signal?.throwIfAborted();
-      const commit = commitMerged(depot, txn, options.message, refs);
+      const commit = commitMerged(txn, options.message, refs);
       return { ...commit, files: files.map((file, k) => ({ file, samples: counts[k]! })), reread: [...shapes.keys()].map((k) => files[k]!) };
     } catch (err) {
       txn.abort();
@@ -258,7 +251,7 @@ async function stageVcf(
       // The file is read a second time: it must hold the variants the first read found.
       checkVariantRange(vs, w.start, w.variants, file);
       if (w.sampleIds.length === 0 || w.index >= nBlocks || w.end !== Math.min(vs.numVariants, (w.index + 1) * blockSize)) return;
-      if (!ref) refs.push({ ref: (ref = txn.addVariantSet(vs)), file });
+      if (!ref) refs.push({ ref: (ref = txn.addVariantSet(vs, { label: file })), file });
       writer ??= txn.putBlocks(w.sampleIds, ref);
       writer.add((i) => w.calls(i));
     },
@@ -268,7 +261,7 @@ async function stageVcf(
   if (!writer && r.sampleIds.length > 0) {
     // No variants: nothing to stream (and no block to tell the ploidy).
     const data = await readVcf(file, onWarning ? { onWarning } : {});
-    const r0 = txn.addVariantSet(data.variantSet);
+    const r0 = txn.addVariantSet(data.variantSet, { label: file });
     refs.push({ ref: r0, file });
     txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })), r0);
   }

@@ -4,6 +4,6 @@
  * and the site/allele maps, `remapCalls` moves one sample's calls onto it.
  * Imports only src/codec (and the error family root).
  */
-export { mergeVariantSets, identityMap, type MergedVariantSet, type MergeOptions, type MergeMode } from './merge.ts';
+export { checkSorted, mergeVariantSets, identityMap, type MergedVariantSet, type MergeOptions, type MergeMode } from './merge.ts';
 export { remapCalls, type RemapOptions } from './remap.ts';
 export * from './errors.ts';

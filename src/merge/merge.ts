@@ -191,6 +191,17 @@ function contigRuns(vs: VariantSet, setIndex: number): [number, number, number][
   return runs;
 }
 
+/**
+ * Checks that `vs` is sorted as `mergeVariantSets` needs (and `bcftools
+ * merge` of indexed files): POS non-decreasing within a contig, each
+ * contig's sites in one run.
+ *
+ * @throws MergeUnsortedError (set index 0) naming the first offending site.
+ */
+export function checkSorted(vs: VariantSet): void {
+  contigRuns(vs, 0);
+}
+
 /** First-seen union by `id` of definitions (bcf_hdr_merge keeps the first of clashing ones). */
 function unionById<T extends { readonly id: string }>(lists: readonly (readonly T[])[]): T[] {
   const out: T[] = [];

@@ -171,22 +171,30 @@ describe('streaming import', () => {
       expect(depot.verify().issues.filter((i) => i.severity === 'error')).toEqual([]);
     };
 
-    it('a REF that disagrees with the depot at one POS (another reference): MergeRefMismatchError naming the file', async () => {
+    it('a REF that disagrees with the depot at one POS (another reference): ReferenceMismatchError naming the file and site', async () => {
       const bad = join(tmp(), 'other-ref.vcf');
       const lines = gunzipSync(readFileSync(join(dataDir, 'sample-part2.vcf.gz'))).toString('utf8').split('\n');
       const i = lines.findIndex((l) => l !== '' && !l.startsWith('#'));
       const f = lines[i]!.split('\t');
-      // Another REF base and an ALT the depot's record lacks (bcftools 1.16
-      // joins a record sharing an ALT without checking the REF, and so do we).
-      const used = [f[3]!, ...f[4]!.split(',')];
-      const [ref, alt] = ['A', 'C', 'G', 'T'].filter((b) => !used.includes(b));
-      f[3] = ref!;
-      f[4] = alt!;
+      // Another REF base (bcftools 1.16 joins a record sharing an ALT without
+      // checking the REF; the depot refuses any REF that disagrees with its own).
+      f[3] = ['A', 'C', 'G', 'T'].find((b) => b !== f[3] && !f[4]!.split(',').includes(b))!;
       lines[i] = f.join('\t');
       writeFileSync(bad, lines.join('\n'));
-      await expect(addFiles(depot, [bad], STREAM)).rejects.toSatisfy((e: unknown) => isMergeError(e, 'merge-ref-mismatch') && (e as Error).message.startsWith(`${bad}: `));
+      const named = (e: unknown) => isDepotError(e, 'reference-mismatch') && (e as Error).message.startsWith(`${bad}: ${f[0]}:${f[1]} has REF ${f[3]}, but the depot holds `);
+      await expect(addFiles(depot, [bad], STREAM)).rejects.toSatisfy(named);
       unchanged();
-      await expect(addFiles(depot, [bad])).rejects.toSatisfy((e: unknown) => isMergeError(e, 'merge-ref-mismatch'));
+      await expect(addFiles(depot, [bad])).rejects.toSatisfy(named);
+      unchanged();
+    });
+
+    it('an unsorted file: MergeUnsortedError naming the file and site', async () => {
+      const bad = join(tmp(), 'unsorted.vcf');
+      const lines = gunzipSync(readFileSync(join(dataDir, 'sample-part2.vcf.gz'))).toString('utf8').split('\n');
+      const i = lines.findIndex((l) => l !== '' && !l.startsWith('#'));
+      [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
+      writeFileSync(bad, lines.join('\n'));
+      await expect(addFiles(depot, [bad])).rejects.toSatisfy((e: unknown) => isMergeError(e, 'merge-unsorted') && (e as Error).message.startsWith(`${bad}: site 1 `));
       unchanged();
     });
 

@@ -323,6 +323,7 @@ export function program(): Command {
     .option('--partitions <n>', 'export as N independent jobs: with --partition I, write only partition I\'s variant chunks (c mod N = I) beside OUT; needs --at (docs/scale.md)', positiveInt())
     .option('--partition <i>', '0-based partition index, with --partitions', intInRange(0))
     .option('--finalise', 'after every partition has run: check them, write the metadata and region_index, and move the store into place at OUT (same --at and options)')
+    .option('--threads <n>', `threads that compress chunks: this one (which also reads the records) and N-1 worker threads; the output is byte-identical for any N (default: the available parallelism, os.availableParallelism())`, positiveInt())
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -344,6 +345,7 @@ export function program(): Command {
           regions?: string;
           update: boolean;
           force?: boolean;
+          threads?: number;
           json?: boolean;
         },
       ) => {
@@ -369,6 +371,7 @@ export function program(): Command {
               ...(o.regions !== undefined ? { regions: [o.regions] } : {}),
               updateInfo: o.update,
               force: !!o.force,
+              ...(o.threads !== undefined ? { threads: o.threads } : {}),
             };
             if (o.finalise) {
               const r = await finaliseDepotExport(depot, out, popts);
@@ -399,6 +402,7 @@ export function program(): Command {
               updateInfo: o.update,
               ...(o.consolidated ? { consolidated: true } : {}),
               force: !!o.force,
+              ...(o.threads !== undefined ? { threads: o.threads } : {}),
               onProgress: bar.update,
               signal,
             }),

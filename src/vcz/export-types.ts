@@ -70,6 +70,14 @@ export interface ExportOptions {
    * zarr-python 3.1.6 `zarr.consolidate_metadata` writes them). Default false.
    */
   consolidated?: boolean;
+  /**
+   * Threads that compress chunks: the main thread (which also reads the
+   * records and builds the chunks) and `threads − 1` worker threads
+   * (src/zarr/pool.ts: at most 2 chunks in flight per worker, about 6× the
+   * largest chunk's raw bytes of memory each). An integer >= 1; default
+   * `os.availableParallelism()`. The store's bytes do not depend on it.
+   */
+  threads?: number;
   /** Called after every chunk written, with chunks done and the total. */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -116,6 +124,8 @@ export interface ExportSummary {
   seconds: number;
   /** Absolute path of the store. */
   path: string;
+  /** Chunks compressed by worker threads (0 with `threads` 1; the main thread compressed the rest). */
+  workerChunks: number;
 }
 
 /** Default zstd level inside Blosc frames (see {@link ExportOptions.bloscZstdLevel}). */

@@ -73,8 +73,8 @@ export interface ExportOptions {
   /**
    * Threads that compress chunks: the main thread (which also reads the
    * records and builds the chunks) and `threads − 1` worker threads
-   * (src/zarr/pool.ts: at most 2 chunks in flight per worker, about 6× the
-   * largest chunk's raw bytes of memory each). An integer >= 1; default
+   * (src/zarr/pool.ts: about max(16 MiB, 2 R) + 3 R of memory each, R the
+   * largest chunk's raw bytes). An integer >= 1; default
    * `os.availableParallelism()`. The store's bytes do not depend on it.
    */
   threads?: number;

@@ -68,8 +68,8 @@ import { dataArrays, fixedVariantArrays, infoArray, regionIndex, type VarWriter 
  * Threads (`options.threads`, default `os.availableParallelism()`): the
  * main thread reads the records and builds each chunk, and `threads − 1`
  * worker threads compress chunks (Blosc/zstd) meanwhile; the main thread
- * compresses too when every worker has its 2 chunks (src/zarr/pool.ts,
- * which states the memory bound). The store's bytes are the same for any
+ * compresses too when every worker has its share in flight (src/zarr/pool.ts,
+ * which states the memory bound per worker). The store's bytes are the same for any
  * thread count.
  *
  * @throws RangeError for invalid options, or a `variants` index out of

@@ -3,7 +3,8 @@
  * as `dist/encode-worker.cjs` by scripts/build.mjs, run through tsx from the
  * sources). Each message from the main thread is one chunk
  * `{ id, raw, codec }` (`raw` transferred); the answer, on the result port
- * given in `workerData`, is `{ id, out }`, the encoded bytes (transferred), or `{ id, error }`, the error thrown,
+ * given in `workerData`, is `{ id, out, raw }`: the encoded bytes and the
+ * job's raw buffer handed back for reuse (both transferred), or `{ id, error }`, the error thrown,
  * flattened by {@link flattenError} for ./pool.ts to rebuild as the same
  * class. The encoding is ./chunk-encoder.ts's, the main thread's own.
  */
@@ -19,13 +20,15 @@ const { results, posted } = workerData as { results: MessagePort; posted: Int32A
 const encoder = new ChunkEncoder();
 port.on('message', (job: EncodeJob) => {
   let result: EncodeResult;
+  // The raw buffer goes back with the answer, for the main thread to reuse.
+  const raw = job.raw.buffer as ArrayBuffer;
   try {
     const out = encoder.encode(job.raw, job.codec).slice();
-    result = { id: job.id, out };
-    results.postMessage(result, [out.buffer as ArrayBuffer]);
+    result = { id: job.id, out, raw: job.raw };
+    results.postMessage(result, [out.buffer as ArrayBuffer, raw]);
   } catch (err) {
-    result = { id: job.id, error: flattenError(err) };
-    results.postMessage(result);
+    result = { id: job.id, error: flattenError(err), raw: job.raw };
+    results.postMessage(result, [raw]);
   }
   Atomics.add(posted, 0, 1);
   Atomics.notify(posted, 0);

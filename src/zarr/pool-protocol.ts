@@ -26,8 +26,11 @@ export interface FlatError {
   readonly cause?: string;
 }
 
-/** A worker's answer: the encoded chunk (transferred), or the error encoding threw. */
-export type EncodeResult = { readonly id: number; readonly out: Uint8Array } | { readonly id: number; readonly error: FlatError };
+/**
+ * A worker's answer: the encoded chunk (transferred), or the error encoding
+ * threw; and the job's raw buffer handed back (transferred) for reuse.
+ */
+export type EncodeResult = ({ readonly id: number; readonly out: Uint8Array } | { readonly id: number; readonly error: FlatError }) & { readonly raw?: Uint8Array };
 
 /** The class name, message and typed fields of `err` (any thrown value). */
 export function flattenError(err: unknown): FlatError {

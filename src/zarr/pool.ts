@@ -11,15 +11,21 @@
  * only the order in which files are created differs (a zip's entries are
  * sorted by key, ./store.ts).
  *
- * Memory bound: at most {@link IN_FLIGHT_PER_WORKER} chunks are in flight
- * per worker (queued, being encoded, or encoded and not yet written). For a
- * largest chunk of R raw bytes, a worker holds at most
- * IN_FLIGHT_PER_WORKER × (R + zstd's bound on R) for its chunks (the raw copy
- * handed to it, the encoded result) plus its encoder's scratch buffers
- * (R for the shuffle, the compress bound of one 512 KiB Blosc block or, for
- * plain zstd, of R): about 6 R with the default 2, e.g. 120 MB for the
- * default 1,000 variants × 10,000 samples × ploidy 2 int8 `call_genotype`
- * chunk (R = 20 MB), plus the worker's own V8 heap (~10 MB).
+ * Memory bound, per worker: a chunk (of R raw bytes) is handed to a worker
+ * only while the worker has fewer than {@link MIN_IN_FLIGHT_PER_WORKER}
+ * chunks in flight (queued, being encoded, or encoded and not yet written)
+ * or their raw bytes plus R stay within {@link IN_FLIGHT_BYTES_PER_WORKER}
+ * (16 MiB); else the main thread encodes it. So with R the largest chunk's
+ * raw bytes, a worker's chunks hold at most max(16 MiB, 2 R) of raw bytes
+ * (each freed once encoded; its encoded result is smaller than R + 0.4%),
+ * plus R for the one being encoded (raw and result at once), plus the
+ * encoder's scratch buffers (the shuffle buffer, R, and one compress bound,
+ * ≤ R + 0.4% + 512 B): about max(16 MiB, 2 R) + 3 R, i.e. 22 MB for the
+ * bench cohort's 2 MB `call_genotype` chunks and 100 MB for the default
+ * chunk of 1,000 variants × 10,000 samples × ploidy 2 int8 (R = 20 MB);
+ * plus the thread's own V8 heap (~10 MB). The main thread's share is the
+ * export's own (docs/vcz-export.md). test/vcz/export-threads.test.ts
+ * measures peak RSS against this bound.
  *
  * Where the worker's code is: next to a bundle (`dist/encode-worker.cjs`,
  * scripts/build.mjs) when this module runs bundled, else
@@ -38,8 +44,10 @@ import type { ChunkCodec } from './chunk-encoder.ts';
 import { ZarrStateError } from './errors.ts';
 import { type EncodeJob, type EncodeResult, rebuildError } from './pool-protocol.ts';
 
-/** Chunks in flight per worker thread at most (the memory bound above). */
-export const IN_FLIGHT_PER_WORKER = 2;
+/** A worker always takes a chunk while it has fewer than this many in flight (the memory bound above). */
+export const MIN_IN_FLIGHT_PER_WORKER = 2;
+/** Raw bytes of the chunks in flight per worker beyond {@link MIN_IN_FLIGHT_PER_WORKER} chunks (the memory bound above). */
+export const IN_FLIGHT_BYTES_PER_WORKER = 16 * 1024 * 1024;
 
 /**
  * Chunks of fewer raw bytes are encoded on the main thread: handing them to
@@ -88,13 +96,17 @@ interface Slot {
   readonly results: MessagePort;
   readonly index: number;
   inFlight: number;
+  /** Raw bytes of the chunks in flight. */
+  bytes: number;
 }
 
 /** A pool of chunk encoder worker threads for one store; see the module comment. */
 export class EncoderPool {
   private readonly slots: Slot[] = [];
-  private readonly jobs = new Map<number, { readonly slot: Slot; readonly done: (out: Uint8Array) => void }>();
+  private readonly jobs = new Map<number, { readonly slot: Slot; readonly bytes: number; readonly done: (out: Uint8Array) => void }>();
   private nextId = 0;
+  /** Raw-chunk buffers the workers handed back, for reuse. */
+  private readonly free: ArrayBuffer[] = [];
   private failure: unknown;
   private failed = false;
   private closed = false;
@@ -136,12 +148,14 @@ export class EncoderPool {
 
   /**
    * Hands one chunk to a worker with room (starting one if fewer than
-   * `maxWorkers` run and all are busy): `raw` is transferred (the caller
-   * must not use it again; its buffer must be its own, offset 0), and
-   * `done` gets the encoded bytes on the main thread, from the event loop.
+   * `maxWorkers` run and all are busy): `raw` is copied (into a buffer the
+   * workers hand back for reuse, so freed memory does not wait for a
+   * garbage collection in another thread), and `done` gets the encoded
+   * bytes on the main thread, from a later {@link submit}, {@link poll} or
+   * {@link drain}.
    *
-   * @returns false when every worker already has {@link IN_FLIGHT_PER_WORKER}
-   *   chunks: encode this one yourself
+   * @returns false when no worker has room (the memory bound in the module
+   *   comment): encode this one yourself
    * @throws the first failure of an earlier chunk (see {@link drain})
    */
   submit(raw: Uint8Array, codec: ChunkCodec, done: (out: Uint8Array) => void): boolean {
@@ -150,15 +164,38 @@ export class EncoderPool {
     let slot = this.slots.find((s) => s.inFlight === 0);
     if (!slot && this.slots.length < this.maxWorkers) slot = this.spawn();
     if (!slot) {
-      for (const s of this.slots) if (s.inFlight < IN_FLIGHT_PER_WORKER && (!slot || s.inFlight < slot.inFlight)) slot = s;
+      const room = (s: Slot) => s.inFlight < MIN_IN_FLIGHT_PER_WORKER || s.bytes + raw.length <= IN_FLIGHT_BYTES_PER_WORKER;
+      for (const s of this.slots) if (room(s) && (!slot || s.bytes < slot.bytes)) slot = s;
     }
     if (!slot) return false;
     const id = this.nextId++;
     if (slot.inFlight++ === 0) slot.worker.ref();
-    this.jobs.set(id, { slot, done });
-    const job: EncodeJob = { id, raw, codec };
-    slot.worker.postMessage(job, [raw.buffer as ArrayBuffer]);
+    slot.bytes += raw.length;
+    this.jobs.set(id, { slot, bytes: raw.length, done });
+    const copy = this.buffer(raw.length);
+    copy.set(raw);
+    const job: EncodeJob = { id, raw: copy, codec };
+    slot.worker.postMessage(job, [copy.buffer as ArrayBuffer]);
     return true;
+  }
+
+  /** A view of `n` bytes over a buffer of its own: a returned one large enough, or a new one. */
+  private buffer(n: number): Uint8Array {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) if (this.free[i]!.byteLength >= n && (best < 0 || this.free[i]!.byteLength < this.free[best]!.byteLength)) best = i;
+    if (best < 0) return new Uint8Array(n);
+    const [buf] = this.free.splice(best, 1);
+    return new Uint8Array(buf!, 0, n);
+  }
+
+  /** Keeps a buffer a worker handed back, for {@link buffer}; at most as many as the workers can hold, plus one each. */
+  private recycle(buf: ArrayBuffer): void {
+    this.free.push(buf);
+    const keep = this.maxWorkers * (MIN_IN_FLIGHT_PER_WORKER + 1);
+    if (this.free.length > keep) {
+      this.free.sort((a, b) => b.byteLength - a.byteLength);
+      this.free.length = keep;
+    }
   }
 
   /**
@@ -212,7 +249,7 @@ export class EncoderPool {
     const worker = 'file' in this.entry ? new Worker(this.entry.file, { workerData, transferList: [port2] }) : new Worker(this.entry.code, { eval: true, workerData, transferList: [port2] });
     worker.unref();
     port1.unref();
-    const slot: Slot = { worker, results: port1, index, inFlight: 0 };
+    const slot: Slot = { worker, results: port1, index, inFlight: 0, bytes: 0 };
     worker.on('error', (err) => this.fail(new ZarrStateError(this.storePath, `chunk encoder worker thread ${index} failed: ${err.message}; rerun with one thread (--threads 1)`, { cause: err })));
     worker.on('exit', (code) => {
       if (!this.closed) this.fail(new ZarrStateError(this.storePath, `chunk encoder worker thread ${index} stopped (exit code ${code}) with ${slot.inFlight} chunks in flight; rerun with one thread (--threads 1)`));
@@ -225,6 +262,8 @@ export class EncoderPool {
     const job = this.jobs.get(msg.id);
     if (!job || this.closed) return;
     this.jobs.delete(msg.id);
+    slot.bytes -= job.bytes;
+    if (msg.raw) this.recycle(msg.raw.buffer as ArrayBuffer);
     if (--slot.inFlight === 0) slot.worker.unref();
     if ('error' in msg) this.fail(rebuildError(msg.error, this.storePath));
     else if (!this.failed) {

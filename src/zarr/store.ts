@@ -15,7 +15,7 @@
  * one thread (the default) chunks are encoded and written synchronously as
  * they are given (the caller bounds memory); with `threads` > 1, chunks of
  * 8 KiB or more go to a pool of `threads − 1` worker threads (./pool.ts,
- * at most 2 chunks in flight each) and are written when encoded, from the
+ * at most 16 MiB of chunks in flight each) and are written when encoded, from the
  * event loop, and `finish()` waits for them. The files are byte-identical
  * either way.
  */
@@ -64,7 +64,8 @@ export interface ZarrStoreOptions {
   readonly metadata?: boolean;
   /**
    * Threads that encode chunks: the main thread and `threads − 1` worker
-   * threads (./pool.ts; started on the first chunk of 8 KiB or more). An
+   * threads (./pool.ts, which states their memory bound; started on the
+   * first chunk of 8 KiB or more). An
    * integer >= 1; default 1 (no worker). The bytes written do not depend on
    * it. A chunk handed to a worker is written later, from the event loop:
    * let it run (await something) between chunks, as the VCZ exporter does.
@@ -280,8 +281,8 @@ export class ZarrStoreWriter {
         ? { id: 'blosc', typesize: ITEMSIZE[spec.dtype], clevel: c.clevel, shuffle: c.shuffle, ...(this.bloscZstdLevel !== undefined ? { zstdLevel: this.bloscZstdLevel } : {}) }
         : { id: 'zstd', level: c.level };
     const key = chunkKey(spec.name, coords, this.zarrFormat);
-    // raw is a view of the caller's data or of a scratch buffer: a worker gets a copy.
-    if (this.pool && raw.length >= MIN_WORKER_CHUNK_BYTES && this.pool.submit(raw.slice(), codec, (out) => this.writeEncoded(key, out))) return;
+    // raw is a view of the caller's data or of a scratch buffer: the pool copies it for the worker.
+    if (this.pool && raw.length >= MIN_WORKER_CHUNK_BYTES && this.pool.submit(raw, codec, (out) => this.writeEncoded(key, out))) return;
     this.writeEncoded(key, this.encoder.encode(raw, codec));
   }
 

@@ -7,8 +7,10 @@
 //   dist/types/          its declarations, .d.ts, ES module (for "import")
 //   dist/types-cjs/      the same declarations under {"type": "commonjs"} (for "require")
 //   dist/vczdepot.cjs    the CLI (src/cli/main.ts), run by bin/vczdepot.cjs
+//   dist/encode-worker.cjs  the chunk encoder worker thread (src/zarr/encode-worker.ts),
+//                        which src/zarr/pool.ts starts from next to whichever bundle runs it
 //
-// Only the entry points src/index.ts and src/cli/main.ts are named here:
+// Only the entry points src/index.ts, src/cli/main.ts and the worker's are named here:
 // esbuild and tsc follow their imports, so moving files inside src/ needs no
 // change. Dependencies stay external (installed next to the package); no
 // TypeScript tooling is needed at run time.
@@ -61,6 +63,14 @@ buildSync({
   ...common,
   ...cjs,
   entryPoints: { vczdepot: join(root, 'src', 'cli', 'main.ts') },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+});
+// A worker thread runs a file: the encoder's own bundle, CommonJS like the CLI.
+buildSync({
+  ...common,
+  ...cjs,
+  entryPoints: { 'encode-worker': join(root, 'src', 'zarr', 'encode-worker.ts') },
   outdir,
   outExtension: { '.js': '.cjs' },
 });

@@ -347,6 +347,7 @@ export function program(): Command {
     .option('--partitions <n>', 'export as N independent jobs: with --partition I, write only partition I\'s variant chunks (c mod N = I) beside OUT; needs --at (docs/scale.md)', positiveInt())
     .option('--partition <i>', '0-based partition index, with --partitions', intInRange(0))
     .option('--finalise', 'after every partition has run: check them, write the metadata and region_index, and move the store into place at OUT (same --at and options)')
+    .option('--threads <n>', 'threads that compress chunks: this one (which also reads the records) and N-1 worker threads; the output is byte-identical for any N (default: the available parallelism, os.availableParallelism())', positiveInt())
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -370,6 +371,7 @@ export function program(): Command {
           missingToRef?: boolean;
           localAlleles?: boolean;
           force?: boolean;
+          threads?: number;
           json?: boolean;
         },
       ) => {
@@ -397,6 +399,7 @@ export function program(): Command {
               ...(o.missingToRef ? { missingToRef: true } : {}),
               ...(o.localAlleles ? { localAlleles: true } : {}),
               force: !!o.force,
+              ...(o.threads !== undefined ? { threads: o.threads } : {}),
             };
             if (o.finalise) {
               const r = await finaliseDepotExport(depot, out, popts);
@@ -429,6 +432,7 @@ export function program(): Command {
               ...(o.localAlleles ? { localAlleles: true } : {}),
               ...(o.consolidated ? { consolidated: true } : {}),
               force: !!o.force,
+              ...(o.threads !== undefined ? { threads: o.threads } : {}),
               onProgress: bar.update,
               signal,
             }),

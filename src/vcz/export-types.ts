@@ -81,6 +81,14 @@ export interface ExportOptions {
    * zarr-python 3.1.6 `zarr.consolidate_metadata` writes them). Default false.
    */
   consolidated?: boolean;
+  /**
+   * Threads that compress chunks: the main thread (which also reads the
+   * records and builds the chunks) and `threads − 1` worker threads
+   * (src/zarr/pool.ts: about max(16 MiB, 2 R) + 3 R of memory each, R the
+   * largest chunk's raw bytes). An integer >= 1; default
+   * `os.availableParallelism()`. The store's bytes do not depend on it.
+   */
+  threads?: number;
   /** Called after every chunk written, with chunks done and the total. */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -133,6 +141,8 @@ export interface ExportSummary {
   seconds: number;
   /** Absolute path of the store. */
   path: string;
+  /** Chunks compressed by worker threads (0 with `threads` 1; the main thread compressed the rest). */
+  workerChunks: number;
 }
 
 /** Default zstd level inside Blosc frames (see {@link ExportOptions.bloscZstdLevel}). */

@@ -31,7 +31,7 @@
 
 import { binomial, maxAlleles, subsetVariantSet } from '../codec/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
-import { type BloscShuffle, type ZarrCompressor, ZarrStoreWriter } from '../zarr/index.ts';
+import { type BloscShuffle, defaultThreads, type ZarrCompressor, ZarrStoreWriter } from '../zarr/index.ts';
 import { type Dims, ExportStore, yieldToLoop } from './export-arrays.ts';
 import { callArrays, writeCallArrays } from './export-calls.ts';
 import { countAlleles, recomputedColumns, recomputedInfo } from './export-info.ts';
@@ -67,6 +67,13 @@ import { dataArrays, fixedVariantArrays, infoArray, regionIndex, type VarWriter 
  * The store is built in `<out>.tmp-<random>` and renamed (or zipped) into
  * `out` at the end; on error the temporary data is deleted.
  *
+ * Threads (`options.threads`, default `os.availableParallelism()`): the
+ * main thread reads the records and builds each chunk, and `threads − 1`
+ * worker threads compress chunks (Blosc/zstd) meanwhile; the main thread
+ * compresses too when every worker has its share in flight (src/zarr/pool.ts,
+ * which states the memory bound per worker). The store's bytes are the same for any
+ * thread count.
+ *
  * @throws RangeError for invalid options, or a `variants` index out of
  *   range or repeated
  * @throws ZarrStateError when `out` exists or its parent does not
@@ -98,6 +105,8 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
   if (bl !== undefined && bl !== 'c-blosc' && (!Number.isInteger(bl) || bl < -131072 || bl > 22)) throw new RangeError(`bloscZstdLevel must be an integer <= 22 or 'c-blosc', got ${String(bl)}`);
   if (options.compressor !== undefined && options.compressor !== 'blosc' && !useZstd) throw new RangeError(`compressor must be 'blosc' or 'zstd', got ${String(options.compressor)}`);
   const zstdLevel = options.zstdLevel ?? 7;
+  const threads = options.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${String(threads)}`);
   const comp = (shuffle: BloscShuffle, clevel = 7): ZarrCompressor => (useZstd ? { id: 'zstd', level: zstdLevel } : { id: 'blosc', cname: 'zstd', clevel, shuffle });
 
   // Dimensions (bio2zarr vcf.py generate_schema).
@@ -129,6 +138,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     metadata: wholeSet,
     consolidated: wholeSet && (options.consolidated ?? false),
     zip: wholeSet && (options.zip ?? /\.zip$/i.test(out)),
+    threads,
     ...(options.bloscZstdLevel === 'c-blosc' ? {} : { bloscZstdLevel: options.bloscZstdLevel ?? DEFAULT_BLOSC_ZSTD_LEVEL }),
     ...(options.storeBackend ? { backend: options.storeBackend } : {}),
   });
@@ -185,7 +195,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
 
     if (part && 'finalise' in part) for (const dir of part.adopt) writer.adopt(dir);
     const summary = await writer.finish();
-    return { arrays: summary.arrays, chunks: summary.chunks, bytes: summary.bytes, seconds: (performance.now() - t0) / 1000, path: summary.path };
+    return { arrays: summary.arrays, chunks: summary.chunks, bytes: summary.bytes, seconds: (performance.now() - t0) / 1000, path: summary.path, workerChunks: summary.workerChunks };
   } catch (err) {
     writer.abort();
     throw err;

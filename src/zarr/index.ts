@@ -1,7 +1,8 @@
 /**
  * The Zarr writer: one store (directory or zip) in Zarr format 2 or 3 with
  * zarr-python's metadata bytes (./store.ts, ./metadata.ts), Blosc-1 frames
- * with zstd (./blosc.ts, ./shuffle.ts), vlen-utf8 strings (./vlen-utf8.ts),
+ * with zstd (./blosc.ts, ./shuffle.ts) encoded by the main thread and worker
+ * threads alike (./chunk-encoder.ts, ./pool.ts, ./encode-worker.ts), vlen-utf8 strings (./vlen-utf8.ts),
  * the node names it can write (./names.ts) and its errors (./errors.ts).
  * Knows nothing of VCF: src/vcz builds VCF Zarr on top of it.
  */
@@ -35,6 +36,8 @@ export {
   type ZarrCompressor,
   type ZarrDtype,
 } from './metadata.ts';
+export { defaultThreads, EncoderPool, IN_FLIGHT_BYTES_PER_WORKER, MIN_IN_FLIGHT_PER_WORKER, MIN_WORKER_CHUNK_BYTES } from './pool.ts';
+export { ChunkEncoder, type ChunkCodec } from './chunk-encoder.ts';
 export { ZarrStoreWriter, zipStream, type ChunkData, type ZarrArrayHandle, type ZarrStoreBackend, type ZarrStoreOptions, type ZarrStoreSummary } from './store.ts';
 export { VlenUtf8Encoder, vlenUtf8Decode, vlenUtf8Encode } from './vlen-utf8.ts';
 export { MAX_NAME_SEGMENT_BYTES, zarrNameProblem } from './names.ts';

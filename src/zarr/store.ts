@@ -17,6 +17,13 @@
  * file goes to the backend instead, which publishes at `finish()`; the
  * caller awaits {@link ZarrStoreWriter.ready} between chunks so the
  * backend's buffer stays bounded.
+ *
+ * With one thread (the default) chunks are encoded and written synchronously as
+ * they are given (the caller bounds memory); with `threads` > 1, chunks of
+ * 8 KiB or more go to a pool of `threads − 1` worker threads (./pool.ts,
+ * at most 16 MiB of chunks in flight each) and are written when encoded, from the
+ * event loop, and `finish()` waits for them. The files are byte-identical
+ * either way.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -24,9 +31,9 @@ import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type * as ZstdBinding from 'zstd-napi/binding.js';
-import { BloscEncoder } from './blosc.ts';
-import { CodecUnavailableError, ZarrSpecError, ZarrStateError } from './errors.ts';
+import { ChunkEncoder, type ChunkCodec } from './chunk-encoder.ts';
+import { ZarrSpecError, ZarrStateError } from './errors.ts';
+import { EncoderPool, MIN_WORKER_CHUNK_BYTES } from './pool.ts';
 import { VlenUtf8Encoder } from './vlen-utf8.ts';
 import { zarrNameProblem } from './names.ts';
 import { arrayMetadata, chunkKey, consolidatedMetadata, groupMetadata, ITEMSIZE, type ZarrArraySpec } from './metadata.ts';
@@ -92,6 +99,15 @@ export interface ZarrStoreOptions {
    * `s3://` URL; nothing is checked or created on local disk). Not with `zip`.
    */
   readonly backend?: ZarrStoreBackend;
+  /**
+   * Threads that encode chunks: the main thread and `threads − 1` worker
+   * threads (./pool.ts, which states their memory bound; started on the
+   * first chunk of 8 KiB or more). An
+   * integer >= 1; default 1 (no worker). The bytes written do not depend on
+   * it. A chunk handed to a worker is written later, from the event loop:
+   * let it run (await something) between chunks, as the VCZ exporter does.
+   */
+  readonly threads?: number;
 }
 
 /** What {@link ZarrStoreWriter.finish} reports. */
@@ -104,6 +120,8 @@ export interface ZarrStoreSummary {
   readonly chunks: number;
   /** Bytes of all files written (chunks and metadata); the zip file's size when zipped. */
   readonly bytes: number;
+  /** Chunks encoded by worker threads (0 with one thread). */
+  readonly workerChunks: number;
 }
 
 /** A created array; pass it to {@link ZarrStoreWriter.writeChunk}. */
@@ -120,28 +138,6 @@ if (os.endianness() !== 'LE') throw new Error('vczdepot writes Zarr chunks from 
 // -------------------------------------------------------------------- codecs
 
 const require = createRequire(import.meta.url);
-
-/** Plain zstd frames (numcodecs `Zstd`, v3 `zstd` codec): content size recorded, no checksum. */
-class ZstdFrameEncoder {
-  private readonly binding: typeof ZstdBinding;
-  private readonly cctx: ZstdBinding.CCtx;
-  private out = new Uint8Array(0);
-  constructor() {
-    try {
-      this.binding = require('zstd-napi/binding') as typeof ZstdBinding;
-    } catch (err) {
-      throw new CodecUnavailableError({ cause: err });
-    }
-    this.cctx = new this.binding.CCtx();
-  }
-  /** Returns a view valid until the next call. */
-  encode(src: Uint8Array, level: number): Uint8Array {
-    const need = this.binding.compressBound(src.length);
-    if (this.out.length < need) this.out = new Uint8Array(need);
-    const n = this.cctx.compress(this.out, src, level);
-    return this.out.subarray(0, n);
-  }
-}
 
 function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -174,8 +170,8 @@ export class ZarrStoreWriter {
   readonly tmpPath: string;
   readonly zarrFormat: 2 | 3;
   readonly zip: boolean;
-  private readonly blosc = new BloscEncoder();
-  private zstd: ZstdFrameEncoder | undefined;
+  private readonly encoder = new ChunkEncoder();
+  private readonly pool: EncoderPool | null;
   private readonly vlen = new VlenUtf8Encoder();
   private readonly bloscZstdLevel: number | undefined;
   private readonly consolidated: boolean;
@@ -197,6 +193,7 @@ export class ZarrStoreWriter {
     this.consolidated = opts.consolidated ?? false;
     this.metadata = opts.metadata ?? true;
     this.tmpPath = `${this.path}.tmp-${randomBytes(6).toString('hex')}`;
+    this.pool = EncoderPool.create(opts.threads ?? 1, this.path);
   }
 
   /**
@@ -206,9 +203,11 @@ export class ZarrStoreWriter {
    *
    * @throws ZarrStateError when `out` already exists or the parent directory is missing
    * @throws CodecUnavailableError when the native zstd codec cannot be loaded
+   * @throws RangeError when `opts.threads` is not an integer >= 1
    */
   static create(out: string, opts: ZarrStoreOptions = {}): ZarrStoreWriter {
     const w = new ZarrStoreWriter(out, opts);
+    w.encoder.prepare('blosc');
     if (w.zarrFormat !== 2 && w.zarrFormat !== 3) throw new ZarrStateError(w.path, `zarrFormat must be 2 or 3, got ${String(w.zarrFormat)}`);
     if (w.backend) {
       if (w.zip) throw new ZarrStateError(w.path, 'a store backend takes a directory layout, not zip');
@@ -289,7 +288,7 @@ export class ZarrStoreWriter {
       if (c.cname !== 'zstd' || !Number.isInteger(c.clevel) || c.clevel < 0 || c.clevel > 9 || ![0, 1, 2].includes(c.shuffle)) bad(`bad blosc compressor ${JSON.stringify(c)}`);
     } else if (c.id === 'zstd') {
       if (!Number.isInteger(c.level) || c.level < -131072 || c.level > 22) bad(`bad zstd level ${c.level}`);
-      this.zstd ??= new ZstdFrameEncoder();
+      this.encoder.prepare('zstd');
     } else {
       bad(`unknown compressor ${JSON.stringify(c)}`);
     }
@@ -303,15 +302,21 @@ export class ZarrStoreWriter {
 
   /**
    * Encodes and writes one chunk (full chunk shape, C order; pad edge
-   * chunks yourself).
+   * chunks yourself). With worker threads (`threads` > 1) a chunk of 8 KiB
+   * or more is copied and handed to a worker when one has room (else
+   * encoded here), and written once encoded; `data` may be reused as soon
+   * as this returns.
    *
    * @param coords chunk indices, one per dimension, within the chunk grid
-   * @returns bytes written
    * @throws ZarrSpecError for coordinates out of range, data of the wrong
    *   type for the dtype or of the wrong length, an invalid Character value
+   * @throws the first failure of a chunk handed to a worker earlier (the
+   *   same error as encoding or writing it here would have thrown; a
+   *   ZarrStateError when a worker thread stopped)
    */
-  writeChunk(array: ZarrArrayHandle, coords: readonly number[], data: ChunkData): number {
+  writeChunk(array: ZarrArrayHandle, coords: readonly number[], data: ChunkData): void {
     this.checkOpen();
+    this.pool?.check();
     const spec = array.spec;
     if (this.arrays.get(spec.name) !== array) throw new ZarrSpecError(spec.name, 'array was not created by this store');
     if (coords.length !== spec.shape.length || coords.some((c, i) => !Number.isInteger(c) || c < 0 || c >= array.chunkGrid[i]!)) {
@@ -320,13 +325,20 @@ export class ZarrStoreWriter {
     if (data.length !== array.chunkLength) throw new ZarrSpecError(spec.name, `chunk data has ${data.length} elements; the chunk shape ${JSON.stringify(spec.chunks)} holds ${array.chunkLength}`);
     const raw = this.rawBytes(spec, data);
     const c = spec.compressor;
-    const encoded =
+    const codec: ChunkCodec =
       c.id === 'blosc'
-        ? this.blosc.encode(raw, { typesize: ITEMSIZE[spec.dtype], clevel: c.clevel, shuffle: c.shuffle, zstdLevel: this.bloscZstdLevel })
-        : this.zstd!.encode(raw, c.level);
-    this.writeFile(chunkKey(spec.name, coords, this.zarrFormat), encoded);
+        ? { id: 'blosc', typesize: ITEMSIZE[spec.dtype], clevel: c.clevel, shuffle: c.shuffle, ...(this.bloscZstdLevel !== undefined ? { zstdLevel: this.bloscZstdLevel } : {}) }
+        : { id: 'zstd', level: c.level };
+    const key = chunkKey(spec.name, coords, this.zarrFormat);
+    // raw is a view of the caller's data or of a scratch buffer: the pool copies it for the worker.
+    if (this.pool && raw.length >= MIN_WORKER_CHUNK_BYTES && this.pool.submit(raw, codec, (out) => this.writeEncoded(key, out))) return;
+    this.writeEncoded(key, this.encoder.encode(raw, codec));
+  }
+
+  private writeEncoded(key: string, encoded: Uint8Array): void {
+    if (this.state !== 'open') return; // aborted meanwhile: the temporary directory is gone
+    this.writeFile(key, encoded);
     this.chunks++;
-    return encoded.length;
   }
 
   private rawBytes(spec: ZarrArraySpec, data: ChunkData): Uint8Array {
@@ -381,9 +393,21 @@ export class ZarrStoreWriter {
    * it into `path` (ZIP_STORED, keys sorted) and deletes it.
    *
    * @throws ZarrStateError when `path` appeared meanwhile or the rename/zip fails (the temporary data is removed)
+   * @throws the failure of a chunk still with a worker thread, as {@link writeChunk} throws it (the temporary data is removed)
    */
   async finish(): Promise<ZarrStoreSummary> {
     this.checkOpen();
+    if (this.pool) {
+      // The chunks still with workers; a failure is thrown as writeChunk would have thrown it.
+      try {
+        await this.pool.drain();
+      } catch (err) {
+        this.abort();
+        throw err;
+      }
+      this.pool.close();
+      this.checkOpen(); // aborted while waiting
+    }
     try {
       if (this.consolidated && this.metadata) {
         const [name, text] = consolidatedMetadata(this.rootAttributes, [...this.arrays.values()].map((a) => a.spec), this.zarrFormat);
@@ -412,7 +436,7 @@ export class ZarrStoreWriter {
       throw new ZarrStateError(this.path, `finishing failed: ${(err as Error).message}`, { cause: err });
     }
     this.state = 'finished';
-    return { path: this.path, arrays: this.arrays.size, chunks: this.chunks, bytes: this.bytes };
+    return { path: this.path, arrays: this.arrays.size, chunks: this.chunks, bytes: this.bytes, workerChunks: this.pool?.encoded ?? 0 };
   }
 
   /**
@@ -460,6 +484,7 @@ export class ZarrStoreWriter {
   abort(): void {
     if (this.state === 'finished') return;
     this.state = 'aborted';
+    this.pool?.close();
     if (this.backend) {
       this.backend.abort();
       return;

@@ -5,7 +5,7 @@
  * imports, `import.meta.url`, lazily loaded addons. This test builds a fresh
  * bundle into a temporary directory and runs every layer through it — VCF in
  * (@gmod/vcf), VCZ in (zarrita), a durable put, remove, verify, export to a
- * directory and a zip (zstd-napi, Blosc, yazl) — and checks its outputs
+ * directory and a zip (zstd-napi, Blosc in worker threads, yazl) — and checks its outputs
  * against the same commands run in process from the sources.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -99,14 +99,17 @@ describe('the CLI bundle (dist/vczdepot.cjs)', () => {
       if (cmd.includes('--json')) expect(strip(x.out), cmd.join(' ')).toEqual(strip(y.out));
       else expect(x.out, cmd.join(' ')).toBe(y.out);
     }
-    // Exports: a directory and a zip, byte for byte what the sources write.
+    // Exports: a directory and a zip, byte for byte what the sources write; the bundle with 3 threads
+    // (its worker entry dist/encode-worker.cjs), the sources with 1.
     for (const out of ['x.vcz', 'x.vcz.zip']) {
       const ours = join(dir(), `bundle-${out}`);
       const theirs = join(dir(), `sources-${out}`);
       const zip = out.endsWith('.zip') ? ['--zip'] : [];
-      r = bundled('export', a, ours, ...zip);
+      const chunks = ['--variants-chunk-size', '20', '--samples-chunk-size', '50'];
+      r = bundled('export', a, ours, ...zip, ...chunks, '--threads', '3', '--json');
       expect(r.code, r.err).toBe(0);
-      expect((await sources('export', a, theirs, ...zip)).code).toBe(0);
+      expect(JSON.parse(r.out).workerChunks).toBeGreaterThan(0);
+      expect((await sources('export', a, theirs, ...zip, ...chunks, '--threads', '1')).code).toBe(0);
       // A zip's entries carry the time they were written: compare names and contents.
       if (out.endsWith('.zip')) {
         const entries = zipEntries(ours);

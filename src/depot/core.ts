@@ -80,37 +80,69 @@ export function fileSize(path: string): number {
   return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }
 
+/** Positions per key of the refs dbi: [contig id, ⌊POS / REF_WINDOW⌋]. */
+export const REF_WINDOW = 4096;
+
+/** A refs dbi value: `offset:REF` pairs (offset = POS mod REF_WINDOW), comma-separated, by offset. */
+function parseRefWindow(value: string | undefined): Map<number, string> {
+  const m = new Map<number, string>();
+  if (!value) return m;
+  for (const item of value.split(',')) {
+    const colon = item.indexOf(':');
+    m.set(Number(item.slice(0, colon)), item.slice(colon + 1));
+  }
+  return m;
+}
+
+function formatRefWindow(m: Map<number, string>): string {
+  return [...m]
+    .sort((a, b) => a[0] - b[0])
+    .map(([o, r]) => `${o}:${r}`)
+    .join(',');
+}
+
 /**
  * Inside a write transaction: records the REFs of `vs` in the refs dbi `db`
- * ([contig id, POS] → the longest REF there, upper case), checking each
- * against the REF held at its CHROM:POS: one must be a prefix of the other,
+ * ([contig id, ⌊POS / 4096⌋] → the longest REF, upper case, at each
+ * position of that window: about 8 bytes a position), checking each against
+ * the REF held at its CHROM:POS: one must be a prefix of the other,
  * case-insensitive (bcftools `merge_alleles`). Stricter than bcftools, which
  * checks only the records it joins into one (so an A>C and a G>C at one POS
  * pass it): a REF that disagrees with the depot's is another reference.
+ * Cost: one get and at most one put per window the set touches.
  *
  * @throws ReferenceMismatchError naming `label` and the site.
  */
 export function indexRefs(db: Database<string, [string, number]>, vs: VariantSet, label: string): void {
   const ids = vs.contigs.map((c) => c.id);
-  let lastContig = '';
-  let lastPos = -1;
-  let lastRef = '';
+  let key: [string, number] | undefined;
+  let held = new Map<number, string>();
+  let dirty = false;
+  const flush = (): void => {
+    if (key && dirty) db.putSync(key, formatRefWindow(held));
+    dirty = false;
+  };
   for (let v = 0; v < vs.numVariants; v++) {
     const contig = ids[vs.contig[v]!]!;
     const pos = vs.position[v]!;
-    const ref = vs.alleles[v]![0]!.toUpperCase();
-    const same = contig === lastContig && pos === lastPos;
-    const held = same ? lastRef : db.get([contig, pos]);
-    if (held !== undefined && !(ref.length > held.length ? ref.startsWith(held) : held.startsWith(ref))) {
-      throw new ReferenceMismatchError(label, contig, pos, vs.alleles[v]![0]!, held);
+    const win = Math.floor(pos / REF_WINDOW);
+    if (!key || key[0] !== contig || key[1] !== win) {
+      flush();
+      key = [contig, win];
+      held = parseRefWindow(db.get(key));
     }
-    if (held === undefined || ref.length > held.length) {
-      db.putSync([contig, pos], ref);
-      lastRef = ref;
-    } else lastRef = held;
-    lastContig = contig;
-    lastPos = pos;
+    const off = pos - win * REF_WINDOW;
+    const ref = vs.alleles[v]![0]!.toUpperCase();
+    const cur = held.get(off);
+    if (cur !== undefined && !(ref.length > cur.length ? ref.startsWith(cur) : cur.startsWith(ref))) {
+      throw new ReferenceMismatchError(label, contig, pos, vs.alleles[v]![0]!, cur);
+    }
+    if (cur === undefined || ref.length > cur.length) {
+      held.set(off, ref);
+      dirty = true;
+    }
   }
+  flush();
 }
 
 /** The id of the variant set entry `e`'s records are over (format 1: 0). */

@@ -38,9 +38,10 @@ export const DBI = {
   /** version (uint) → LogEntry. */
   log: 'log',
   /**
-   * [contig id, POS] → the longest REF (upper case) of the stored variant
-   * sets at that position: an import whose REF there is not prefix-compatible
-   * is refused (ReferenceMismatchError). Rebuilt by purge.
+   * [contig id, ⌊POS / 4096⌋] → `offset:REF,…`: the longest REF (upper case)
+   * of the stored variant sets at each position of that window; an import
+   * whose REF there is not prefix-compatible is refused
+   * (ReferenceMismatchError). Rebuilt by purge.
    */
   refs: 'refs',
   /** tag name → TagEntry. */
@@ -349,9 +350,61 @@ export interface PackedVariantSet {
   readonly contentHash: string;
 }
 
-/** Packs a variant set (msgpack of {@link serializeVariantSet}) and hashes it. */
+/**
+ * Byte-transposes `bytes` (elements of `size` bytes: all first bytes, then
+ * all second bytes, ...), as Blosc's shuffle does: zstd then finds the runs
+ * of small positions deltas, missing QUALs and the like.
+ */
+function shuffle(bytes: Uint8Array, size: number): Uint8Array {
+  const n = Math.floor(bytes.length / size);
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < n; i++) for (let b = 0; b < size; b++) out[b * n + i] = bytes[i * size + b]!;
+  return out;
+}
+
+function unshuffle(bytes: Uint8Array, size: number): Uint8Array {
+  const n = Math.floor(bytes.length / size);
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < n; i++) for (let b = 0; b < size; b++) out[i * size + b] = bytes[b * n + i]!;
+  return out;
+}
+
+const ELEMENT_SIZE: Record<Dtype, number> = { i8: 1, i16: 2, i32: 4, f32: 4, u8: 1 };
+
+/** The stored form of a packed array: POS as deltas, every multi-byte array byte-shuffled. */
+function storedArray(p: PackedArray, delta: boolean): PackedArray & { shuffled: true; delta?: true } {
+  let bytes = p.bytes;
+  if (delta && p.dtype === 'i32') {
+    const a = new Int32Array(new Uint8Array(bytes).buffer);
+    for (let i = a.length - 1; i > 0; i--) a[i] = a[i]! - a[i - 1]!;
+    bytes = new Uint8Array(a.buffer);
+  }
+  return { dtype: p.dtype, bytes: shuffle(bytes, ELEMENT_SIZE[p.dtype]), shuffled: true, ...(delta && p.dtype === 'i32' ? { delta: true as const } : {}) };
+}
+
+function loadedArray(p: PackedArray & { shuffled?: boolean; delta?: boolean }): PackedArray {
+  if (!p.shuffled) return p;
+  let bytes = unshuffle(p.bytes, ELEMENT_SIZE[p.dtype]);
+  if (p.delta) {
+    const a = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    for (let i = 1; i < a.length; i++) a[i] = a[i]! + a[i - 1]!;
+    bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  }
+  return { dtype: p.dtype, bytes };
+}
+
+const isPacked = (x: unknown): x is PackedArray => typeof x === 'object' && x !== null && 'dtype' in x && 'bytes' in x;
+
+/**
+ * Packs a variant set (msgpack of {@link serializeVariantSet}, its typed
+ * arrays byte-shuffled and POS delta-coded, which halves what zstd leaves of
+ * a per-sample VCF's sites) and hashes it.
+ */
 export function packVariantSet(vs: VariantSet): PackedVariantSet {
-  const raw = pack(serializeVariantSet(vs)) as Uint8Array;
+  const ser = serializeVariantSet(vs) as Record<string, any>;
+  for (const k of ['contig', 'position', 'quality', 'filter', 'length']) ser[k] = storedArray(ser[k] as PackedArray, k === 'position');
+  ser.info = (ser.info as any[]).map((c) => (isPacked(c.values) ? { ...c, values: storedArray(c.values, false) } : c));
+  const raw = pack(ser) as Uint8Array;
   return { raw, contentHash: createHash('sha256').update(raw).digest('hex') };
 }
 
@@ -373,5 +426,8 @@ export function compressVariantSet(p: PackedVariantSet, level: number): Uint8Arr
 export function unpackVariantSet(stored: Uint8Array): VariantSet {
   if (!(stored instanceof Uint8Array) || stored.length < 4) throw new Error('the stored set is not a byte string');
   const rawLength = new DataView(stored.buffer, stored.byteOffset, stored.byteLength).getUint32(0, true);
-  return deserializeVariantSet(unpack(decompress(stored.subarray(4), rawLength)));
+  const ser = unpack(decompress(stored.subarray(4), rawLength)) as Record<string, any>;
+  for (const k of ['contig', 'position', 'quality', 'filter', 'length']) ser[k] = loadedArray(ser[k]);
+  ser.info = (ser.info as any[]).map((c) => (isPacked(c.values) ? { ...c, values: loadedArray(c.values) } : c));
+  return deserializeVariantSet(ser);
 }

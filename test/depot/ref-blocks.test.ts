@@ -71,8 +71,8 @@ describe('reference blocks in the depot', () => {
       const hi = Math.min(120, lo + 50);
       const slice = {
         ploidy: full.ploidy,
-        genotype: full.genotype.subarray(lo * full.ploidy, hi * full.ploidy),
-        phased: full.phased.subarray(lo, hi),
+        genotype: full.genotype!.subarray(lo * full.ploidy, hi * full.ploidy),
+        phased: full.phased!.subarray(lo, hi),
         fields: full.fields.map((f) => ({ ...f, values: Array.isArray(f.values) ? f.values.slice(lo * f.width, hi * f.width) : (f.values as any).subarray(lo * f.width, hi * f.width) })),
       };
       w.add(() => slice as any);

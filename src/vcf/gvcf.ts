@@ -486,11 +486,12 @@ export async function readGvcfVariants(
 export const SNIFF_RECORDS = 1000;
 
 /**
- * Whether the VCF/BCF at `path` is to be read as a gVCF: its header
- * declares `##ALT=<ID=NON_REF>` or `##ALT=<ID=*>`, or one of its first
- * `maxRecords` (default {@link SNIFF_RECORDS}) records has `<NON_REF>` or
- * `<*>` in ALT (gVCF callers start with a reference block, or declare the
- * allele). Reads only that far.
+ * Whether the VCF/BCF at `path` is to be imported as a gVCF: one of its
+ * first `maxRecords` (default {@link SNIFF_RECORDS}) records has `<NON_REF>`
+ * or `<*>` in ALT (GATK, bcftools and DeepVariant gVCFs have it on every
+ * record, blocks and variant records alike). A header declaration alone
+ * does not count: GATK's joint-called VCFs declare `##ALT=<ID=*>` for the
+ * spanning deletion `*` and hold no block. Reads only that far.
  *
  * @throws the line reader's errors (VcfTruncatedError, BcfFormatError) met before deciding.
  */
@@ -504,9 +505,7 @@ export async function sniffGvcf(path: string, maxRecords = SNIFF_RECORDS): Promi
       path,
       (buf, start, end) => {
         if (start >= end) return;
-        if (buf[start] === 35 /* # */) {
-          if (buf[start + 1] === 35 && /^##ALT=<ID=(NON_REF|\*)[,>]/.test(buf.toString('utf8', start, Math.min(end, start + 24)))) found = true;
-        } else {
+        if (buf[start] !== 35 /* # */) {
           const line = buf.toString('utf8', start, end);
           const alt = line.split('\t', 6)[4] ?? '';
           if (alt.split(',').some((a) => SYMBOLIC_ALLELES.includes(a))) found = true;

@@ -154,6 +154,30 @@ describe('a gVCF cohort grown one file at a time equals the simulator truth (den
   }, 120_000);
 });
 
+describe('show --blocks and stats', () => {
+  it("show SAMPLE --blocks prints the sample's blocks as bcftools query reads them from its gVCF (MIN_DP, else DP); --json; stats counts them", async () => {
+    const depot = join(tmp(), 'show.depot');
+    await cli('create', depot, '--from', join(sim(), 'S0.g.vcf')); // GATK-style: MIN_DP
+    await cli('append', depot, join(sim(), 'S1.g.vcf')); // bcftools-style: DP only
+    let total = 0;
+    for (const [s, depth] of [['S0', 'MIN_DP'], ['S1', 'DP']] as const) {
+      const expected = run('bcftools', ['query', '-i', 'N_ALT=1 && (ALT="<NON_REF>" || ALT="<*>") && GT="RR"', '-f', `%CHROM\t%POS\t%END\t[%GQ]\t[%${depth}]\t2\n`, join(sim(), `${s}.g.vcf`)]).stdout;
+      const text = await cli('show', depot, s, '--blocks');
+      expect(text).toBe(`#CHROM\tPOS\tEND\tGQ\tMIN_DP\tPLOIDY\n${expected}`);
+      const rows = JSON.parse(await cli('show', depot, s, '--blocks', '--json'));
+      expect(rows.length).toBe(expected.trim().split('\n').length);
+      expect(rows[0]).toEqual(Object.fromEntries(['chrom', 'pos', 'end', 'gq', 'minDp', 'ploidy'].map((key, i) => [key, i === 0 ? expected.split('\t')[0] : Number(expected.split('\n')[0]!.split('\t')[i])])));
+      total += rows.length;
+    }
+    const st = JSON.parse(await cli('stats', depot, '--json'));
+    expect(st).toMatchObject({ referenceBlocks: total, referenceBlockSamples: 2 });
+    expect(await cli('stats', depot)).toContain(`ref blocks   ${total} reference blocks of 2 live gVCF samples`);
+    // A plain sample has none; --blocks with -s is a usage error.
+    const r = await runCli('show', depot, '-s', 'S0', '--blocks');
+    expect(r.code).toBe(2);
+  }, 120_000);
+});
+
 describe('a real gVCF (bcftools test suite) mixed with a plain VCF', () => {
   it('the gVCF sample is 0/0 at the plain sample\'s site inside its block and missing outside; the plain sample is missing at the gVCF\'s own site', async () => {
     const gvcf = join(repoRoot, 'test', 'data', 'gvcf', 'bcftools-merge.gvcf.10.a.vcf');

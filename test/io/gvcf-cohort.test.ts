@@ -11,9 +11,13 @@
  * Also a real bcftools gVCF mixed with a plain VCF, against `bcftools merge
  * --gvcf`.
  */
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Depot } from '../../src/index.ts';
+import { decodeReferenceBlocks, readGvcf } from '../../src/vcf/index.ts';
+import { depotFingerprint } from '../helpers/fingerprint.ts';
 import { runCli } from '../helpers/cli.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { useTempDir } from '../helpers/tmp.ts';
@@ -220,4 +224,52 @@ describe('a real gVCF (bcftools test suite) mixed with a plain VCF', () => {
       expect(['a', 'p'].map((s) => o.calls.get(s)!.split(':')[0]), site).toEqual(gts.map((t) => t.split('/').sort().join('/')));
     }
   }, 120_000);
+});
+
+describe('SIGKILL during a gVCF append', () => {
+  it('leaves the depot as it was (records, blocks, versions) or with the whole append; verify passes and the next append works', async () => {
+    const big = join(tmp(), 'big');
+    run(venvBin('python'), [join(repoRoot, 'test', 'gvcf', 'simulate_gvcf.py'), '--out', big, '--seed', '5', '--samples', '4', '--length', '400000']);
+    const base = join(tmp(), 'kill-base.depot');
+    await cli('create', base, '--from', join(big, 'S0.g.vcf'));
+    const snapshot = (path: string) => {
+      const d = Depot.open(path, { readOnly: true });
+      try {
+        const blocks = d.samples().map((s) => Buffer.from(d.referenceBlocks(s) ?? []).toString('base64'));
+        return { fp: depotFingerprint(d), blocks, version: d.version(), samples: d.samples(), refBytes: d.stats().referenceBlockBytes, ok: d.verify().ok };
+      } finally {
+        d.close();
+      }
+    };
+    const before = snapshot(base);
+    const files = ['S1', 'S2', 'S3'].map((s) => join(big, `${s}.g.vcf`));
+    const expected = await Promise.all(files.map(async (f) => (await readGvcf(f)).referenceBlocks(0)));
+    const outcomes: string[] = [];
+    for (const delay of [60, 150, 300, 450, 600, 800, 1000, 1300, 1700, 2500, 4000]) {
+      const path = join(tmp(), `kill-${delay}.depot`);
+      cpSync(base, path, { recursive: true });
+      const child = spawn(process.execPath, [join(repoRoot, 'bin', 'vczdepot.cjs'), 'append', path, ...files], { stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      clearTimeout(timer);
+      const after = snapshot(path);
+      expect(after.ok, `killed at ${delay} ms`).toBe(true);
+      if (after.version === before.version) {
+        outcomes.push('before');
+        expect(after, `killed at ${delay} ms`).toEqual(before);
+        // The next append writes over what the killed one left.
+        await cli('append', path, ...files);
+        expect(snapshot(path)).toMatchObject({ ok: true, samples: ['S0', 'S1', 'S2', 'S3'] });
+      } else {
+        outcomes.push(code === 0 ? 'finished' : 'after commit');
+        expect(after.samples).toEqual(['S0', 'S1', 'S2', 'S3']);
+        const d = Depot.open(path, { readOnly: true });
+        ['S1', 'S2', 'S3'].forEach((s, i) => expect(decodeReferenceBlocks(d.referenceBlocks(s)!), s).toEqual(expected[i]));
+        d.close();
+      }
+    }
+    if (process.env.GVCF_KILL_DEBUG) console.log(outcomes.join(','));
+    // Some kills landed before the commit (the interesting case).
+    expect(outcomes.filter((o) => o === 'before').length, outcomes.join(',')).toBeGreaterThan(2);
+  }, 300_000);
 });

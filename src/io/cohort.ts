@@ -396,7 +396,7 @@ export class MergedReader {
 
   /**
    * A gVCF sample's calls over the tile, densified (docs/gvcf.md,
-   * "Densify at export"): at each site of the tile its own set lacks, when
+   * "Import, storage and export"): at each site of the tile its own set lacks, when
    * its reference blocks cover the site's whole REF span (`coverSites`),
    * GT = 0 at each of the block's ploidy alleles (the sample's ploidy when
    * the block has none; fill past it), unphased, FORMAT DP = the blocks'

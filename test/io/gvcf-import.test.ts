@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Depot, addFiles, createFromFile } from '../../src/index.ts';
 import { decodeReferenceBlocks, readGvcf, readVcf } from '../../src/vcf/index.ts';
-import { repoRoot } from '../helpers/interop.ts';
+import { repoRoot, run } from '../helpers/interop.ts';
 import { runCli } from '../helpers/cli.ts';
 import { depotFingerprint } from '../helpers/fingerprint.ts';
 
@@ -86,6 +86,34 @@ describe('gVCF import', () => {
     d.close();
   });
 
+  it('bgzipped and BCF gVCFs import as the plain file does (the sniff reads through gzip and BCF)', async () => {
+    const gz = join(tmp, 'mp.g.vcf.gz');
+    const bcf = join(tmp, 'mp.g.bcf');
+    run('bcftools', ['view', '--no-version', '-Oz', '-o', gz, MPILEUP]);
+    run('bcftools', ['view', '--no-version', '-Ob', '-o', bcf, MPILEUP]);
+    const want = await expectedBlocks(MPILEUP);
+    for (const f of [gz, bcf]) {
+      for (const streamFromBytes of [Infinity, 0]) {
+        const { depot } = await createFromFile(join(tmp, `fmt-${f.slice(-3)}-${streamFromBytes}`), f, { streamFromBytes });
+        expect(storedBlocks(depot), f).toEqual(want);
+        expect(depot.variantSet(depot.variantSetAt()[0]).numVariants, f).toBe(48);
+        depot.close();
+      }
+    }
+  });
+
+  it('show densifies as the export does: the gVCF sample 0/0 inside its block, ./. outside', async () => {
+    const path = join(tmp, 'show-mix');
+    const plain = join(tmp, 'p.vcf');
+    writeFileSync(plain, ['##fileformat=VCFv4.2', '##contig=<ID=chr1,length=248956422>', '##contig=<ID=chr2,length=248956422>', '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tp', 'chr1\t7\t.\tA\tG\t.\t.\t.\tGT\t0/1', 'chr2\t5\t.\tT\tA\t.\t.\t.\tGT\t1/1', ''].join('\n'));
+    expect((await runCli('create', path, '--from', MERGE_A)).code).toBe(0);
+    expect((await runCli('append', path, plain)).code).toBe(0);
+    const r = await runCli('show', path, '-s', 'a,p');
+    expect(r.code, r.err).toBe(0);
+    const rows = r.out.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => { const c = l.split('\t'); return `${c[0]}:${c[1]} ${c[9]} ${c[10]}`; });
+    expect(rows).toEqual(['chr2:3 0/1 ./.', 'chr2:5 0/0 1/1', 'chr1:7 ./. 0/1']);
+  });
+
   const bad: [string, string, RegExp][] = [
     ['END before POS', 'chr1\t10\t.\tA\t<*>\t.\t.\tEND=5\tGT\t0/0', /gvcf-block-end/],
     ['overlapping blocks', 'chr1\t10\t.\tA\t<*>\t.\t.\tEND=20\tGT\t0/0\nchr1\t15\t.\tA\t<*>\t.\t.\tEND=30\tGT\t0/0', /gvcf-overlap/],
@@ -98,6 +126,7 @@ describe('gVCF import', () => {
         const d = (await createFromFile(path, MERGE_A, { blockSize: 10 })).depot;
         const before = depotFingerprint(d);
         const head = d.version();
+        const refBytes = d.stats().referenceBlockBytes;
         const file = join(tmp, `bad-${what.replace(/ /g, '_')}.g.vcf`);
         writeFileSync(file, `${header}\nchr1\t1\t.\tA\t<*>\t.\t.\tEND=5\tGT\t0/0\n${body}\n`);
         const lastLine = 7 + body.split('\n').length;
@@ -114,7 +143,8 @@ describe('gVCF import', () => {
         expect(d.version()).toBe(head);
         expect(depotFingerprint(d)).toBe(before);
         expect(d.samples()).toEqual(['a']);
-        expect(d.stats().referenceBlockBytes).toBe(d.stats().referenceBlockBytes);
+        expect(d.stats().referenceBlockBytes).toBe(refBytes);
+        expect(d.verify().ok).toBe(true);
         d.close();
       });
     }

@@ -84,6 +84,7 @@ export {
 } from './io/index.ts';
 export type { VcfData, VcfReadOptions, VcfWarning } from './vcf/index.ts';
 export * from './vcf/errors.ts';
+export * from './vcf/gvcf-errors.ts';
 export {
   readVcz,
   ExportPartitionError,

@@ -308,8 +308,27 @@ export function program(): Command {
     .option('-S, --samples-file <file>', 'sample ids, one a line; ^FILE excludes them (as bcftools view -S)')
     .option('-r, --regions <list>', 'comma-separated chr, chr:pos, chr:beg-end, chr:beg- (1-based, inclusive): variants overlapping them (as bcftools view -r)')
     .option('--json', 'print the variants as JSON objects')
-    .action(async (depotPath: string, sample: string | undefined, o: { at?: string; samples?: string; samplesFile?: string; regions?: string; json?: boolean }) => {
+    .option('--blocks', "print SAMPLE's gVCF reference blocks instead: CHROM, POS, END (1-based, inclusive), GQ, MIN_DP, ploidy (. = missing; ploidy 0 = unknown)")
+    .action(async (depotPath: string, sample: string | undefined, o: { at?: string; samples?: string; samplesFile?: string; regions?: string; json?: boolean; blocks?: boolean }) => {
       if ([sample, o.samples, o.samplesFile].filter((x) => x !== undefined).length !== 1) throw usage('show takes one of SAMPLE, -s LIST or -S FILE', 'show');
+      if (o.blocks) {
+        if (sample === undefined || o.regions !== undefined) throw usage('show --blocks takes one SAMPLE (no -s, -S or -r)', 'show');
+        const depot = Depot.open(depotPath, { readOnly: true });
+        try {
+          const at = parseAt(o.at);
+          const bytes = depot.referenceBlocks(sample, at === undefined ? {} : { at });
+          const { decodeReferenceBlocks } = await import('../vcf/index.ts');
+          const b = bytes === undefined ? undefined : decodeReferenceBlocks(bytes, `the reference blocks of sample '${sample}' in ${depot.path}`);
+          const n = b?.start.length ?? 0;
+          const num = (x: number) => (x < 0 ? null : x);
+          const rows = Array.from({ length: n }, (_, i) => ({ chrom: b!.contigs[b!.contig[i]!]!, pos: b!.start[i]!, end: b!.end[i]!, gq: num(b!.gq[i]!), minDp: num(b!.minDp[i]!), ploidy: b!.ploidy[i]! }));
+          if (bytes === undefined && !o.json) process.stderr.write(`vczdepot: sample '${sample}' has no reference blocks (it was not imported from a gVCF)\n`);
+          print(!!o.json, rows, () => ['#CHROM\tPOS\tEND\tGQ\tMIN_DP\tPLOIDY', ...rows.map((r) => [r.chrom, r.pos, r.end, r.gq ?? '.', r.minDp ?? '.', r.ploidy].join('\t')), ''].join('\n'));
+        } finally {
+          depot.close();
+        }
+        return;
+      }
       const { formatSampleVcf, sampleCallsJson, parseSampleList, readSamplesFile, readSampleViews, resolveSampleSelection, selectVariants } = await io();
       const depot = Depot.open(depotPath, { readOnly: true });
       try {
@@ -493,8 +512,18 @@ export function program(): Command {
         const variants = versionSites(depot).merged.variantSet.numVariants;
         const storedSites = sets.reduce((n, x) => n + x.numVariants, 0);
         const calls = s.samples * variants;
+        // gVCF samples' reference blocks at the head: how many blocks they hold.
+        let referenceBlocks = 0;
+        if (s.referenceBlockSamples > 0) {
+          const { decodeReferenceBlocks } = await import('../vcf/index.ts');
+          for (const x of depot.sampleInfo()) {
+            const bytes = x.hasReferenceBlocks ? depot.referenceBlocks(x.sampleId) : undefined;
+            if (bytes) referenceBlocks += decodeReferenceBlocks(bytes, `the reference blocks of sample '${x.sampleId}' in ${depot.path}`).start.length;
+          }
+        }
         const result = {
           ...s,
+          referenceBlocks,
           variants,
           variantSets: sets.length,
           variantSetSites: storedSites,
@@ -511,6 +540,7 @@ export function program(): Command {
             `tags         ${s.tags}`,
             `chunks       ${s.chunks} in ${s.segmentFiles} segment files, ${mib(s.chunkBytes)} on disk, ${mib(s.rawBytes)} raw`,
             `index        ${mib(s.indexBytes)}`,
+            ...(s.referenceBlockSamples > 0 || s.referenceBlockBytes > 0 ? [`ref blocks   ${referenceBlocks} reference blocks of ${s.referenceBlockSamples} live gVCF samples, ${mib(s.referenceBlockBytes)} stored (every entry)`] : []),
             `bytes/call   ${result.bytesPerCall.toFixed(3)} (chunk bytes / (live samples × variants))`,
             '',
           ].join('\n'),

@@ -18,6 +18,8 @@ export interface EncodedSample {
   /** Whole samples: every block's record until packed; empty for samples staged block by block. */
   readonly records: Uint8Array[];
   fields: Record<string, FieldStats>;
+  /** The sample's reference blocks as `ref_blocks` stores them (compressed), and their raw size. */
+  referenceBlocks?: { readonly stored: Uint8Array; readonly rawBytes: number };
 }
 
 /** Stands in for a staged record once it has been packed into a chunk. */

@@ -251,6 +251,8 @@ export class DepotCore {
   dbTags!: Database<TagEntry, string>;
   dbVariants!: Database<any, string>;
   dbRefs!: Database<string, [string, number]>;
+  /** seq → a sample's stored reference blocks (layout.ts, `DBI.refBlocks`). */
+  dbRefBlocks!: Database<Uint8Array, number>;
   /** Decoded variant sets by id (a stored set never changes; purge only deletes). */
   private readonly decodedSets = new Map<number, VariantSet>();
   /** OpenOptions.spillBytes. */
@@ -428,6 +430,7 @@ export class DepotCore {
     this.dbChunks = env.openDB({ name: DBI.chunks, encoding: 'msgpack' });
     this.dbLog = env.openDB({ name: DBI.log, encoding: 'msgpack' });
     this.dbTags = env.openDB({ name: DBI.tags, encoding: 'msgpack' });
+    this.dbRefBlocks = env.openDB({ name: DBI.refBlocks, encoding: 'binary' });
     let set = openCores.get(identity);
     if (!set) openCores.set(identity, (set = new Set()));
     set.add(this);

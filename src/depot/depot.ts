@@ -20,8 +20,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import type { SampleCalls, VariantSet } from '../codec/index.ts';
 import { SegmentWriter } from '../schunk/index.ts';
-import { DepotExistsError, DepotIOError, DepotNotFoundError, InvalidArgumentError, NotADepotError, isDepotError } from './errors.ts';
-import { DBI, DEPOT_FORMAT_VERSION, compressVariantSet, packVariantSet, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
+import { DepotExistsError, DepotIOError, DepotNotFoundError, IndexCorruptionError, InvalidArgumentError, NotADepotError, UnknownSampleError, isDepotError } from './errors.ts';
+import { DBI, DEPOT_FORMAT_VERSION, compressVariantSet, decompressReferenceBlocks, packVariantSet, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
 import { CHUNK_DIR, DepotCore, INDEX_FILE, MiB, indexRefs, openCurrentEnv, openEnv, segmentPath } from './core.ts';
 import { beginTransaction } from './transaction.ts';
@@ -388,8 +388,42 @@ export class Depot {
     core.assertOpen();
     return core.snapshot((txn) => {
       const { version } = core.resolveAt(options.at, txn);
-      return core.liveEntries(version, txn).map(({ entry }) => ({ sampleId: entry.sampleId, addedAt: entry.addedAt, ploidy: entry.ploidy, variantSet: entry.variantSet ?? 0, fields: entry.fields }));
+      return core.liveEntries(version, txn).map(({ entry }) => ({ sampleId: entry.sampleId, addedAt: entry.addedAt, ploidy: entry.ploidy, variantSet: entry.variantSet ?? 0, fields: entry.fields, hasReferenceBlocks: entry.referenceBlocks !== undefined }));
     });
+  }
+
+  /**
+   * The reference blocks (gVCF) of `sampleId` as live at `at` (default the
+   * head): the bytes the importer gave (`encodeReferenceBlocks` of
+   * src/vcf, decoded by `decodeReferenceBlocks`), decompressed from the
+   * `ref_blocks` dbi; undefined when the sample has none (a plain-VCF sample).
+   * A removed sample's blocks are hidden from the versions after its removal
+   * and kept for earlier ones (tags), like its records; purge erases them.
+   *
+   * @throws UnknownSampleError when the sample is not live at `at`;
+   *   UnknownTagError, UnknownVersionError; IndexCorruptionError when the
+   *   entry names blocks the index does not hold or that do not decompress.
+   */
+  referenceBlocks(sampleId: string, options: { at?: At } = {}): Uint8Array | undefined {
+    const core = this.#core;
+    core.assertOpen();
+    const stored = core.snapshot((txn) => {
+      const { version, label } = core.resolveAt(options.at, txn);
+      const seq = core.liveSeq(sampleId, version, txn);
+      if (seq === undefined) throw new UnknownSampleError(sampleId, core.path, label);
+      const entry = core.checked('entries', seq, core.dbEntries.get(seq, { transaction: txn } as any));
+      if (!entry.referenceBlocks) return undefined;
+      const raw = core.dbRefBlocks.get(seq, { transaction: txn } as any);
+      if (raw === undefined) throw new IndexCorruptionError(core.path, `ref_blocks[${seq}]`, `missing: sample '${sampleId}' (entry ${seq}) has reference blocks the index does not hold`);
+      // Copy out of the read transaction's memory map before it ends.
+      return new Uint8Array(raw);
+    });
+    if (stored === undefined) return undefined;
+    try {
+      return decompressReferenceBlocks(stored);
+    } catch (err) {
+      throw new IndexCorruptionError(core.path, `ref_blocks of sample '${sampleId}'`, (err as Error).message, { cause: err });
+    }
   }
 
   /** Reads all blocks of one sample; see {@link Depot.getMany}. */

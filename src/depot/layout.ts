@@ -46,6 +46,14 @@ export const DBI = {
   refs: 'refs',
   /** tag name → TagEntry. */
   tags: 'tags',
+  /**
+   * seq (uint) → one sample's reference blocks (gVCF, docs/gvcf.md), as
+   * {@link compressReferenceBlocks} stores them: a 4-byte little-endian raw
+   * length, then one zstd frame of the bytes the io layer encoded
+   * (`encodeReferenceBlocks`, opaque here). Only entries with
+   * `referenceBlocks` have a key. Binary values (no msgpack).
+   */
+  refBlocks: 'ref_blocks',
 } as const;
 
 /** `meta['format']`: fixed at creation. */
@@ -151,6 +159,12 @@ export interface SampleEntry {
   readonly lengths: number[];
   /** FORMAT ID → stats, for fields present in the sample's calls. */
   readonly fields: Record<string, FieldStats>;
+  /**
+   * Present when the sample was added with reference blocks (a gVCF
+   * sample): `ref_blocks[seq]` holds them; `bytes` is the stored (zstd)
+   * size, `rawBytes` the encoded size before compression.
+   */
+  readonly referenceBlocks?: { readonly bytes: number; readonly rawBytes: number };
 }
 
 /** The operations a log entry can record. */
@@ -212,6 +226,7 @@ export function checkSampleEntry(v: unknown, nBlocks?: number): string | undefin
   if (!uintArray(v.chunks, nBlocks) || !uintArray(v.offsets, nBlocks) || !uintArray(v.lengths, nBlocks)) return `chunks/offsets/lengths are not ${nBlocks} block positions`;
   if (!isObject(v.fields)) return 'fields is not an object';
   for (const st of Object.values(v.fields)) if (!isObject(st) || !isUint(st.width)) return 'a field has no width';
+  if (v.referenceBlocks !== undefined && (!isObject(v.referenceBlocks) || !isUint(v.referenceBlocks.bytes) || !isUint(v.referenceBlocks.rawBytes))) return 'referenceBlocks is not {bytes, rawBytes}';
   return undefined;
 }
 
@@ -430,4 +445,33 @@ export function unpackVariantSet(stored: Uint8Array): VariantSet {
   for (const k of ['contig', 'position', 'quality', 'filter', 'length']) ser[k] = loadedArray(ser[k]);
   ser.info = (ser.info as any[]).map((c) => (isPacked(c.values) ? { ...c, values: loadedArray(c.values) } : c));
   return deserializeVariantSet(ser);
+}
+
+// ------------------------------------------------------- reference blocks
+
+/**
+ * The bytes `ref_blocks[seq]` stores for one sample's reference blocks
+ * (`raw`: what the io layer encoded, opaque to the depot): a 4-byte
+ * little-endian raw length, then one zstd frame of `raw` at `level`.
+ */
+export function compressReferenceBlocks(raw: Uint8Array, level: number): Uint8Array {
+  const frame = compress(raw, level);
+  const out = new Uint8Array(4 + frame.length);
+  new DataView(out.buffer).setUint32(0, raw.length, true);
+  out.set(frame, 4);
+  return out;
+}
+
+/**
+ * Inverse of {@link compressReferenceBlocks}.
+ *
+ * @throws ChunkCorruptionError (zstd) or Error for damaged bytes (too short,
+ *   or a frame whose content size is not the recorded raw length).
+ */
+export function decompressReferenceBlocks(stored: Uint8Array): Uint8Array {
+  if (!(stored instanceof Uint8Array) || stored.length < 5) throw new Error('the stored reference blocks are not a byte string of at least 5 bytes');
+  const rawLength = new DataView(stored.buffer, stored.byteOffset, stored.byteLength).getUint32(0, true);
+  const out = decompress(stored.subarray(4), rawLength);
+  if (out.length !== rawLength) throw new Error(`the stored reference blocks decompress to ${out.length} bytes, not the recorded ${rawLength}`);
+  return out;
 }

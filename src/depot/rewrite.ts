@@ -95,6 +95,8 @@ export function purge(core: DepotCore, sampleIds: Iterable<string>, options: Wri
           for (const q of drop) for (const c of entries.get(q)!.chunks) affected.add(core.dbChunks.get(c)!.file);
           for (const q of drop) {
             records += entries.get(q)!.chunks.length;
+            // The sample's reference blocks (gVCF) go with its entry; the index scrub then drops their pages.
+            core.dbRefBlocks.removeSync(q);
             core.dbEntries.removeSync(q);
             entries.delete(q);
           }

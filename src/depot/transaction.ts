@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { blockCount, encodeBlockRecord, encodeSampleRecords, RecordValidationError, type SampleCalls, type VariantSet } from '../codec/index.ts';
 import { FILE_HEADER_SIZE, type EncodedChunk } from '../schunk/index.ts';
 import { DuplicateSampleError, InvalidArgumentError, TagExistsError, UnknownSampleError } from './errors.ts';
-import { compressVariantSet, packVariantSet, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
+import { compressReferenceBlocks, compressVariantSet, packVariantSet, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
 import { ChunkStager, type EncodedSample } from './chunks.ts';
 import { ALL_DIGITS, CHUNK_DIR, checkName, segmentPath, type DepotCore } from './core.ts';
@@ -114,12 +114,20 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
     }
     return core.variantSet(r);
   };
-  const encode = (sampleId: string, calls: SampleCalls, vs: VariantSet): EncodedSample => {
+  /** Reference blocks as stored (checked, compressed outside the write lock). */
+  const storedBlocks = (sampleId: string, bytes: Uint8Array | undefined): EncodedSample['referenceBlocks'] => {
+    if (bytes === undefined) return undefined;
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InvalidArgumentError('referenceBlocks', `of sample '${sampleId}' must be a non-empty Uint8Array (encodeReferenceBlocks' output)`);
+    return { stored: compressReferenceBlocks(bytes, meta.level), rawBytes: bytes.length };
+  };
+  const encode = (sampleId: string, calls: SampleCalls, vs: VariantSet, referenceBlocks?: Uint8Array): EncodedSample => {
+    const rb = storedBlocks(sampleId, referenceBlocks);
     const s: EncodedSample = {
       sampleId: checkName('sample id', sampleId),
       ploidy: calls.ploidy,
       records: encodeSampleRecords(vs, meta.blockSize, sampleId, calls),
       fields: fieldStats(calls),
+      ...(rb ? { referenceBlocks: rb } : {}),
     };
     stager.add(s);
     return s;
@@ -138,6 +146,12 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
       sampleIds: ids,
       get nextBlock() {
         return state.nextBlock;
+      },
+      setReferenceBlocks: (sampleIndex, bytes) => {
+        live();
+        const s = samples[sampleIndex];
+        if (!Number.isInteger(sampleIndex) || s === undefined) throw new InvalidArgumentError('sampleIndex', `${sampleIndex} is not in 0..${samples.length - 1}`);
+        s.referenceBlocks = storedBlocks(s.sampleId, bytes);
       },
       add: (calls) => {
         live();
@@ -180,15 +194,15 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
       stagedSets.push(st);
       return st;
     },
-    put: (sampleId, calls, set) => {
+    put: (sampleId, calls, set, o) => {
       live();
-      ops.push({ kind: 'put', samples: [encode(sampleId, calls, setOf(set))], set: set ?? 0 });
+      ops.push({ kind: 'put', samples: [encode(sampleId, calls, setOf(set), o?.referenceBlocks)], set: set ?? 0 });
     },
     putMany: (entries, set) => {
       live();
       const vs = setOf(set);
       const samples: EncodedSample[] = [];
-      for (const e of entries) samples.push(encode(e.sampleId, e.calls, vs));
+      for (const e of entries) samples.push(encode(e.sampleId, e.calls, vs, e.referenceBlocks));
       ops.push({ kind: 'put', samples, set: set ?? 0 });
     },
     putBlocks,
@@ -326,10 +340,12 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
             offsets: locs.map((l) => l.offset),
             lengths: locs.map((l) => l.length),
             fields: s.fields,
+            ...(s.referenceBlocks ? { referenceBlocks: { bytes: s.referenceBlocks.stored.length, rawBytes: s.referenceBlocks.rawBytes } } : {}),
           };
           const seq = next.seq;
           next = { ...next, seq: seq + 1 };
           core.dbEntries.putSync(seq, entry);
+          if (s.referenceBlocks) core.dbRefBlocks.putSync(seq, s.referenceBlocks.stored);
           core.dbById.putSync([s.sampleId, seq], true);
           added.push(s.sampleId);
         }

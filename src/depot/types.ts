@@ -41,8 +41,8 @@ export interface CreateOptions {
 export interface VerifyIssue {
   /** `error`: damage or inconsistency; `warning`: harmless leftovers. */
   readonly severity: 'error' | 'warning';
-  /** What kind: corrupt-chunk, bad-file, truncated-file, missing-file, chunk-missing, chunk-mismatch, dangling, bad-record, index, log, tag, bytes-past-end, orphan-file, staging-file, unreferenced-chunk. */
-  readonly kind: 'corrupt-chunk' | 'bad-file' | 'truncated-file' | 'missing-file' | 'chunk-missing' | 'chunk-mismatch' | 'dangling' | 'bad-record' | 'index' | 'log' | 'tag' | 'bytes-past-end' | 'orphan-file' | 'staging-file' | 'unreferenced-chunk';
+  /** What kind: corrupt-chunk, bad-file, truncated-file, missing-file, chunk-missing, chunk-mismatch, dangling, bad-record, bad-reference-blocks (stored blocks that do not decompress), index, log, tag, bytes-past-end, orphan-file, staging-file, unreferenced-chunk. */
+  readonly kind: 'corrupt-chunk' | 'bad-file' | 'truncated-file' | 'missing-file' | 'chunk-missing' | 'chunk-mismatch' | 'dangling' | 'bad-record' | 'bad-reference-blocks' | 'index' | 'log' | 'tag' | 'bytes-past-end' | 'orphan-file' | 'staging-file' | 'unreferenced-chunk';
   readonly message: string;
   readonly file?: string;
   /** Byte offset in `file`. */
@@ -61,7 +61,7 @@ export interface VerifyReport {
   readonly depot: string;
   readonly issues: readonly VerifyIssue[];
   /** How much was checked. */
-  readonly checked: { segmentFiles: number; chunks: number; records: number; entries: number; versions: number; tags: number };
+  readonly checked: { segmentFiles: number; chunks: number; records: number; entries: number; versions: number; tags: number; referenceBlocks: number };
   readonly seconds: number;
 }
 
@@ -169,6 +169,14 @@ export interface WriteOptions {
 export interface SampleInput {
   readonly sampleId: string;
   readonly calls: SampleCalls;
+  /**
+   * The sample's gVCF reference blocks, encoded by the io layer
+   * (`encodeReferenceBlocks`, docs/gvcf.md); opaque to the depot, which
+   * stores them zstd-compressed in the same commit (`ref_blocks` dbi, keyed
+   * by the entry's seq) and hands them back from {@link Depot.referenceBlocks}.
+   * Removed with the entry, erased by purge, checked by verify.
+   */
+  readonly referenceBlocks?: Uint8Array;
 }
 
 /** A sample live at some version, with what the exporter needs to size arrays. */
@@ -181,6 +189,8 @@ export interface SampleInfo {
   readonly variantSet: number;
   /** FORMAT ID → width and (Integer) value range of this sample. */
   readonly fields: Readonly<Record<string, FieldStats>>;
+  /** Whether the sample was added with reference blocks (a gVCF sample; {@link Depot.referenceBlocks}). */
+  readonly hasReferenceBlocks: boolean;
 }
 
 /** Size figures of a depot. */
@@ -197,6 +207,10 @@ export interface DepotStats {
   readonly indexBytes: number;
   /** Decompressed bytes of all chunks. */
   readonly rawBytes: number;
+  /** Samples live at the head that have reference blocks (gVCF samples). */
+  readonly referenceBlockSamples: number;
+  /** Stored (zstd) bytes of every entry's reference blocks, removed samples' included (the `ref_blocks` dbi's values). */
+  readonly referenceBlockBytes: number;
 }
 
 /**
@@ -222,9 +236,16 @@ export interface DepotTransaction {
    *   throws ReferenceMismatchError for a REF that disagrees with the depot's.
    */
   addVariantSet(variantSet: VariantSet, options?: { declared?: boolean; label?: string }): VariantSetRef;
-  /** Stages one sample over `set` (default 0, the declared set). */
-  put(sampleId: string, calls: SampleCalls, set?: VariantSetRef): void;
-  /** Stages samples over `set` (default 0, the declared set). */
+  /**
+   * Stages one sample over `set` (default 0, the declared set), with its
+   * gVCF reference blocks when `options.referenceBlocks` is given (see
+   * {@link SampleInput.referenceBlocks}).
+   *
+   * @throws RecordValidationError when the calls do not fit the set;
+   *   InvalidArgumentError for a malformed id or empty referenceBlocks.
+   */
+  put(sampleId: string, calls: SampleCalls, set?: VariantSetRef, options?: { referenceBlocks?: Uint8Array }): void;
+  /** Stages samples over `set` (default 0, the declared set), each with its reference blocks when given. */
   putMany(entries: Iterable<SampleInput>, set?: VariantSetRef): void;
   /**
    * Adds `sampleIds` block by block, for importers that read a cohort
@@ -250,6 +271,14 @@ export interface BeginOptions {
 /** Stages the samples of {@link DepotTransaction.putBlocks}, one variant block at a time. */
 export interface BlockWriter {
   readonly sampleIds: readonly string[];
+  /**
+   * Gives sample `sampleIndex` (of `sampleIds`) its reference blocks, at any
+   * time before the commit (a streaming reader has them only at the end of
+   * the file); see {@link SampleInput.referenceBlocks}.
+   *
+   * @throws InvalidArgumentError for an index out of range or empty bytes.
+   */
+  setReferenceBlocks(sampleIndex: number, referenceBlocks: Uint8Array): void;
   /** The block the next {@link BlockWriter.add} stages (0-based); the block count once all are in. */
   readonly nextBlock: number;
   /**

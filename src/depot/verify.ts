@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordView, blockCount, validateRecordView, type VariantSet } from '../codec/index.ts';
 import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, scanChunks } from '../schunk/index.ts';
-import { checkChunkEntry, checkLogEntry, checkMetaValue, checkSampleEntry, checkTagEntry, type ChunkEntry, type Counters, type LogEntry, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
+import { checkChunkEntry, decompressReferenceBlocks, checkLogEntry, checkMetaValue, checkSampleEntry, checkTagEntry, type ChunkEntry, type Counters, type LogEntry, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
 import { stagingOwner } from './chunks.ts';
 import { ALL_DIGITS, CHUNK_DIR, INDEX_FILE, fileSize, isLive, pushTo, segmentNumbers, segmentPath, setOf, type DepotCore } from './core.ts';
 import type { DepotStats, VerifyIssue, VerifyReport } from './types.ts';
@@ -35,6 +35,8 @@ export function stats(core: DepotCore): DepotStats {
       chunkBytes,
       indexBytes: statSync(join(core.path, INDEX_FILE)).size,
       rawBytes,
+      referenceBlockSamples: core.liveEntries(head, txn).filter(({ entry }) => entry.referenceBlocks !== undefined).length,
+      referenceBlockBytes: [...core.dbRefBlocks.getRange({ transaction: txn } as any)].reduce((sum, { value }) => sum + (value as Uint8Array).length, 0),
     };
   });
 }
@@ -66,7 +68,7 @@ export function verify(core: DepotCore): VerifyReport {
 /** The issues one pass found and how much it checked. */
 class Findings {
   readonly issues: VerifyIssue[] = [];
-  readonly checked = { segmentFiles: 0, chunks: 0, records: 0, entries: 0, versions: 0, tags: 0 };
+  readonly checked = { segmentFiles: 0, chunks: 0, records: 0, entries: 0, versions: 0, tags: 0, referenceBlocks: 0 };
   readonly err = (i: Omit<VerifyIssue, 'severity'>): void => void this.issues.push({ severity: 'error', ...i });
   readonly warn = (i: Omit<VerifyIssue, 'severity'>): void => void this.issues.push({ severity: 'warning', ...i });
   /** Whether an index value has the shape the depot wrote; a damaged one is reported (to be skipped). */
@@ -117,6 +119,7 @@ function verifyOnce(core: DepotCore, t0: number): { report: VerifyReport; head: 
       const onDisk = checkSegmentFiles(core, f, chunks, seg, next);
       const { entries, refs } = checkEntries(core, f, T, head, next);
       checkRecords(core, f, reader, vs, chunks, onDisk, refs);
+      checkReferenceBlocks(core, f, T, entries);
       checkHistory(core, f, T, head, entries);
     });
   } catch (e) {
@@ -246,6 +249,35 @@ function checkEntries(core: DepotCore, f: Findings, T: unknown, head: number, ne
     if (entries.get(seq)?.sampleId !== id) err({ kind: 'index', sampleId: id, message: `sample-id index names entry ${seq} for '${id}', which does not exist` });
   }
   return { entries, refs };
+}
+
+/**
+ * Reference blocks (gVCF): every entry that has them has a `ref_blocks`
+ * value of the recorded size that decompresses to the recorded raw size;
+ * no value belongs to an entry that does not exist or has none.
+ */
+function checkReferenceBlocks(core: DepotCore, f: Findings, T: unknown, entries: Map<number, SampleEntry>): void {
+  const { err } = f;
+  for (const [seq, e] of entries) {
+    if (!e.referenceBlocks) continue;
+    const stored = core.dbRefBlocks.get(seq, T as any);
+    if (stored === undefined) {
+      err({ kind: 'index', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}) has reference blocks that ref_blocks[${seq}] does not hold` });
+      continue;
+    }
+    f.checked.referenceBlocks++;
+    try {
+      if (stored.length !== e.referenceBlocks.bytes) throw new Error(`${stored.length} bytes stored, the entry records ${e.referenceBlocks.bytes}`);
+      const raw = decompressReferenceBlocks(stored);
+      if (raw.length !== e.referenceBlocks.rawBytes) throw new Error(`they decompress to ${raw.length} bytes, the entry records ${e.referenceBlocks.rawBytes}`);
+    } catch (x) {
+      err({ kind: 'bad-reference-blocks', sampleId: e.sampleId, message: `sample '${e.sampleId}' (entry ${seq}): its reference blocks (ref_blocks[${seq}]) are damaged: ${(x as Error).message}` });
+    }
+  }
+  for (const { key } of core.dbRefBlocks.getRange(T as any)) {
+    const seq = key as number;
+    if (!entries.get(seq)?.referenceBlocks) err({ kind: 'index', message: `ref_blocks[${seq}] belongs to no entry with reference blocks` });
+  }
 }
 
 /**

@@ -15,7 +15,8 @@ import { blockCount, maxAlleles } from '../codec/index.ts';
 import type { VariantSet } from '../codec/index.ts';
 import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type VariantSetRef } from '../depot/index.ts';
 import type { VcfCallShape, VcfWarning } from '../vcf/index.ts';
-import { isVczPath, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
+import { gvcfImport, isVczPath, readGvcf, readGvcfVariants, readGvcfWindows, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
+import { encodeReferenceBlocks, sniffGvcf } from '../vcf/index.ts';
 import { checkSameVariants, checkVariantRange } from './match.ts';
 import { MergeUnsortedError, checkSorted } from '../merge/index.ts';
 import { readVcz } from '../vcz/index.ts';
@@ -51,7 +52,7 @@ export function addSamplesFromFiles(
       txn.putMany(
         Array.from(data.sampleIds, (sampleId, i) => {
           options.progress?.update(++done, total);
-          return { sampleId, calls: data.calls(i) };
+          return { sampleId, calls: data.calls(i), ...(data.referenceBlocks ? { referenceBlocks: data.referenceBlocks(i) } : {}) };
         }),
         ref,
       );
@@ -168,6 +169,8 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
   const sizes = files.map((f) => (isVczPath(f) ? 0 : statSync(f).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const shapes = new Map<number, VcfCallShape>();
+  /** Whether each VCF is a gVCF (sniffed once, kept across a restart). */
+  const gvcfs = new Map<string, boolean>();
   const onWarning = onceEach(options.onWarning);
   const warn = onWarning ? { onWarning } : {};
   for (;;) {
@@ -181,25 +184,30 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
         const file = files[k]!;
         options.signal?.throwIfAborted();
         const known = options.knownVariantSets?.get(file);
+        const vcz = isVczPath(file);
+        // A gVCF: its variant records go in as a VCF's, each sample's reference blocks with it.
+        const gvcf = !vcz && (gvcfs.get(file) ?? (await sniffGvcf(file)));
+        gvcfs.set(file, gvcf);
         let streamSet: VariantSet | undefined;
-        if (!isVczPath(file) && sizes[k]! >= (options.streamFromBytes ?? STREAM_FROM_BYTES)) {
+        if (!vcz && sizes[k]! >= (options.streamFromBytes ?? STREAM_FROM_BYTES)) {
           // A large VCF is read twice: once for its variant set, then streamed block by block over it.
-          const v = known ? { variantSet: known, infoNeedsCalls: false } : await readVcfVariants(file, { ...(options.signal ? { signal: options.signal } : {}), ...warn });
+          const readVariants = gvcf ? readGvcfVariants : readVcfVariants;
+          const v = known ? { variantSet: known, infoNeedsCalls: false } : await readVariants(file, { ...(options.signal ? { signal: options.signal } : {}), ...warn });
           if (!v.infoNeedsCalls) streamSet = v.variantSet;
         }
         if (!streamSet) {
-          const data = isVczPath(file) ? await readVcz(file) : await readVcf(file, warn);
+          const data: ImportedCalls = vcz ? await readVcz(file) : gvcf ? gvcfImport(await readGvcf(file, warn)) : await readVcf(file, warn);
           if (data.sampleIds.length > 0) {
             const ref = txn.addVariantSet(data.variantSet, { label: file });
             refs.push({ ref, file });
-            txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })), ref);
+            txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i), ...(data.referenceBlocks ? { referenceBlocks: data.referenceBlocks(i) } : {}) })), ref);
           }
           counts.push(data.sampleIds.length);
           before += sizes[k]!;
           options.onProgress?.(before, totalBytes);
           continue;
         }
-        const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning);
+        const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, gvcf, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning);
         before += sizes[k]!;
         if (r.restartShape) {
           shapes.set(k, r.restartShape);
@@ -224,7 +232,10 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
 /**
  * Stages the samples of one VCF into `txn` block by block. Returns the
  * sample count, or the file's final shape when the staged blocks are not
- * valid and the file must be read again with it.
+ * valid and the file must be read again with it. A gVCF (`gvcf`) is read
+ * with readGvcfWindows: its variant records stream as a VCF's, and each
+ * sample's reference blocks (held whole, ~24 bytes a block) are given to
+ * the writer at the end.
  */
 async function stageVcf(
   vs: VariantSet,
@@ -232,6 +243,7 @@ async function stageVcf(
   txn: DepotTransaction,
   refs: StagedRef[],
   file: string,
+  gvcf: boolean,
   shape: VcfCallShape | undefined,
   onBytes: (bytesRead: number) => void,
   signal: AbortSignal | undefined,
@@ -240,7 +252,7 @@ async function stageVcf(
   const nBlocks = blockCount(vs.numVariants, blockSize);
   let ref: VariantSetRef | undefined;
   let writer: BlockWriter | undefined;
-  const r = await readVcfWindows(file, {
+  const r = await (gvcf ? readGvcfWindows : readVcfWindows)(file, {
     windowSize: blockSize,
     maxAlleles: maxAlleles(vs),
     ...(shape ? { shape } : {}),
@@ -260,10 +272,14 @@ async function stageVcf(
   if (r.window.restartNeeded) return { samples: r.sampleIds.length, restartShape: r.window.shape };
   if (!writer && r.sampleIds.length > 0) {
     // No variants: nothing to stream (and no block to tell the ploidy).
-    const data = await readVcf(file, onWarning ? { onWarning } : {});
+    const o = onWarning ? { onWarning } : {};
+    const data: ImportedCalls = gvcf ? gvcfImport(await readGvcf(file, o)) : await readVcf(file, o);
     const r0 = txn.addVariantSet(data.variantSet, { label: file });
     refs.push({ ref: r0, file });
-    txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i) })), r0);
+    txn.putMany(Array.from(data.sampleIds, (sampleId, i) => ({ sampleId, calls: data.calls(i), ...(data.referenceBlocks ? { referenceBlocks: data.referenceBlocks(i) } : {}) })), r0);
+  } else if (writer && 'referenceBlocks' in r) {
+    const g = r as Awaited<ReturnType<typeof readGvcfWindows>>;
+    for (let i = 0; i < g.sampleIds.length; i++) writer.setReferenceBlocks(i, encodeReferenceBlocks(g.referenceBlocks(i)));
   }
   return { samples: r.sampleIds.length };
 }
@@ -291,7 +307,8 @@ export async function createFromFile(
   const message = options.message;
   const onWarning = onceEach(options.onWarning);
   if (!isVczPath(file) && statSync(file).size >= (options.streamFromBytes ?? STREAM_FROM_BYTES)) {
-    const v = await readVcfVariants(file, { ...(options.signal ? { signal: options.signal } : {}), ...(onWarning ? { onWarning } : {}) });
+    const readVariants = (await sniffGvcf(file)) ? readGvcfVariants : readVcfVariants;
+    const v = await readVariants(file, { ...(options.signal ? { signal: options.signal } : {}), ...(onWarning ? { onWarning } : {}) });
     if (!v.infoNeedsCalls) {
       // Sites without samples are declared (part of every version); a file's samples bring their own.
       if (!withSamples || v.sampleIds.length === 0) return { depot: Depot.create(path, v.variantSet, options), commit: undefined, sampleCount: 0 };

@@ -27,6 +27,7 @@ import {
 } from '../codec/index.ts';
 import type { At, Depot, SampleView } from '../depot/index.ts';
 import { identityMap, mergeVariantSets, remapCalls, type MergedVariantSet } from '../merge/index.ts';
+import { coverSites, decodeReferenceBlocks, type ReferenceBlocks } from '../vcf/index.ts';
 
 /** The variant set of one version of a depot. */
 export interface VersionSites {
@@ -165,6 +166,60 @@ function mergeRepeated(vs: VariantSet, k: number, mode: 'both' | 'none'): Merged
   };
 }
 
+/** A sample as {@link MergedReader} reads it (Depot.sampleInfo has these). */
+export interface MergedSample {
+  readonly sampleId: string;
+  readonly variantSet: number;
+  readonly ploidy: number;
+  /** A gVCF sample: densified from its reference blocks at the sites its set lacks. */
+  readonly hasReferenceBlocks?: boolean;
+}
+
+/** Bytes a decoded {@link ReferenceBlocks} takes: five Int32 columns and a Uint8 one, 21 bytes a block. */
+function decodedBytes(b: ReferenceBlocks): number {
+  return b.start.length * 21 + b.contigs.reduce((s, c) => s + 16 + c.length, 0);
+}
+
+/**
+ * gVCF samples' reference blocks, decoded (`decodeReferenceBlocks`) from
+ * the depot on first use and kept, least recently used first out, within
+ * `budgetBytes` (default 256 MiB, 21 bytes a block): an export decodes
+ * each sample's blocks once when they all fit, and holds at most the budget
+ * plus one sample's blocks otherwise (a sample evicted is decoded again at
+ * its next tile).
+ */
+export class BlockCache {
+  readonly #entries = new Map<string, { blocks: ReferenceBlocks | undefined; bytes: number }>();
+  #bytes = 0;
+  constructor(readonly budgetBytes = 256 * 1024 * 1024) {}
+
+  /**
+   * Sample `sampleId`'s blocks as live at `version`, or undefined when it has none.
+   *
+   * @throws the errors of Depot.referenceBlocks; ReferenceBlocksFormatError for bytes that do not decode.
+   */
+  get(depot: Depot, sampleId: string, version: number): ReferenceBlocks | undefined {
+    const key = `${version}\t${sampleId}`;
+    const hit = this.#entries.get(key);
+    if (hit) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      return hit.blocks;
+    }
+    const bytes = depot.referenceBlocks(sampleId, { at: version });
+    const blocks = bytes === undefined ? undefined : decodeReferenceBlocks(bytes, `the reference blocks of sample '${sampleId}' in ${depot.path}`);
+    const size = blocks ? decodedBytes(blocks) : 64;
+    for (const [k, e] of this.#entries) {
+      if (this.#bytes + size <= this.budgetBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= e.bytes;
+    }
+    this.#entries.set(key, { blocks, bytes: size });
+    this.#bytes += size;
+    return blocks;
+  }
+}
+
 /** Per input set: its sites in the order of the merged sites they map to (and those targets). */
 interface SetOrder {
   /** [own sites] own site indices sorted by their merged site. */
@@ -228,6 +283,10 @@ export class MergedReader {
   #planBlock = -1;
   #plans = new Map<number, TilePlan>();
   #tile: VariantSet | undefined;
+  /** The merged set's contig IDs (what the tile's `contig` indexes). */
+  readonly #contigIds: readonly string[];
+  /** gVCF samples' decoded reference blocks, kept within a budget. */
+  readonly #blocks: BlockCache;
 
   /**
    * @param sites the version's variant set ({@link versionSites}).
@@ -238,8 +297,10 @@ export class MergedReader {
    * @param options.padPloidy the ploidy given to a sample of no known
    *   ploidy (0: its file had no site) at sites it lacks (bcftools merge
    *   writes `./.` there); default 0.
+   * @param options.blockCache where gVCF samples' decoded reference blocks
+   *   are kept between tiles (default: a new {@link BlockCache}).
    */
-  constructor(depot: Depot, sites: VersionSites, blockSize: number, options: { missingToRef?: boolean; fields?: readonly string[]; padPloidy?: number } = {}) {
+  constructor(depot: Depot, sites: VersionSites, blockSize: number, options: { missingToRef?: boolean; fields?: readonly string[]; padPloidy?: number; blockCache?: BlockCache } = {}) {
     this.#depot = depot;
     this.#sites = sites;
     this.#version = sites.version;
@@ -251,6 +312,8 @@ export class MergedReader {
     this.#fields = sites.merged.variantSet.format.filter((d) => want.has(d.id));
     sites.setIds.forEach((id, k) => this.#setIndex.set(id, k));
     this.#orders = sites.setIds.map(() => undefined);
+    this.#contigIds = sites.merged.variantSet.contigs.map((c) => c.id);
+    this.#blocks = options.blockCache ?? new BlockCache();
   }
 
   /** The plan of input set `k` for merged block `block`. */
@@ -292,8 +355,10 @@ export class MergedReader {
    *
    * @param samples ids, with their variant set and ploidy (Depot.sampleInfo).
    */
-  readCalls(samples: readonly { sampleId: string; variantSet: number; ploidy: number }[], block: number): SampleCalls[] {
+  readCalls(samples: readonly MergedSample[], block: number): SampleCalls[] {
     const out = new Array<SampleCalls>(samples.length);
+    /** Per sample: the tile's sites (0-based in the tile) its own set has. */
+    const own = new Array<Int32Array>(samples.length);
     // Group by input set: one getMany per set.
     const bySet = new Map<number, number[]>();
     samples.forEach((s, i) => {
@@ -313,6 +378,7 @@ export class MergedReader {
           const P = this.#sites.merged.inputs[k]!.numVariants === 0 && this.#padPloidy > 0 ? this.#padPloidy : samples[i]!.ploidy;
           const none: SampleCalls = P > 0 ? { ploidy: P, genotype: new Int32Array(0), phased: new Uint8Array(0), fields: [] } : { ploidy: 0, fields: [] };
           out[i] = remapCalls(plan.sub, 0, none, formatDefs, opts);
+          own[i] = plan.sub.siteMap[0]!;
         }
         continue;
       }
@@ -321,9 +387,61 @@ export class MergedReader {
       views.forEach((v, j) => {
         const calls = gatherCalls(this.#sites.merged.inputs[k]!, v.records, plan.sites);
         out[idx[j]!] = remapCalls(plan.sub, 0, calls, formatDefs, opts);
+        own[idx[j]!] = plan.sub.siteMap[0]!;
       });
     }
-    return this.#fields.length === 0 ? out : out.map((c) => this.#withFields(c, block));
+    const filled = this.#fields.length === 0 ? out : out.map((c) => this.#withFields(c, block));
+    return filled.map((c, i) => (samples[i]!.hasReferenceBlocks ? this.#densify(samples[i]!, c, own[i]!) : c));
+  }
+
+  /**
+   * A gVCF sample's calls over the tile, densified (docs/gvcf.md,
+   * "Import, storage and export"): at each site of the tile its own set lacks, when
+   * its reference blocks cover the site's whole REF span (`coverSites`),
+   * GT = 0 at each of the block's ploidy alleles (the sample's ploidy when
+   * the block has none; fill past it), unphased, FORMAT DP = the blocks'
+   * MIN_DP (their DP when they have none) and GQ = their GQ (the minimum
+   * over the blocks the span crosses), every other field as remapCalls left
+   * it (missing). DP and GQ are written only when the version's FORMAT
+   * declares them; GT only when the sample has GT (ploidy > 0).
+   */
+  #densify(sample: MergedSample, calls: SampleCalls, ownSites: Int32Array): SampleCalls {
+    const blocks = this.#blocks.get(this.#depot, sample.sampleId, this.#version);
+    if (!blocks || blocks.start.length === 0) return calls;
+    const tile = this.#tile!;
+    const n = tile.numVariants;
+    const cover = coverSites(blocks, this.#contigIds, tile);
+    const isOwn = new Uint8Array(n);
+    for (const s of ownSites) isOwn[s] = 1;
+    let any = false;
+    for (let v = 0; v < n; v++) if (!isOwn[v] && cover.block[v]! >= 0) any = true;
+    if (!any) return calls;
+    const P = calls.ploidy;
+    let genotype = calls.genotype;
+    let phased = calls.phased;
+    if (P > 0 && genotype) {
+      genotype = Int32Array.from(genotype);
+      phased = phased ? Uint8Array.from(phased) : new Uint8Array(n);
+      for (let v = 0; v < n; v++) {
+        if (isOwn[v] || cover.block[v]! < 0) continue;
+        const bp = cover.ploidy[v]! > 0 ? Math.min(cover.ploidy[v]!, P) : P;
+        for (let a = 0; a < P; a++) genotype[v * P + a] = a < bp ? 0 : INT_FILL;
+        phased[v] = 0;
+      }
+    }
+    const fields = calls.fields.map((f) => {
+      if ((f.id !== 'DP' && f.id !== 'GQ') || Array.isArray(f.values) || f.values instanceof Float32Array) return f;
+      const from = f.id === 'DP' ? cover.minDp : cover.gq;
+      const values = Int32Array.from(f.values as ArrayLike<number>);
+      const w = f.width;
+      for (let v = 0; v < n; v++) {
+        if (isOwn[v] || cover.block[v]! < 0) continue;
+        values[v * w] = from[v]!;
+        for (let j = 1; j < w; j++) values[v * w + j] = INT_FILL;
+      }
+      return { ...f, values };
+    });
+    return { ...calls, ...(genotype ? { genotype } : {}), ...(phased ? { phased } : {}), fields };
   }
 
   /** `calls` with every field of `options.fields` it lacks, missing (first value) and fill (the rest). */
@@ -359,7 +477,7 @@ export class MergedReader {
   }
 
   /** As {@link readCalls}, each encoded as the sample's record of merged block `block` (what the VCZ exporter reads). */
-  readRecords(samples: readonly { sampleId: string; variantSet: number; ploidy: number }[], block: number): RecordView[] {
+  readRecords(samples: readonly MergedSample[], block: number): RecordView[] {
     const merged = this.#sites.merged.variantSet;
     return this.readCalls(samples, block).map((c, i) => new RecordView(encodeBlockRecord(merged, this.#blockSize, samples[i]!.sampleId, block, c)));
   }
@@ -383,7 +501,8 @@ export function readSampleViews(depot: Depot, sampleIds: readonly string[], at?:
   const missing = sampleIds.filter((id) => !info.has(id));
   if (missing.length > 0) depot.getMany(missing, { at: sites.version });
   const samples = sampleIds.map((id) => info.get(id)!);
-  const reader = new MergedReader(depot, sites, depot.meta.blockSize, options);
+  const fields = samples.some((s) => s.hasReferenceBlocks) ? sites.merged.variantSet.format.filter((d) => d.id === 'DP' || d.id === 'GQ').map((d) => d.id) : [];
+  const reader = new MergedReader(depot, sites, depot.meta.blockSize, { ...options, ...(fields.length > 0 ? { fields } : {}) });
   const n = blockCount(variantSet.numVariants, depot.meta.blockSize);
   const records = samples.map(() => new Array<RecordView>(n));
   for (let b = 0; b < n; b++) reader.readRecords(samples, b).forEach((r, i) => (records[i]![b] = r));

@@ -29,6 +29,21 @@ export function readVcfWindows(path: string, options: VcfWindowOptions): Promise
   return vcf.readVcfWindows(path, { fieldName: fieldArrayName, ...options });
 }
 
+/** src/vcf's readGvcf, with the VCZ writer's field-name check. */
+export function readGvcf(path: string, options: VcfReadOptions = {}): Promise<vcf.GvcfData> {
+  return vcf.readGvcf(path, { fieldName: fieldArrayName, ...options });
+}
+
+/** src/vcf's readGvcfVariants, with the VCZ writer's field-name check. */
+export function readGvcfVariants(path: string, options: VcfReadOptions & { readonly signal?: AbortSignal } = {}): ReturnType<typeof vcf.readGvcfVariants> {
+  return vcf.readGvcfVariants(path, { fieldName: fieldArrayName, ...options });
+}
+
+/** src/vcf's readGvcfWindows, with the VCZ writer's field-name check. */
+export function readGvcfWindows(path: string, options: VcfWindowOptions): Promise<vcf.GvcfData & { window: VcfWindowResult }> {
+  return vcf.readGvcfWindows(path, { fieldName: fieldArrayName, ...options });
+}
+
 /** The variant set and samples of an imported file. */
 export interface ImportedCalls {
   readonly variantSet: VariantSet;
@@ -36,20 +51,40 @@ export interface ImportedCalls {
   readonly sampleIds: readonly string[];
   /** The calls of sample `i` (0-based index into `sampleIds`). */
   calls(i: number): SampleCalls;
+  /**
+   * A gVCF's: sample `i`'s reference blocks, encoded (`encodeReferenceBlocks`,
+   * docs/gvcf.md) for `DepotTransaction.putMany`. Absent for a plain VCF or VCZ.
+   */
+  readonly referenceBlocks?: (i: number) => Uint8Array;
+}
+
+/** A gVCF read whole ({@link readGvcf}) as ImportedCalls: its variant records' calls and each sample's encoded blocks. */
+export function gvcfImport(g: vcf.GvcfData): ImportedCalls {
+  return {
+    variantSet: g.variantSet,
+    sampleIds: g.sampleIds,
+    calls: (i) => g.calls(i),
+    referenceBlocks: (i) => vcf.encodeReferenceBlocks(g.referenceBlocks(i)),
+  };
 }
 
 /**
  * Reads `path`: a directory or a name ending `.zip` is read as VCZ,
- * anything else as VCF or BCF (told apart by their content).
+ * anything else as VCF or BCF (told apart by their content); a gVCF (its
+ * header declares `<NON_REF>` or `<*>`, or one of its first 1,000 records
+ * uses one: src/vcf `sniffGvcf`) is split into its variant records and
+ * each sample's reference blocks (`readGvcf`, docs/gvcf.md).
  *
  * VCF warnings (e.g. an undeclared FILTER key) go to `options.onWarning`.
  *
- * @throws the VCF/VCZ readers' typed errors (file and line); an Error when
+ * @throws the VCF/VCZ readers' typed errors (file and line), the gVCF
+ *   reader's (src/vcf/gvcf-errors.ts); an Error when
  *   the path does not exist.
  */
 export async function readInput(path: string, options: VcfReadOptions = {}): Promise<ImportedCalls> {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
   if (isVczPath(path)) return readVcz(path);
+  if (await vcf.sniffGvcf(path)) return gvcfImport(await readGvcf(path, options));
   return readVcf(path, options);
 }
 

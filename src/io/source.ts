@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { type ErrorsByCode, nameErrors, VczdepotError } from '../errors.ts';
 import type { At, Depot, FieldStats } from '../depot/index.ts';
-import { INT_FILL, RecordView, binomial, maxAlleles, type VariantSet } from '../codec/index.ts';
-import { MergedReader, versionSites } from './cohort.ts';
+import { INT_FILL, INT_MISSING, RecordView, binomial, maxAlleles, type VariantSet } from '../codec/index.ts';
+import { BlockCache, MergedReader, versionSites } from './cohort.ts';
 import type { ExportSource } from '../vcz/index.ts';
 
 /** Samples per getMany call when exporting: bounds the chunk buffers held at once. */
@@ -160,7 +160,10 @@ export function selectVariants(vs: VariantSet, regions: readonly (Region | strin
  *
  * Memory: `readBlock` returns copies of the records (the exporter keeps one
  * samples-chunk column of one variant block: samplesChunkSize × block record
- * bytes), reading at most 64 samples' chunks at a time.
+ * bytes), reading at most 64 samples' chunks at a time. A version that
+ * merges several sets densifies gVCF samples (MergedReader): their decoded
+ * reference blocks are kept in a {@link BlockCache} of 256 MiB (21 bytes a
+ * block), so memory holds at most that plus one sample's blocks.
  *
  * @throws UnknownTagError / UnknownVersionError / AmbiguousAtError for a bad `at`.
  * @throws ExportSelectionError for a sample not live at that version or
@@ -202,10 +205,39 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', se
       if (st.min !== undefined) st.min = Math.min(st.min, INT_FILL);
     }
   }
+  const blockCache = new BlockCache();
+  if (!sites.identity) {
+    // gVCF samples are densified (0/0 under their reference blocks, with
+    // the blocks' MIN_DP as DP and GQ): DP and GQ, when the version declares
+    // them, take the blocks' values into their ranges (dtype), and every
+    // sample carries them.
+    const declared = variantSet.format.filter((d) => (d.id === 'DP' || d.id === 'GQ') && d.type === 'Integer').map((d) => d.id);
+    for (const s of info) {
+      if (!s.hasReferenceBlocks || declared.length === 0) continue;
+      const blocks = blockCache.get(depot, s.sampleId, pinned);
+      if (!blocks || blocks.start.length === 0) continue;
+      for (const id of declared) {
+        const col = id === 'DP' ? blocks.minDp : blocks.gq;
+        let min = INT_MISSING;
+        let max = INT_MISSING;
+        for (let i = 0; i < col.length; i++) {
+          const x = col[i]!;
+          if (x < min) min = x;
+          if (x > max) max = x;
+        }
+        const cur = fieldStats.get(id);
+        if (!cur) fieldStats.set(id, { width: 1, min: Math.min(min, INT_FILL), max });
+        else {
+          cur.min = Math.min(cur.min ?? min, min);
+          cur.max = Math.max(cur.max ?? max, max);
+        }
+      }
+    }
+  }
   const blockSize = depot.meta.blockSize;
   const merged = sites.identity
     ? undefined
-    : new MergedReader(depot, sites, blockSize, { missingToRef: selection.missingToRef ?? false, fields: [...fieldStats.keys()], padPloidy: maxPloidy });
+    : new MergedReader(depot, sites, blockSize, { missingToRef: selection.missingToRef ?? false, fields: [...fieldStats.keys()], padPloidy: maxPloidy, blockCache });
   const byId = new Map(info.map((s) => [s.sampleId, s]));
   return {
     version: pinned,

@@ -463,6 +463,68 @@ export async function readGvcfWindows(path: string, options: VcfWindowOptions): 
   return { ...withBlocks(data, isGvcf, blockRecords, blocks), window: data.window };
 }
 
+/**
+ * {@link readGvcf} for the first pass of a streaming import: the variant
+ * records' variant set (as readVcfVariants gives a VCF's; no calls kept),
+ * the blocks checked as readGvcf checks them but not returned.
+ *
+ * @throws the errors of {@link readGvcf}; the reason of `signal` once aborted.
+ */
+export async function readGvcfVariants(
+  path: string,
+  options: VcfReadOptions & { readonly signal?: AbortSignal } = {},
+): Promise<{ variantSet: VcfData['variantSet']; sampleIds: string[]; source: string; infoNeedsCalls: boolean }> {
+  const builder = new VcfBuilder(path, { kind: 'variants' }, options.onWarning, options.fieldName);
+  const splitter = new GvcfSplitter(path, (buf, start, end, line) => builder.line(buf, start, end, line));
+  await forEachLine(path, (buf, start, end, line) => splitter.line(buf, start, end, line), undefined, options.signal);
+  splitter.finish();
+  const { variantSet, sampleIds, source } = builder.finish();
+  return { variantSet, sampleIds: [...sampleIds], source, infoNeedsCalls: variantSet.info.some((c) => c.def.number === 'G') };
+}
+
+/** Records {@link sniffGvcf} reads at most past the header. */
+export const SNIFF_RECORDS = 1000;
+
+/**
+ * Whether the VCF/BCF at `path` is to be imported as a gVCF: one of its
+ * first `maxRecords` (default {@link SNIFF_RECORDS}) records has `<NON_REF>`
+ * or `<*>` in ALT (GATK, bcftools and DeepVariant gVCFs have it on every
+ * record, blocks and variant records alike). A header declaration alone
+ * does not count: GATK's joint-called VCFs declare `##ALT=<ID=*>` for the
+ * spanning deletion `*` and hold no block. Reads only that far.
+ *
+ * @throws the line reader's errors (VcfTruncatedError, BcfFormatError) met before deciding.
+ */
+export async function sniffGvcf(path: string, maxRecords = SNIFF_RECORDS): Promise<boolean> {
+  const stop = new AbortController();
+  let found = false;
+  let records = 0;
+  const decided = new Error('decided');
+  try {
+    await forEachLine(
+      path,
+      (buf, start, end) => {
+        if (start >= end) return;
+        if (buf[start] !== 35 /* # */) {
+          const line = buf.toString('utf8', start, end);
+          const alt = line.split('\t', 6)[4] ?? '';
+          if (alt.split(',').some((a) => SYMBOLIC_ALLELES.includes(a))) found = true;
+          records++;
+        }
+        if (found || records >= maxRecords) {
+          stop.abort(decided);
+          throw decided;
+        }
+      },
+      undefined,
+      stop.signal,
+    );
+  } catch (err) {
+    if (err !== decided) throw err;
+  }
+  return found;
+}
+
 function withBlocks(data: VcfData, isGvcf: boolean, blockRecords: number, blocks: ReferenceBlocks[]): GvcfData {
   return {
     variantSet: data.variantSet,

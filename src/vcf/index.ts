@@ -15,7 +15,7 @@ export type {
   VcfWindowResult,
 } from './types.ts';
 export * from './errors.ts';
-export { GvcfSplitter, readGvcf, readGvcfWindows, SYMBOLIC_ALLELES, type GvcfData } from './gvcf.ts';
+export { GvcfSplitter, readGvcf, readGvcfVariants, readGvcfWindows, sniffGvcf, SNIFF_RECORDS, SYMBOLIC_ALLELES, type GvcfData } from './gvcf.ts';
 export {
   blockCount,
   coveringBlock,

@@ -69,7 +69,9 @@ export {
   exportDepotPartition,
   finaliseDepotExport,
   readInput,
+  readSampleViews,
   readVcf,
+  versionSites,
   ExportSelectionError,
   VariantSetMismatchError,
   type AddFilesOptions,
@@ -81,7 +83,10 @@ export {
   type Region,
   type SampleSelection,
   type VariantSide,
+  type VersionSites,
 } from './io/index.ts';
+// The bcftools merge of variant sets (a version's sites) and its errors.
+export { MergeError, MergeRefMismatchError, MergeUnsortedError, isMergeError, type MergedVariantSet, type MergeMode } from './merge/index.ts';
 export type { VcfData, VcfReadOptions, VcfWarning } from './vcf/index.ts';
 export * from './vcf/errors.ts';
 export * from './vcf/gvcf-errors.ts';

@@ -21,6 +21,9 @@ import {
   DepotExistsError,
   DepotIOError,
   ErasureIncompleteError,
+  MergeRefMismatchError,
+  MergeUnsortedError,
+  isMergeError,
   DepotNotFoundError,
   DepotVersionError,
   DuplicateSampleError,
@@ -89,6 +92,8 @@ const enoent = Object.assign(new Error("ENOENT: no such file or directory, open 
 /** One instance of every concrete exported error class (a missing one fails to compile, and the runtime check below). */
 const make: { [K in ConcreteErrorName]: () => InstanceType<Api[K]> } = {
   AmbiguousAtError: () => new AmbiguousAtError('3', 3, 1, '/d'),
+  MergeRefMismatchError: () => new MergeRefMismatchError(1, 0, 'chr1:10 AT>A', 'G', 'b.vcf'),
+  MergeUnsortedError: () => new MergeUnsortedError(0, 1, 'chr1:5 A>C', 'comes after POS 10 on the same contig', 'b.vcf'),
   BcfFormatError: () => new BcfFormatError('a.bcf', 0, 'bad magic'),
   BloscFrameError: () => new BloscFrameError('short header'),
   ChunkCorruptionError: () => new ChunkCorruptionError({ file: 'f', offset: 16 }, 'checksum mismatch'),
@@ -160,7 +165,7 @@ describe('the error family', () => {
         `${b} is exported but is neither in the table nor the base of a class in it`,
       ).toBe(true);
     }
-    expect(bases.sort()).toEqual(['CodecError', 'DepotError', 'VcfError', 'VczError', 'VczReadError', 'VczWriteError', 'VczdepotError']);
+    expect(bases.sort()).toEqual(['CodecError', 'DepotError', 'MergeError', 'VcfError', 'VczError', 'VczReadError', 'VczWriteError', 'VczdepotError']);
   });
 
   it('every error is a VczdepotError with a unique, non-empty kebab-case code, its class name and a message', () => {
@@ -215,7 +220,7 @@ describe('the error family', () => {
   });
 
   it('the area guards accept their own classes only, and narrow by code', () => {
-    const guards = { isCodecError, isDepotError, isSchunkError, isVczError, isVczReadError, isVczWriteError, isExportGuardError };
+    const guards = { isCodecError, isDepotError, isSchunkError, isVczError, isVczReadError, isVczWriteError, isExportGuardError, isMergeError };
     const owner: Record<string, keyof typeof guards | undefined> = {};
     for (const { name, err } of all) {
       const accepting = Object.entries(guards).filter(([, g]) => (g as (e: unknown) => boolean)(err));

@@ -173,6 +173,8 @@ export interface MergedSample {
   readonly ploidy: number;
   /** A gVCF sample: densified from its reference blocks at the sites its set lacks. */
   readonly hasReferenceBlocks?: boolean;
+  /** FORMAT ids it carries: each read has them all, missing where absent (default: the reader's `fields`). */
+  readonly fieldIds?: readonly string[];
 }
 
 /** Bytes a decoded {@link ReferenceBlocks} takes: five Int32 columns and a Uint8 one, 21 bytes a block. */
@@ -390,7 +392,11 @@ export class MergedReader {
         own[idx[j]!] = plan.sub.siteMap[0]!;
       });
     }
-    const filled = this.#fields.length === 0 ? out : out.map((c) => this.#withFields(c, block));
+    const filled = out.map((c, i) => {
+      const ids = samples[i]!.fieldIds;
+      const want = ids ? this.#sites.merged.variantSet.format.filter((d) => ids.includes(d.id) || this.#fields.includes(d)) : this.#fields;
+      return want.length === 0 ? c : this.#withFields(c, block, want);
+    });
     return filled.map((c, i) => (samples[i]!.hasReferenceBlocks ? this.#densify(samples[i]!, c, own[i]!) : c));
   }
 
@@ -445,15 +451,15 @@ export class MergedReader {
   }
 
   /** `calls` with every field of `options.fields` it lacks, missing (first value) and fill (the rest). */
-  #withFields(calls: SampleCalls, block: number): SampleCalls {
+  #withFields(calls: SampleCalls, block: number, want: readonly FormatFieldDef[]): SampleCalls {
     const have = new Set(calls.fields.map((f) => f.id));
-    if (this.#fields.every((d) => have.has(d.id))) return calls;
+    if (want.every((d) => have.has(d.id))) return calls;
     const [m0, m1] = blockRange(this.#sites.merged.variantSet.numVariants, this.#blockSize, block);
     const n = m1 - m0;
     const A = this.#maxAlleles;
     const P = calls.ploidy;
     const fields = [...calls.fields];
-    for (const def of this.#fields) {
+    for (const def of want) {
       if (have.has(def.id)) continue;
       const w = expectedWidth(def.number, A, P);
       const width = 'exact' in w ? w.exact : w.min;
@@ -500,7 +506,10 @@ export function readSampleViews(depot: Depot, sampleIds: readonly string[], at?:
   // Unknown ids: let getMany throw its typed error.
   const missing = sampleIds.filter((id) => !info.has(id));
   if (missing.length > 0) depot.getMany(missing, { at: sites.version });
-  const samples = sampleIds.map((id) => info.get(id)!);
+  const samples = sampleIds.map((id) => {
+    const s = info.get(id)!;
+    return { ...s, fieldIds: Object.keys(s.fields) };
+  });
   const fields = samples.some((s) => s.hasReferenceBlocks) ? sites.merged.variantSet.format.filter((d) => d.id === 'DP' || d.id === 'GQ').map((d) => d.id) : [];
   const reader = new MergedReader(depot, sites, depot.meta.blockSize, { ...options, ...(fields.length > 0 ? { fields } : {}) });
   const n = blockCount(variantSet.numVariants, depot.meta.blockSize);

@@ -84,7 +84,9 @@ describe('the CLI bundle (dist/vczdepot.cjs)', () => {
       expect(fromVcf.code, fromVcf.err).toBe(0);
       expect([fromVcf.code, fromVcf.out, fromVcf.err]).toEqual([src.code, src.out, src.err]);
       expect([fromVcz.code, fromVcz.out, fromVcz.err]).toEqual([srcVcz.code, srcVcz.out, srcVcz.err]);
-      expect(fromVcz.out.split('\n').filter((l) => !l.startsWith('#'))).toEqual(src.out.split('\n').filter((l) => !l.startsWith('#')));
+      // The parts' depot is bcftools merge of two files (INFO/DP summed): all but INFO agree.
+      const noInfo = (out: string) => out.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split('\t').filter((_, i) => i !== 7).join('\t'));
+      expect(noInfo(fromVcz.out)).toEqual(noInfo(src.out));
     }
     r = bundled('remove', a, 'HG00100', '--json');
     expect(r.code, r.err).toBe(0);

@@ -179,6 +179,11 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
       checkVariantSet(variantSet);
       const packed = packVariantSet(variantSet);
       const hash = packed.contentHash;
+      // A file of exactly the declared sites' content is a batch of the
+      // fixed-site cohort those sites declare: its samples go over them.
+      if (!(o.declared ?? false)) {
+        for (const e of core.setEntries()) if (e.declared && e.contentHash === hash && e.numVariants === variantSet.numVariants) return e.id;
+      }
       // The same content as a stored or staged set: share its bytes.
       let sameAs: number | StagedSet | undefined;
       for (const e of core.setEntries()) if (e.contentHash === hash && e.numVariants === variantSet.numVariants) sameAs ??= e.stored ?? e.id;

@@ -225,7 +225,9 @@ export interface DepotTransaction {
    * it the next set id (a version's variant set is the merge of its sets,
    * one per file, as `bcftools merge` of the files); when a stored (or
    * staged) set has exactly the same content, the new set shares its
-   * stored bytes (a fixed-site cohort's batches store their sites once).
+   * stored bytes; when that set is declared sites, their id is returned and
+   * the samples go over them (a batch of the fixed-site cohort they
+   * declare: one input of the merge, its INFO as stored).
    * `declared` makes it declared sites (part of every version, `create
    * --no-samples`). The commit stores a staged set only when samples use it
    * (or it is declared), and checks its REFs against the depot's (a REF

@@ -9,12 +9,13 @@
  * against the same commands run in process from the sources.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli as sources } from '../helpers/cli.ts';
 import { venvBin } from '../helpers/interop.ts';
 import { useTempDir } from '../helpers/tmp.ts';
+import { fileTree } from '../helpers/files.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const vcf = join(root, 'test', 'data', 'vcf');
@@ -51,16 +52,7 @@ function zipEntries(zip: string): string {
   return r.stdout;
 }
 
-/** Every file under `d`, relative path → bytes. */
-function tree(d: string): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  const walk = (p: string) => {
-    if (statSync(p).isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
-    else m.set(relative(d, p), readFileSync(p));
-  };
-  walk(d);
-  return m;
-}
+const tree = fileTree;
 
 describe('the CLI bundle (dist/vczdepot.cjs)', () => {
   it('runs every layer and prints what the sources print', async () => {

@@ -5,14 +5,15 @@
  * sample and every tag reads and exports byte for byte as before. Also the
  * auditor's `verify --erased` and `purge --json`.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Depot, findTraces, isDepotError } from '../../src/depot/index.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 import { runCli } from '../helpers/cli.ts';
 import { depotFingerprint } from '../helpers/fingerprint.ts';
+import { fileTree } from '../helpers/files.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -27,19 +28,7 @@ const SMALL = { blockSize: 50, chunkTargetBytes: 4096, segmentMaxBytes: 64 * 102
 /** Ids of several lengths and scripts; none is a substring of another or of the filler ids. */
 const VICTIMS = ['Kq7Zx2', 'withdrawn-participant-0042', 'Ünïcødé-样本-🧬-erased', `L${'y'.repeat(300)}Z`];
 
-/** Every file's bytes under `root`, by relative path. */
-function tree(root: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (p: string) => {
-    for (const f of readdirSync(p)) {
-      const q = join(p, f);
-      if (statSync(q).isDirectory()) walk(q);
-      else out.set(relative(root, q), readFileSync(q));
-    }
-  };
-  walk(root);
-  return out;
-}
+const tree = fileTree;
 
 const fingerprint = (d: Depot, skip: readonly string[]): string => depotFingerprint(d, skip, { tagTimes: true });
 

@@ -18,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createFromFile, Depot, exportDepot, isVczdepotError } from '../../src/index.ts';
 import { addFiles } from '../../src/io/index.ts';
@@ -26,7 +26,7 @@ import { s3Client, S3_UPLOAD_MARKER } from '../../src/zarr/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { useTempDir } from '../helpers/tmp.ts';
 import { diffTrees } from '../trust/common.ts';
-import { useMoto } from './moto.ts';
+import { listKeys, useMoto } from './moto.ts';
 
 const BUCKET = 'vczdepot-test';
 const moto = useMoto([BUCKET]);
@@ -34,18 +34,7 @@ const dir = useTempDir('s3');
 const vcf = (name: string) => join(repoRoot, 'test', 'data', 'vcf', `${name}.vcf.gz`);
 const cli = join(repoRoot, 'bin', 'vczdepot.cjs');
 
-async function keys(prefix: string): Promise<string[]> {
-  const client = s3Client();
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const r = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const o of r.Contents ?? []) out.push(o.Key!);
-    token = r.IsTruncated ? r.NextContinuationToken : undefined;
-  } while (token);
-  client.destroy();
-  return out.sort();
-}
+const keys = (prefix: string): Promise<string[]> => listKeys(BUCKET, prefix);
 
 function localFiles(root: string): string[] {
   const out: string[] = [];

@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
 import { s3Client } from '../../src/zarr/index.ts';
 import { venvBin } from '../helpers/interop.ts';
@@ -83,4 +83,18 @@ export function useMoto(buckets: readonly string[]): () => MotoEnv {
     if (!current) throw new Error('useMoto: the server is not running (use it inside tests)');
     return current;
   };
+}
+
+/** Every key under `prefix` in `bucket` of the moto server the S3 client reaches (AWS_ENDPOINT_URL), sorted. */
+export async function listKeys(bucket: string, prefix: string): Promise<string[]> {
+  const client = s3Client();
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    for (const o of r.Contents ?? []) out.push(o.Key!);
+    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+  } while (token);
+  client.destroy();
+  return out.sort();
 }

@@ -21,14 +21,14 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createFromFile, exportDepot, isVczdepotError } from '../../src/index.ts';
 import { publishStoreToS3, s3Client, S3_MAX_ATTEMPTS, S3_PART_BYTES, S3_QUEUE_BYTES, S3StoreUpload, uploadStream } from '../../src/zarr/index.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { useTempDir } from '../helpers/tmp.ts';
 import { faultyClient } from './faults.ts';
-import { useMoto } from './moto.ts';
+import { listKeys, useMoto } from './moto.ts';
 
 const BUCKET = 'vczdepot-stream';
 const moto = useMoto([BUCKET]);
@@ -36,18 +36,7 @@ const dir = useTempDir('s3stream');
 const vcf = (name: string) => join(repoRoot, 'test', 'data', 'vcf', `${name}.vcf.gz`);
 const CHUNKS = { variantsChunkSize: 30, samplesChunkSize: 40 } as const;
 
-async function keys(prefix: string): Promise<string[]> {
-  const client = s3Client();
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const r = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const o of r.Contents ?? []) out.push(o.Key!);
-    token = r.IsTruncated ? r.NextContinuationToken : undefined;
-  } while (token);
-  client.destroy();
-  return out.sort();
-}
+const keys = (prefix: string): Promise<string[]> => listKeys(BUCKET, prefix);
 
 async function get(key: string): Promise<Buffer> {
   const client = s3Client();

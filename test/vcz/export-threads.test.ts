@@ -19,14 +19,15 @@
  * at most the stated bound per worker plus a worker thread's own baseline.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Depot } from '../../src/depot/index.ts';
 import { createFromFile, exportDepot, exportDepotPartition, finaliseDepotExport } from '../../src/io/index.ts';
 import { repoRoot, venvBin } from '../helpers/interop.ts';
 import { BENCH_FORMAT, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 import { useTempDir } from '../helpers/tmp.ts';
+import { fileTree } from '../helpers/files.ts';
 
 const CHR22 = join(repoRoot, 'test', 'data', 'vcf', 'chr22.vcf.gz');
 const dir = useTempDir('threads');
@@ -43,16 +44,7 @@ beforeAll(async () => {
   depot.close();
 }, 60_000);
 
-/** Every file under `d`: relative path → bytes. */
-function tree(d: string): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  const walk = (p: string) => {
-    if (statSync(p).isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
-    else m.set(relative(d, p), readFileSync(p));
-  };
-  walk(d);
-  return m;
-}
+const tree = fileTree;
 
 /** A zip's entries in their order, each with the SHA-256 of its bytes (Python's zipfile; the zip itself carries mtimes). */
 function zipEntries(zip: string): string {

@@ -21,7 +21,7 @@ import type { RootDatabase } from 'lmdb';
 import type { SampleCalls, VariantSet } from '../codec/index.ts';
 import { SegmentWriter } from '../schunk/index.ts';
 import { DepotExistsError, DepotIOError, DepotNotFoundError, IndexCorruptionError, InvalidArgumentError, NotADepotError, UnknownSampleError, isDepotError } from './errors.ts';
-import { DBI, DEPOT_FORMAT_VERSION, compressVariantSet, decompressReferenceBlocks, packVariantSet, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
+import { DBI, DEPOT_FORMAT_VERSION, compressVariantSet, decompressReferenceBlocks, packVariantSet, refsHash, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
 import { CHUNK_DIR, DepotCore, INDEX_FILE, MiB, indexRefs, openCurrentEnv, openEnv, segmentPath } from './core.ts';
 import { beginTransaction } from './transaction.ts';
@@ -158,7 +158,7 @@ export class Depot {
           const packed = packVariantSet(variantSet);
           const bytes = compressVariantSet(packed, level);
           v.putSync('set:0', bytes);
-          v.putSync('info:0', { id: 0, numVariants: variantSet.numVariants, declared: true, addedAt: 0, bytes: bytes.length, contentHash: packed.contentHash } satisfies VariantSetEntry);
+          v.putSync('info:0', { id: 0, numVariants: variantSet.numVariants, declared: true, addedAt: 0, bytes: bytes.length, contentHash: packed.contentHash, refsHash: refsHash(variantSet) } satisfies VariantSetEntry);
           indexRefs(env.openDB({ name: DBI.refs, encoding: 'msgpack' }), variantSet, 'the declared sites');
         }
         const log: LogEntry = { version: 0, time, operation: 'create', added: [], removed: [], tags: [] };

@@ -94,6 +94,8 @@ export interface VariantSetEntry {
   readonly bytes: number;
   /** Hex SHA-256 of the set's content (its msgpack form), for finding a stored set with the same content. */
   readonly contentHash: string;
+  /** Hex SHA-256 of its CHROM, POS and REF columns: a set whose REFs are indexed already needs no REF check (refs dbi). */
+  readonly refsHash?: string;
   /**
    * The id under which its bytes are stored (`set:<stored>`), when an
    * earlier import had exactly the same content; absent: `set:<id>`. The
@@ -409,6 +411,16 @@ function loadedArray(p: PackedArray & { shuffled?: boolean; delta?: boolean }): 
 }
 
 const isPacked = (x: unknown): x is PackedArray => typeof x === 'object' && x !== null && 'dtype' in x && 'bytes' in x;
+
+/** Hex SHA-256 of `vs`'s CHROM, POS and REF (upper case) columns: what the refs dbi holds of it. */
+export function refsHash(vs: VariantSet): string {
+  const h = createHash('sha256');
+  h.update(vs.contigs.map((c) => c.id).join('\t'));
+  h.update(new Uint8Array(vs.contig.buffer, vs.contig.byteOffset, vs.contig.byteLength));
+  h.update(new Uint8Array(vs.position.buffer, vs.position.byteOffset, vs.position.byteLength));
+  h.update(vs.alleles.map((a) => a[0]!.toUpperCase()).join('\t'));
+  return h.digest('hex');
+}
 
 /**
  * Packs a variant set (msgpack of {@link serializeVariantSet}, its typed

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { blockCount, encodeBlockRecord, encodeSampleRecords, RecordValidationError, type SampleCalls, type VariantSet } from '../codec/index.ts';
 import { FILE_HEADER_SIZE, type EncodedChunk } from '../schunk/index.ts';
 import { DuplicateSampleError, InvalidArgumentError, TagExistsError, UnknownSampleError } from './errors.ts';
-import { compressReferenceBlocks, compressVariantSet, packVariantSet, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
+import { compressReferenceBlocks, compressVariantSet, packVariantSet, refsHash, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
 import { ChunkStager, type EncodedSample } from './chunks.ts';
 import { ALL_DIGITS, CHUNK_DIR, checkName, segmentPath, type DepotCore } from './core.ts';
@@ -294,7 +294,7 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
         // A format 1 depot: its set becomes set 0 of format 2, declared (its 'set' key is kept as is).
         const count = core.dbVariants.get('count') as number;
         core.indexRefs(core.variantSet(0), `the depot ${core.path}`);
-        core.dbVariants.putSync('info:0', { id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, contentHash: packVariantSet(core.variantSet(0)).contentHash } satisfies VariantSetEntry);
+        core.dbVariants.putSync('info:0', { id: 0, numVariants: count, declared: true, addedAt: 0, bytes: 0, contentHash: packVariantSet(core.variantSet(0)).contentHash, refsHash: refsHash(core.variantSet(0)) } satisfies VariantSetEntry);
         next = { ...next, set: Math.max(next.set ?? 1, 1) };
       }
       const fmt = core.dbMeta.get('format') as DepotMeta;
@@ -304,8 +304,10 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
         const id = next.set ?? 0;
         next = { ...next, set: id + 1 };
         let stored: number | undefined;
-        // A set with the content of a stored one has its sites indexed already.
-        if (st.bytes instanceof Uint8Array) core.indexRefs(st.variantSet, st.label);
+        // A set with the content of a stored one, or with its CHROM/POS/REF
+        // (a fixed-site cohort's batches), has its REFs indexed already.
+        const rh = refsHash(st.variantSet);
+        if (st.bytes instanceof Uint8Array && !core.setEntries().some((e) => e.refsHash === rh)) core.indexRefs(st.variantSet, st.label);
         if (st.bytes instanceof Uint8Array) core.dbVariants.putSync(`set:${id}`, st.bytes);
         else {
           const same = st.bytes.sameAs;
@@ -319,7 +321,7 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
           }
         }
         const bytes = st.bytes instanceof Uint8Array ? st.bytes.length : 0;
-        core.dbVariants.putSync(`info:${id}`, { id, numVariants: st.variantSet.numVariants, declared: st.declared, addedAt: version, bytes, contentHash: st.contentHash, ...(stored !== undefined ? { stored } : {}) } satisfies VariantSetEntry);
+        core.dbVariants.putSync(`info:${id}`, { id, numVariants: st.variantSet.numVariants, declared: st.declared, addedAt: version, bytes, contentHash: st.contentHash, refsHash: rh, ...(stored !== undefined ? { stored } : {}) } satisfies VariantSetEntry);
         setIds.set(st, id);
         setsAdded.push(id);
       }

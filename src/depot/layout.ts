@@ -92,7 +92,7 @@ export interface VariantSetEntry {
   readonly addedAt: number;
   /** Bytes of the stored (compressed) set; 0 when it shares another set's bytes (`stored`). */
   readonly bytes: number;
-  /** Hex SHA-256 of the set's content (its msgpack form), for finding a stored set with the same content. */
+  /** Hex SHA-256 of the set's content (its msgpack form, INFO/AC, AN and AF left out: exports recompute them), for finding a stored set with the same content. */
   readonly contentHash: string;
   /** Hex SHA-256 of its CHROM, POS and REF columns: a set whose REFs are indexed already needs no REF check (refs dbi). */
   readonly refsHash?: string;
@@ -432,7 +432,14 @@ export function packVariantSet(vs: VariantSet): PackedVariantSet {
   for (const k of ['contig', 'position', 'quality', 'filter', 'length']) ser[k] = storedArray(ser[k] as PackedArray, k === 'position');
   ser.info = (ser.info as any[]).map((c) => (isPacked(c.values) ? { ...c, values: storedArray(c.values, false) } : c));
   const raw = pack(ser) as Uint8Array;
-  return { raw, contentHash: createHash('sha256').update(raw).digest('hex') };
+  // The content hash leaves out INFO/AC, AN and AF: every export recomputes
+  // them from the calls (bcftools merge recomputes AC/AN), so two files that
+  // differ only there (the batches of a fixed-site cohort, each with its own
+  // AC/AN) share one stored set.
+  const recomputed = new Set(['AC', 'AN', 'AF']);
+  const info = ser.info as any[];
+  const hashed = info.some((c) => recomputed.has(c.def.id)) ? (pack({ ...ser, info: info.filter((c) => !recomputed.has(c.def.id)) }) as Uint8Array) : raw;
+  return { raw, contentHash: createHash('sha256').update(hashed).digest('hex') };
 }
 
 /**

@@ -21,7 +21,10 @@
  *
  * Writes bench/results/<date>-<sha>-gvcf.json and prints a markdown table.
  * Other options: `--runs N` (default 3), `--skip-big`, `--skip-cohort`,
- * `--threads N` (passed to export; default: the CLI's default).
+ * `--threads N` (passed to export; default: the CLI's default), `--name X`
+ * (results to <date>-<sha>-gvcf-X.json). The CLI runs the bundle
+ * (dist/vczdepot.cjs) when it is fresh, else the sources through tsx (about
+ * a second more a command): `npm run build` first; the JSON says which ran.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -40,6 +43,7 @@ const BATCH = Number(opt('--batch') ?? 20);
 const RUNS = Number(opt('--runs') ?? 3);
 const THREADS = opt('--threads');
 const check = args.includes('--check');
+const NAME = opt('--name');
 const root = resolve(import.meta.dirname, '..');
 const cache = join(root, 'bench', 'data', 'cache', 'gvcf');
 const gen = join(root, 'bench', 'data', 'simulate_gvcf.py');
@@ -62,8 +66,10 @@ const result: Record<string, unknown> = {
   date: new Date().toISOString(),
   runs: RUNS,
   tools: { bcftools: versionOf('bcftools', ['--version']).split('\n')[0], node: process.version },
+  cli: existsSync(join(root, 'dist', 'vczdepot.cjs')) && statSync(join(root, 'dist', 'vczdepot.cjs')).mtimeMs >= Number(sh(`find ${join(root, 'src')} -type f -printf '%T@\\n' | sort -n | tail -1`)) * 1000 ? 'bundle (dist/vczdepot.cjs)' : 'tsx (src/, no fresh bundle)',
   loadBefore: sh('cat /proc/loadavg'),
 };
+console.log(`CLI: ${result.cli}`);
 const rows: string[] = [];
 
 // ---- 1. one whole-genome-like gVCF -------------------------------------
@@ -207,12 +213,13 @@ if (!args.includes('--skip-cohort')) {
 
 result.loadAfter = sh('cat /proc/loadavg');
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-const out = join(root, 'bench', 'results', `${String(result.date).slice(0, 10)}-${result.sha}-gvcf.json`);
+const out = join(root, 'bench', 'results', `${String(result.date).slice(0, 10)}-${result.sha}-gvcf${NAME ? `-${NAME}` : ''}.json`);
 writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 console.log(`
 | measure (medians of ${RUNS} runs) | value |
 |---|---|
 ${rows.join('\n')}
+| CLI | ${result.cli} |
 | load (/proc/loadavg) before / after | ${result.loadBefore} / ${result.loadAfter} |
 
 → ${out}`);

@@ -23,8 +23,8 @@ hg38's relative lengths, the genome scaled so that N blocks and M variants
 fit (a whole genome is ~5M blocks, ~4M variants). To stdout.
 
 ``cohort --samples N --out DIR``: N samples over one contig (``chr20``,
---length bases) sharing a pool of --sites biallelic sites (SNVs and
-deletions, fixed REF/ALT per site; site frequencies spread from rare to
+--length bases) sharing a pool of --sites biallelic sites (SNVs,
+insertions and deletions, fixed REF/ALT per site; site frequencies spread from rare to
 common), written as ``S<i>.g.vcf`` (the gVCF) and ``S<i>.vcf`` (the same
 sample's variant records as vczdepot's gVCF import stores them:
 ``<NON_REF>`` dropped from ALT, AD/PL/MLEAC/MLEAF re-indexed without it, as

@@ -190,7 +190,8 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
       for (const st of stagedSets) if (sameAs === undefined && st.contentHash === hash) sameAs = 'sameAs' in st.bytes ? st.bytes.sameAs : st;
       const st: StagedSet = {
         staged: true,
-        variantSet: sameAs === undefined ? variantSet : typeof sameAs === 'number' ? core.variantSet(sameAs) : sameAs.variantSet,
+        // The incoming set itself: its sites are the stored one's (no decode needed to stage against it).
+        variantSet,
         contentHash: hash,
         bytes: sameAs === undefined ? compressVariantSet(packed, meta.level) : { sameAs },
         declared: o.declared ?? false,

@@ -335,15 +335,26 @@ export class MergedReader {
     const lo = lowerBound(order.target, m0);
     const hi = lowerBound(order.target, m1);
     const sites = order.own.slice(lo, hi);
-    const blocks = [...new Set(Array.from(sites, (s) => Math.floor(s / this.#blockSize)))].sort((a, b) => a - b);
+    const bs = this.#blockSize;
+    const seen = new Set<number>();
+    for (let i = 0; i < sites.length; i++) seen.add(Math.floor(sites[i]! / bs));
+    const blocks = [...seen].sort((a, b) => a - b);
     const input = merged.inputs[k]!;
     const alleleMap = merged.alleleMap[k]!;
+    const siteMap = new Int32Array(sites.length);
+    const maps = new Array<Int32Array>(sites.length);
+    for (let i = 0; i < sites.length; i++) {
+      siteMap[i] = order.target[lo + i]! - m0;
+      maps[i] = alleleMap[sites[i]!]!;
+    }
     const sub: MergedVariantSet = {
       variantSet: this.#tile!,
       mode: merged.mode,
-      inputs: [subsetVariantSet(input, sites)],
-      siteMap: [Int32Array.from(order.target.subarray(lo, hi), (m) => m - m0)],
-      alleleMap: [Array.from(sites, (s) => alleleMap[s]!)],
+      // remapCalls reads an input's variant count and FORMAT definitions only:
+      // the input set itself, counted down to the tile's sites (no copy of its columns).
+      inputs: [{ ...input, numVariants: sites.length }],
+      siteMap: [siteMap],
+      alleleMap: [maps],
     };
     plan = { sites, blocks, sub };
     this.#plans.set(k, plan);

@@ -81,30 +81,45 @@ export function fileSize(path: string): number {
 }
 
 /** Positions per key of the refs dbi: [contig id, ⌊POS / REF_WINDOW⌋]. */
-export const REF_WINDOW = 4096;
+export const REF_WINDOW = 65536;
 
-/** A refs dbi value: `offset:REF` pairs (offset = POS mod REF_WINDOW), comma-separated, by offset. */
-function parseRefWindow(value: string | undefined): Map<number, string> {
+/**
+ * A refs dbi value: for each position of the window that has a REF, in
+ * offset order: u16le offset (POS mod REF_WINDOW), u16le REF length, the
+ * REF's bytes (upper case ASCII): about 5 bytes a SNP.
+ */
+function parseRefWindow(value: Uint8Array | undefined): Map<number, string> {
   const m = new Map<number, string>();
   if (!value) return m;
-  for (const item of value.split(',')) {
-    const colon = item.indexOf(':');
-    m.set(Number(item.slice(0, colon)), item.slice(colon + 1));
+  const dv = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  for (let i = 0; i + 4 <= value.length; ) {
+    const off = dv.getUint16(i, true);
+    const len = dv.getUint16(i + 2, true);
+    m.set(off, Buffer.from(value.buffer, value.byteOffset + i + 4, len).toString('latin1'));
+    i += 4 + len;
   }
   return m;
 }
 
-function formatRefWindow(m: Map<number, string>): string {
-  return [...m]
-    .sort((a, b) => a[0] - b[0])
-    .map(([o, r]) => `${o}:${r}`)
-    .join(',');
+function formatRefWindow(m: Map<number, string>): Uint8Array {
+  const items = [...m].sort((a, b) => a[0] - b[0]);
+  let n = 0;
+  for (const [, r] of items) n += 4 + r.length;
+  const out = Buffer.alloc(n);
+  let i = 0;
+  for (const [o, r] of items) {
+    out.writeUInt16LE(o, i);
+    out.writeUInt16LE(r.length, i + 2);
+    out.write(r, i + 4, 'latin1');
+    i += 4 + r.length;
+  }
+  return out;
 }
 
 /**
  * Inside a write transaction: records the REFs of `vs` in the refs dbi `db`
- * ([contig id, ⌊POS / 4096⌋] → the longest REF, upper case, at each
- * position of that window: about 8 bytes a position), checking each against
+ * ([contig id, ⌊POS / 65536⌋] → the longest REF, upper case, at each
+ * position of that window: about 5 bytes a SNP), checking each against
  * the REF held at its CHROM:POS: one must be a prefix of the other,
  * case-insensitive (bcftools `merge_alleles`). Stricter than bcftools, which
  * checks only the records it joins into one (so an A>C and a G>C at one POS
@@ -113,7 +128,7 @@ function formatRefWindow(m: Map<number, string>): string {
  *
  * @throws ReferenceMismatchError naming `label` and the site.
  */
-export function indexRefs(db: Database<string, [string, number]>, vs: VariantSet, label: string): void {
+export function indexRefs(db: Database<Uint8Array, [string, number]>, vs: VariantSet, label: string): void {
   const ids = vs.contigs.map((c) => c.id);
   let key: [string, number] | undefined;
   let held = new Map<number, string>();
@@ -132,7 +147,7 @@ export function indexRefs(db: Database<string, [string, number]>, vs: VariantSet
       held = parseRefWindow(db.get(key));
     }
     const off = pos - win * REF_WINDOW;
-    const ref = vs.alleles[v]![0]!.toUpperCase();
+    const ref = vs.alleles[v]![0]!.toUpperCase().slice(0, 65535);
     const cur = held.get(off);
     if (cur !== undefined && !(ref.length > cur.length ? ref.startsWith(cur) : cur.startsWith(ref))) {
       throw new ReferenceMismatchError(label, contig, pos, vs.alleles[v]![0]!, cur);
@@ -250,7 +265,7 @@ export class DepotCore {
   dbLog!: Database<LogEntry, number>;
   dbTags!: Database<TagEntry, string>;
   dbVariants!: Database<any, string>;
-  dbRefs!: Database<string, [string, number]>;
+  dbRefs!: Database<Uint8Array, [string, number]>;
   /** seq → a sample's stored reference blocks (layout.ts, `DBI.refBlocks`). */
   dbRefBlocks!: Database<Uint8Array, number>;
   /** Decoded variant sets by id (a stored set never changes; purge only deletes). */

@@ -38,7 +38,7 @@ export const DBI = {
   /** version (uint) → LogEntry. */
   log: 'log',
   /**
-   * [contig id, ⌊POS / 4096⌋] → `offset:REF,…`: the longest REF (upper case)
+   * [contig id, ⌊POS / 65536⌋] → (u16 offset, u16 length, bytes)…: the longest REF (upper case)
    * of the stored variant sets at each position of that window; an import
    * whose REF there is not prefix-compatible is refused
    * (ReferenceMismatchError). Rebuilt by purge.

@@ -371,18 +371,57 @@ export function coverSites(
   const ploidy = new Uint8Array(n);
   const byId = new Map(blocks.contigs.map((id, i) => [id, i] as const));
   const toBlockContig = siteContigs.map((id) => byId.get(id) ?? -1);
+  // Sites come sorted within a contig (a tile of a variant set): walk the
+  // blocks forward with a cursor, searching again only when a site goes back.
+  let curContig = -1;
+  let cLo = 0;
+  let cHi = 0;
+  let cur = -1; // last block of the contig with start <= the previous site's POS
+  let prevPos = -1;
   for (let k = 0; k < n; k++) {
     const ci = toBlockContig[sites.contig[k]!] ?? -1;
     if (ci < 0) continue;
     const pos = sites.position[k]!;
     const len = Math.max(sites.length[k]!, 1);
-    const first = coverIn(blocks, ci, pos, len);
-    if (first < 0) continue;
+    if (ci !== curContig) {
+      curContig = ci;
+      cLo = lowerContig(blocks.contig, ci);
+      cHi = lowerContig(blocks.contig, ci + 1);
+      cur = cLo - 1;
+      prevPos = -1;
+    }
+    if (pos < prevPos) {
+      // Back: search the contig again.
+      let lo = cLo;
+      let hi = cHi;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (blocks.start[mid]! <= pos) lo = mid + 1;
+        else hi = mid;
+      }
+      cur = lo - 1;
+    } else {
+      while (cur + 1 < cHi && blocks.start[cur + 1]! <= pos) cur++;
+    }
+    prevPos = pos;
+    if (cur < cLo || blocks.end[cur]! < pos) continue;
+    const last = pos + len - 1;
+    let j = cur;
+    let covered = true;
+    while (blocks.end[j]! < last) {
+      if (j + 1 >= cHi || blocks.start[j + 1] !== blocks.end[j]! + 1) {
+        covered = false;
+        break;
+      }
+      j++;
+    }
+    if (!covered) continue;
+    const first = cur;
     block[k] = first;
     ploidy[k] = blocks.ploidy[first]!;
     let g = blocks.gq[first]!;
     let d = blocks.minDp[first]!;
-    for (let i = first + 1; i < blocks.start.length && blocks.contig[i] === ci && blocks.start[i]! <= pos + len - 1; i++) {
+    for (let i = first + 1; i < cHi && blocks.start[i]! <= last; i++) {
       const gi = blocks.gq[i]!;
       const di = blocks.minDp[i]!;
       g = g === INT_MISSING || gi === INT_MISSING ? INT_MISSING : Math.min(g, gi);

@@ -12,3 +12,8 @@ export function fileTree(root: string): Map<string, Buffer> {
   walk(root);
   return out;
 }
+
+/** Every file's path under `root`, relative to it with `/` separators, sorted (as object-store keys list). */
+export function filePaths(root: string): string[] {
+  return [...fileTree(root).keys()].map((k) => k.split('\\').join('/')).sort();
+}

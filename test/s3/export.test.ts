@@ -16,13 +16,14 @@
  *   S3StoreError and leaves no depot.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createFromFile, Depot, exportDepot, isVczdepotError } from '../../src/index.ts';
 import { addFiles } from '../../src/io/index.ts';
 import { s3Client, S3_UPLOAD_MARKER } from '../../src/zarr/index.ts';
+import { filePaths } from '../helpers/files.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { useTempDir } from '../helpers/tmp.ts';
 import { diffTrees } from '../trust/common.ts';
@@ -35,19 +36,6 @@ const vcf = (name: string) => join(repoRoot, 'test', 'data', 'vcf', `${name}.vcf
 const cli = join(repoRoot, 'bin', 'vczdepot.cjs');
 
 const keys = (prefix: string): Promise<string[]> => listKeys(BUCKET, prefix);
-
-function localFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(root, p).split('\\').join('/'));
-    }
-  };
-  walk(root);
-  return out.sort();
-}
 
 const view = (store: string, s3 = false) =>
   run(venvBin('vcztools'), ['view', '--no-version', ...(s3 ? ['--backend-storage', 'fsspec'] : []), store], { env: moto().env, allowFailure: true });
@@ -66,7 +54,7 @@ describe('export to s3://', () => {
     }
     // Exactly the local (consolidated) store's files, the marker gone.
     const objects = (await keys(`f${fmt}/chr22.vcz/`)).map((k) => k.slice(`f${fmt}/chr22.vcz/`.length));
-    expect(objects).toEqual(localFiles(local));
+    expect(objects).toEqual(filePaths(local));
     expect(objects).not.toContain(S3_UPLOAD_MARKER);
     if (fmt === 2) expect(objects).toContain('.zmetadata');
     else expect(JSON.parse(readFileSync(join(local, 'zarr.json'), 'utf8')).consolidated_metadata).toBeTruthy();
@@ -120,7 +108,7 @@ describe('export to s3://', () => {
     } finally {
       again.close();
     }
-    expect((await keys(`${prefix}/`)).map((k) => k.slice(prefix.length + 1))).toEqual(localFiles(local));
+    expect((await keys(`${prefix}/`)).map((k) => k.slice(prefix.length + 1))).toEqual(filePaths(local));
     expect(view(url, true).stdout).toBe(view(local).stdout);
   }, 180_000);
 

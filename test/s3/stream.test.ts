@@ -19,12 +19,13 @@
  *   S3_QUEUE_BYTES are queued.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createFromFile, exportDepot, isVczdepotError } from '../../src/index.ts';
 import { publishStoreToS3, s3Client, S3_MAX_ATTEMPTS, S3_PART_BYTES, S3_QUEUE_BYTES, S3StoreUpload, uploadStream } from '../../src/zarr/index.ts';
+import { filePaths } from '../helpers/files.ts';
 import { repoRoot, run, venvBin } from '../helpers/interop.ts';
 import { useTempDir } from '../helpers/tmp.ts';
 import { faultyClient } from './faults.ts';
@@ -48,23 +49,10 @@ async function get(key: string): Promise<Buffer> {
   }
 }
 
-function localFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(root, p).split('\\').join('/'));
-    }
-  };
-  walk(root);
-  return out.sort();
-}
-
 /** Every object under `prefix/` equals the file of the same key under `local`, byte for byte (and nothing else is there). */
 async function expectSameObjects(prefix: string, local: string): Promise<void> {
   const objects = (await keys(`${prefix}/`)).map((k) => k.slice(prefix.length + 1));
-  expect(objects).toEqual(localFiles(local));
+  expect(objects).toEqual(filePaths(local));
   for (const k of objects) expect((await get(`${prefix}/${k}`)).equals(readFileSync(join(local, k))), k).toBe(true);
 }
 

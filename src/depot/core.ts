@@ -52,7 +52,7 @@ import {
 import { checkVariantSet } from './variant-set-check.ts';
 import type { At } from './types.ts';
 
-import { indexIdentity, openCurrentEnv } from './env.ts';
+import { indexIdentity, lastTxnIdStale, openCurrentEnv, republishLastTxnId } from './env.ts';
 
 export { INDEX_FILE, indexIdentity, openCurrentEnv, openEnv } from './env.ts';
 export const CHUNK_DIR = 'chunks';
@@ -246,6 +246,12 @@ const openCores = new Map<string, Set<DepotCore>>();
 
 /** Thrown inside a write transaction whose env is no longer the depot's index file; the write is retried on the new one. */
 const SWAPPED = Symbol('index file swapped');
+/** Thrown inside a write transaction that did not start from the newest commit (env.ts); the write is retried once the lock file is repaired. */
+const STALE_BASE = Symbol('stale last transaction id');
+/** Attempts of a write transaction (index file swapped, stale transaction id) before it fails. */
+const WRITE_ATTEMPTS = 20;
+/** How long a read-only depot waits for a stale read snapshot to catch up (ms; see {@link DepotCore.snapshot}). */
+const STALE_READ_WAIT_MS = 500;
 
 /**
  * An open depot's state, shared by the parts of {@link Depot}: the env and
@@ -282,6 +288,10 @@ export class DepotCore {
   private identity = '';
   /** The env was closed because another core of this process moved to a new index file: reopen before use. */
   private detached = false;
+  /** The newest head this core has read or committed: heads only grow, so a snapshot with an older one is stale. */
+  private headSeen = 0;
+  /** Times a write transaction found the lock file's last transaction id stale and repaired it (tests, diagnostics). */
+  staleTxnIdRepairs = 0;
 
   /**
    * @throws InvalidArgumentError for a negative `spillBytes`; NotADepotError
@@ -493,24 +503,49 @@ export class DepotCore {
 
   // ------------------------------------------------------------ snapshots
 
-  /** Runs `fn` inside one LMDB read transaction (a consistent snapshot). */
+  /**
+   * Runs `fn` inside one LMDB read transaction (a consistent snapshot).
+   *
+   * The snapshot is never older than a head this core has already read or
+   * committed: a read transaction starts at the lock file's last transaction
+   * id, which another process's open can set one commit back (env.ts). Such
+   * a stale snapshot is retaken: a writable depot first repairs the id
+   * (an empty write transaction, {@link writeTxn}); a read-only one waits for
+   * the next write (up to 500 ms, then reads the older snapshot, a whole
+   * committed version).
+   */
   snapshot<T>(fn: (txn: any) => T): T {
-    this.ensureCurrent();
-    // lmdb-js renews its shared read snapshot only when the event loop turns
-    // (setTimeout 0): without this reset a caller reading in a synchronous
-    // loop would never see another process's commits (nor the new index
-    // after a compaction deleted the files of its old snapshot).
-    this.env.resetReadTxn();
-    const txn = this.env.useReadTransaction();
-    try {
-      return fn(txn);
-    } catch (err) {
-      // Values the checks below did not foresee (a damaged index) must still give a typed error.
-      if (isDepotError(err) || isSchunkError(err) || isCodecError(err)) throw err;
-      throw new IndexCorruptionError(this.path, 'reading the index', (err as Error)?.message ?? String(err), { cause: err });
-    } finally {
-      txn.done();
+    const t0 = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      this.ensureCurrent();
+      // lmdb-js renews its shared read snapshot only when the event loop turns
+      // (setTimeout 0): without this reset a caller reading in a synchronous
+      // loop would never see another process's commits (nor the new index
+      // after a compaction deleted the files of its old snapshot).
+      this.env.resetReadTxn();
+      const txn = this.env.useReadTransaction();
+      try {
+        const head = this.dbMeta.get('head', { transaction: txn } as any);
+        const stale = typeof head === 'number' && head < this.headSeen && (this.readOnly ? Date.now() - t0 < STALE_READ_WAIT_MS : attempt < 3);
+        if (!stale) {
+          if (typeof head === 'number' && head > this.headSeen) this.headSeen = head;
+          return fn(txn);
+        }
+      } catch (err) {
+        // Values the checks below did not foresee (a damaged index) must still give a typed error.
+        if (isDepotError(err) || isSchunkError(err) || isCodecError(err)) throw err;
+        throw new IndexCorruptionError(this.path, 'reading the index', (err as Error)?.message ?? String(err), { cause: err });
+      } finally {
+        txn.done();
+      }
+      this.catchUp(); // a stale snapshot, released above
     }
+  }
+
+  /** A stale snapshot was met (see {@link snapshot}): repair the lock file's transaction id, or wait 1 ms for a writer to. */
+  private catchUp(): void {
+    if (this.readOnly) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    else this.writeTxn('repair the LMDB transaction id', () => undefined);
   }
 
   /**
@@ -518,7 +553,11 @@ export class DepotCore {
    * DepotIOError naming `operation`. Holding the write lock, it first checks
    * that the env is still the depot's index file (a purge replaces the file
    * while holding the lock, erase.ts): if not, nothing is written, the env is
-   * reopened and the transaction runs there.
+   * reopened and the transaction runs there. It then checks that the
+   * transaction starts from the newest commit (env.ts `lastTxnIdStale`): if
+   * another process's open set the lock file's last transaction id back,
+   * nothing is written, the id is repaired while the lock is held, and the
+   * transaction is retried, so that it cannot overwrite that commit.
    */
   writeTxn<T>(operation: string, fn: () => T): T {
     for (let attempt = 0; ; attempt++) {
@@ -526,12 +565,21 @@ export class DepotCore {
       try {
         return this.env.transactionSync(() => {
           if (!this.isCurrent()) throw SWAPPED;
-          return fn();
+          if (lastTxnIdStale(this.env)) {
+            republishLastTxnId(this.path);
+            this.staleTxnIdRepairs++;
+            throw STALE_BASE;
+          }
+          const out = fn();
+          const head = this.dbMeta.get('head');
+          if (typeof head === 'number' && head > this.headSeen) this.headSeen = head;
+          return out;
         });
       } catch (err) {
-        if (err === SWAPPED && attempt < 20) continue;
+        if ((err === SWAPPED || err === STALE_BASE) && attempt < WRITE_ATTEMPTS) continue;
         if (isDepotError(err)) throw err;
-        throw new DepotIOError(this.path, operation, { cause: err === SWAPPED ? new Error('the index file was replaced 20 times in a row') : err });
+        const cause = err === SWAPPED ? new Error(`the index file was replaced ${WRITE_ATTEMPTS} times in a row`) : err === STALE_BASE ? new Error(`the LMDB last transaction id was set back ${WRITE_ATTEMPTS} times in a row`) : err;
+        throw new DepotIOError(this.path, operation, { cause });
       }
     }
   }

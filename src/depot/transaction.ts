@@ -109,10 +109,14 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
       if (!isStaged(r) || !stagedSets.includes(r)) throw new InvalidArgumentError('variant set', 'it was staged by another transaction');
       return r.variantSet;
     }
-    if (!Number.isInteger(r) || !core.setEntry(r)) {
-      throw new InvalidArgumentError('variant set', ref === undefined ? `the depot ${core.path} has no variant set 0 (no declared sites): stage the samples' set with addVariantSet and pass it` : `${String(r)} is not stored in ${core.path}`);
-    }
-    return core.variantSet(r);
+    // One read snapshot (on the current index file, renewed: a purge in this
+    // or another process may have replaced the file since the last read).
+    return core.snapshot(() => {
+      if (!Number.isInteger(r) || !core.setEntry(r)) {
+        throw new InvalidArgumentError('variant set', ref === undefined ? `the depot ${core.path} has no variant set 0 (no declared sites): stage the samples' set with addVariantSet and pass it` : `${String(r)} is not stored in ${core.path}`);
+      }
+      return core.variantSet(r);
+    });
   };
   /** Reference blocks as stored (checked, compressed outside the write lock). */
   const storedBlocks = (sampleId: string, bytes: Uint8Array | undefined): EncodedSample['referenceBlocks'] => {
@@ -181,12 +185,13 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
       const hash = packed.contentHash;
       // A file of exactly the declared sites' content is a batch of the
       // fixed-site cohort those sites declare: its samples go over them.
+      const stored = core.snapshot((txn) => core.setEntries(txn));
       if (!(o.declared ?? false)) {
-        for (const e of core.setEntries()) if (e.declared && e.contentHash === hash && e.numVariants === variantSet.numVariants) return e.id;
+        for (const e of stored) if (e.declared && e.contentHash === hash && e.numVariants === variantSet.numVariants) return e.id;
       }
       // The same content as a stored or staged set: share its bytes.
       let sameAs: number | StagedSet | undefined;
-      for (const e of core.setEntries()) if (e.contentHash === hash && e.numVariants === variantSet.numVariants) sameAs ??= e.stored ?? e.id;
+      for (const e of stored) if (e.contentHash === hash && e.numVariants === variantSet.numVariants) sameAs ??= e.stored ?? e.id;
       for (const st of stagedSets) if (sameAs === undefined && st.contentHash === hash) sameAs = 'sameAs' in st.bytes ? st.bytes.sameAs : st;
       const st: StagedSet = {
         staged: true,

@@ -10,13 +10,19 @@
  * - {@link runTwoWriters}: two writer processes interleave puts, removes,
  *   tags and compactions on one depot; at the end every operation that
  *   returned (`done`) is there, at the version it reported.
+ * - {@link runOpenersAndWriter}: processes open and close the depot's LMDB
+ *   env over and over while this process commits puts: every put is the next
+ *   version and is read back at once (an open racing a commit sets the lock
+ *   file's last transaction id back: src/depot/env.ts).
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Depot } from '../../src/depot/index.ts';
+import { LMDB_ENTRY } from '../../src/depot/env.ts';
 import { Script } from './concurrency-script.ts';
 import { SampleData, bundle, chr22DataFile, loadChr22, scratchDir } from './common.ts';
+import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 
 const BLOCK_SIZE = 30;
 
@@ -198,6 +204,83 @@ export async function runTwoWriters(o: { ms: number; seed?: number }): Promise<T
       if (used.size !== head) errors.push(`the writers reported ${used.size} versions; the head is ${head}`);
       const report = d.verify();
       for (const i of report.issues) if (i.severity === 'error') errors.push(`verify: ${i.message}`);
+    } finally {
+      d.close();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  s.seconds = (performance.now() - t0) / 1000;
+  return s;
+}
+
+export interface OpenersSummary {
+  seconds: number;
+  /** Puts committed by this process. */
+  commits: number;
+  /** Env opens by the opener processes. */
+  opens: number;
+  /** Must be empty. */
+  errors: string[];
+}
+
+/** Opens and closes the env at argv[1] read-only (lmdb-js, as openEnv does) until argv[2] ms have passed; prints the count. */
+const OPENER_SCRIPT = `
+const { open } = require(process.argv[1]);
+const until = Date.now() + Number(process.argv[3]);
+let n = 0;
+while (Date.now() < until) { open({ path: process.argv[2], readOnly: true, maxDbs: 16 }).close(); n++; }
+process.stdout.write('opens ' + n + '\\n');
+`;
+
+export async function runOpenersAndWriter(o: { ms: number; openers: number }): Promise<OpenersSummary> {
+  const t0 = performance.now();
+  // A small set: commits as frequent as possible, the more of them an open can race.
+  const vs = syntheticVariantSet({ numVariants: 30, seed: 3 });
+  const calls = syntheticCalls(vs, { seed: 4 });
+  const root = scratchDir('vczdepot-openers-');
+  const path = join(root, 'depot');
+  const errors: string[] = [];
+  const s: OpenersSummary = { seconds: 0, commits: 0, opens: 0, errors };
+  try {
+    const d = Depot.create(path, vs, { blockSize: BLOCK_SIZE });
+    try {
+      const kids = Array.from({ length: o.openers }, () =>
+        spawn(process.execPath, ['-e', OPENER_SCRIPT, LMDB_ENTRY, join(path, 'index.mdb'), String(o.ms)], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      );
+      const done = kids.map(
+        (k) =>
+          new Promise<void>((resolve) => {
+            let out = '';
+            let err = '';
+            k.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+            k.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+            k.on('close', (code) => {
+              const m = /opens (\d+)/.exec(out);
+              if (code !== 0 || !m) errors.push(`opener exited with ${code}: ${err.slice(0, 500)}`);
+              else s.opens += Number(m[1]);
+              resolve();
+            });
+          }),
+      );
+      // Commit while the openers run (this loop is synchronous: the children run in parallel).
+      await new Promise((r) => setTimeout(r, 200));
+      const until = Date.now() + o.ms - 400;
+      const put: string[] = [];
+      for (let i = 0, last = 0; Date.now() < until && errors.length < 10; i++) {
+        const id = `S${i}`;
+        const v = d.put(id, calls).version;
+        const seen = d.version();
+        if (v !== last + 1) errors.push(`put ${i} (${id}) committed version ${v}, after version ${last}`);
+        if (seen !== v) errors.push(`put ${i} (${id}) committed version ${v}; version() then read ${seen}`);
+        last = v;
+        put.push(id);
+        s.commits++;
+      }
+      await Promise.all(done);
+      const samples = d.samples();
+      if (JSON.stringify(samples) !== JSON.stringify(put)) errors.push(`the head holds ${samples.length} samples, ${put.length} were put; missing ${JSON.stringify(put.filter((x) => !samples.includes(x)).slice(0, 5))}`);
+      for (const i of d.verify().issues) if (i.severity === 'error') errors.push(`verify: ${i.message}`);
     } finally {
       d.close();
     }

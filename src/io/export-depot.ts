@@ -7,15 +7,8 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { At, Depot } from '../depot/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
-import * as codecApi from '../codec/index.ts';
-import * as depotApi from '../depot/index.ts';
-import * as mergeApi from '../merge/index.ts';
-import * as vcfApi from '../vcf/index.ts';
-import * as vczApi from '../vcz/index.ts';
-import * as zarrApi from '../zarr/index.ts';
 import {
   chunkOptions,
-  type ErrorClass,
   type ExportBuilders,
   ExportPartitionError,
   exportPartition,
@@ -31,8 +24,8 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { checkS3Target, defaultThreads, isS3Url, parseS3Url, publishStoreToS3, S3StoreUpload, workerEntry } from '../zarr/index.ts';
 import type { DepotExportWorkerData } from './export-worker.ts';
-import { depotExportSource, ExportSelectionError, type Region, type SampleSelection } from './source.ts';
-import { VariantSetMismatchError } from './match.ts';
+import { depotExportSource, type Region, type SampleSelection } from './source.ts';
+import { namedErrorClass } from '../errors.ts';
 import { stagingDir } from './staging.ts';
 
 /** Options of {@link exportDepot}: the exporter's, plus `at`, `samples`, `regions` and `force`. */
@@ -166,21 +159,6 @@ export async function exportDepot(depot: Depot, out: string, options: ExportDepo
   return { ...summary, path: resolve(out), version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
 }
 
-/** Every error class of the layers an export worker thread runs, by name: a worker's error is rebuilt as its class. */
-let errorClasses: Map<string, ErrorClass> | undefined;
-function workerErrorClasses(): Map<string, ErrorClass> {
-  if (errorClasses) return errorClasses;
-  errorClasses = new Map();
-  const extra = { ExportSelectionError, VariantSetMismatchError };
-  for (const api of [codecApi, depotApi, mergeApi, vcfApi, vczApi, zarrApi, extra] as Record<string, unknown>[]) {
-    for (const v of Object.values(api)) {
-      // Named classes only (nameErrors sets prototype.name); abstract bases inherit 'Error'.
-      if (typeof v === 'function' && v.prototype instanceof Error && Object.hasOwn(v.prototype, 'name')) errorClasses.set((v.prototype as Error).name, v as ErrorClass);
-    }
-  }
-  return errorClasses;
-}
-
 /**
  * Worker threads that read the records and build, encode and write the
  * chunks themselves (src/vcz/export-threads.ts, src/io/export-worker.ts),
@@ -213,7 +191,7 @@ function depotBuilders(
     entry,
     options: chunkOptions(options),
     workerData: (init): DepotExportWorkerData => ({ ...base, init }),
-    rebuild: (flat, out) => rebuildWorkerError(flat, workerErrorClasses(), out),
+    rebuild: (flat, out) => rebuildWorkerError(flat, namedErrorClass, out),
   });
 }
 

@@ -84,20 +84,20 @@ export type ErrorClass = abstract new (...args: never[]) => Error;
 
 /**
  * The error `flat` describes, as the class that threw it on the worker
- * (`classes`, by name; the built-in Error, RangeError and TypeError): the
+ * (`classOf(name)`, e.g. src/errors.ts `namedErrorClass`; the built-in Error, RangeError and TypeError): the
  * same class, message, stack and fields (a Node system error keeps `code`,
  * `syscall`, `path`, so it is reported as with one thread), without running
  * the class's constructor. An unknown class becomes a ZarrStateError of the
  * store `out` naming it.
  */
-export function rebuildWorkerError(flat: FlatWorkerError, classes: ReadonlyMap<string, ErrorClass>, out: string): Error {
+export function rebuildWorkerError(flat: FlatWorkerError, classOf: (name: string) => ErrorClass | undefined, out: string): Error {
   const builtin: Record<string, ErrorClass> = { Error, RangeError, TypeError };
-  const cls = classes.get(flat.name) ?? builtin[flat.name];
+  const cls = classOf(flat.name) ?? builtin[flat.name];
   if (!cls) return new ZarrStateError(out, `an export worker thread failed: ${flat.name}: ${flat.message}`);
   const e = Reflect.construct(Error, [flat.message], cls) as Error;
   Object.assign(e, flat.props);
   if (flat.stack !== undefined) e.stack = flat.stack;
-  if (flat.cause) e.cause = rebuildWorkerError(flat.cause, classes, out);
+  if (flat.cause) e.cause = rebuildWorkerError(flat.cause, classOf, out);
   return e;
 }
 
@@ -137,9 +137,9 @@ export function threadBuilders(spec: ThreadBuildersSpec): ExportBuilders {
   return { run: (job) => runThreads(spec, job) };
 }
 
-function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: number; bytes: number }> {
+function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: number; bytes: number; threads: number }> {
   const total = job.variantChunks * job.columns;
-  if (total === 0) return Promise.resolve({ chunks: 0, bytes: 0 });
+  if (total === 0) return Promise.resolve({ chunks: 0, bytes: 0, threads: 0 });
   const n = Math.max(1, Math.min(spec.threads, total));
   const init: ExportWorkerInit = { out: job.out, dir: job.dir, options: spec.options };
   return new Promise((resolve, reject) => {
@@ -196,7 +196,7 @@ function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: 
       w.on('error', (err) => fail(new ZarrStateError(job.out, `export worker thread ${k} failed: ${err.message}; rerun with one thread (--threads 1)`, { cause: err })));
       w.on('exit', (code) => {
         if (state === 'ending' && code === 0) {
-          if (++exited === n) resolve({ chunks, bytes });
+          if (++exited === n) resolve({ chunks, bytes, threads: n });
           return;
         }
         fail(new ZarrStateError(job.out, `export worker thread ${k} stopped (exit code ${code}) before the export was complete; rerun with one thread (--threads 1)`));

@@ -178,10 +178,10 @@ export interface BuildJob {
 export interface ExportBuilders {
   /**
    * Writes every item's chunks (to `job.dir` or `job.backend`) and resolves
-   * with the chunk files and bytes written; rejects with the first error
+   * with the chunk files and bytes written and the threads that wrote them; rejects with the first error
    * (as its own class), once no other thread writes anymore.
    */
-  run(job: BuildJob): Promise<{ chunks: number; bytes: number }>;
+  run(job: BuildJob): Promise<{ chunks: number; bytes: number; threads: number }>;
 }
 
 /** The shape of the called-allele counts of a partitioned export: [variants, alleles], chunked by vChunk rows. */
@@ -205,6 +205,12 @@ export interface ExportSummary {
   path: string;
   /** Chunks compressed by worker threads (0 with `threads` 1; the main thread compressed the rest). */
   workerChunks: number;
+  /**
+   * Threads that read the records and built the call and variant chunks: 1
+   * (the main thread), or the worker threads that did (`builders`, e.g.
+   * `exportDepot` with `threads` > 1).
+   */
+  buildThreads: number;
 }
 
 /** Default zstd level inside Blosc frames (see {@link ExportOptions.bloscZstdLevel}). */

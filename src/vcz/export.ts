@@ -173,7 +173,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     // Items (sc, c): column sc of variant chunk c's call tiles, and with sc = 0 the variant arrays' chunk c.
     const columns = Math.max(1, tiles.columns);
     let workerChunks = 0;
-    let built = { chunks: 0, bytes: 0 };
+    let built = { chunks: 0, bytes: 0, threads: 0 };
     const writeItem = async (sc: number, c: number, acc: Int32Array | null, firstRow: number): Promise<void> => {
       const v0 = c * vChunk;
       const v1 = Math.min(nV, v0 + vChunk);
@@ -230,7 +230,7 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     const summary = await writer.finish();
     // A zip's size already counts the builders' files (they were in the directory zipped).
     const bytes = summary.bytes + (writer.zip ? 0 : built.bytes);
-    return { arrays: summary.arrays, chunks: summary.chunks + built.chunks, bytes, seconds: (performance.now() - t0) / 1000, path: summary.path, workerChunks: summary.workerChunks + workerChunks };
+    return { arrays: summary.arrays, chunks: summary.chunks + built.chunks, bytes, seconds: (performance.now() - t0) / 1000, path: summary.path, workerChunks: summary.workerChunks + workerChunks, buildThreads: Math.max(1, built.threads) };
   } catch (err) {
     writer.abort();
     throw err;

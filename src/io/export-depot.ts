@@ -61,7 +61,8 @@ export interface ExportDepotOptions extends ExportOptions {
   readonly signal?: AbortSignal;
   /**
    * With `threads` > 1: the chunk cache of each worker thread's own read-only
-   * handle on the depot (`Depot.open`'s `cacheBytes`; default 256 MiB).
+   * handle on the depot (`Depot.open`'s `cacheBytes`); default 256 MiB
+   * shared out between the workers (256 MiB / threads, at least 32 MiB).
    */
   readonly workerCacheBytes?: number;
   /**
@@ -159,6 +160,10 @@ export async function exportDepot(depot: Depot, out: string, options: ExportDepo
   return { ...summary, path: resolve(out), version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
 }
 
+/** Depot.open's default chunk cache, and the least a worker's share of it. */
+const DEFAULT_DEPOT_CACHE_BYTES = 256 * 1024 * 1024;
+const WORKER_MIN_CACHE_BYTES = 32 * 1024 * 1024;
+
 /**
  * Worker threads that read the records and build, encode and write the
  * chunks themselves (src/vcz/export-threads.ts, src/io/export-worker.ts),
@@ -178,7 +183,8 @@ function depotBuilders(
   if (!entry) return undefined;
   const base = {
     depot: depot.path,
-    ...(extra.workerCacheBytes !== undefined ? { cacheBytes: extra.workerCacheBytes } : {}),
+    // The depot's default chunk cache (256 MiB) shared out, so the workers' caches together stay within it.
+    cacheBytes: extra.workerCacheBytes ?? Math.max(WORKER_MIN_CACHE_BYTES, Math.floor(DEFAULT_DEPOT_CACHE_BYTES / threads)),
     version: source.version,
     source: source.source ?? `vczdepot-${VCZDEPOT_VERSION}`,
     samples: source.sampleIds,

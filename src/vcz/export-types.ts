@@ -82,10 +82,12 @@ export interface ExportOptions {
    */
   consolidated?: boolean;
   /**
-   * Threads that compress chunks: the main thread (which also reads the
-   * records and builds the chunks) and `threads − 1` worker threads
-   * (src/zarr/pool.ts: about max(16 MiB, 2 R) + 3 R of memory each, R the
-   * largest chunk's raw bytes). An integer >= 1; default
+   * Threads: with {@link builders} (a depot export), the builders' worker
+   * threads read the records and build, encode and write the chunks
+   * (docs/scale.md "Every core"); otherwise the main thread (which reads the
+   * records and builds the chunks) and `threads − 1` worker threads compress
+   * chunks (src/zarr/pool.ts: about max(16 MiB, 2 R) + 3 R of memory each, R
+   * the largest chunk's raw bytes). An integer >= 1; default
    * `os.availableParallelism()`. The store's bytes do not depend on it.
    */
   threads?: number;

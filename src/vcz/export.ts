@@ -67,12 +67,15 @@ import { dataArrays, fixedVariantArrays, infoArray, regionIndex, type VarWriter 
  * The store is built in `<out>.tmp-<random>` and renamed (or zipped) into
  * `out` at the end; on error the temporary data is deleted.
  *
- * Threads (`options.threads`, default `os.availableParallelism()`): the
- * main thread reads the records and builds each chunk, and `threads − 1`
- * worker threads compress chunks (Blosc/zstd) meanwhile; the main thread
- * compresses too when every worker has its share in flight (src/zarr/pool.ts,
- * which states the memory bound per worker). The store's bytes are the same for any
- * thread count.
+ * Threads (`options.threads`, default `os.availableParallelism()`): with
+ * `options.builders` (./export-threads.ts; `exportDepot` gives them for a
+ * depot), worker threads read the records and build, encode and write every
+ * (samples column, variant chunk) item, and this thread writes the
+ * whole-set arrays; otherwise this thread reads the records and builds each
+ * chunk, and `threads − 1` worker threads compress chunks (Blosc/zstd)
+ * meanwhile, this thread too when every worker has its share in flight
+ * (src/zarr/pool.ts, which states the memory bound per worker). The store's
+ * bytes are the same for any thread count.
  *
  * @throws RangeError for invalid options, or a `variants` index out of
  *   range or repeated

@@ -9,8 +9,10 @@
 //   dist/vczdepot.cjs    the CLI (src/cli/main.ts), run by bin/vczdepot.cjs
 //   dist/encode-worker.cjs  the chunk encoder worker thread (src/zarr/encode-worker.ts),
 //                        which src/zarr/pool.ts starts from next to whichever bundle runs it
+//   dist/export-worker.cjs  the export worker thread (src/io/export-worker.ts: reads a depot,
+//                        builds and writes chunks), started the same way by exportDepot
 //
-// Only the entry points src/index.ts, src/cli/main.ts and the worker's are named here:
+// Only the entry points src/index.ts, src/cli/main.ts and the workers' are named here:
 // esbuild and tsc follow their imports, so moving files inside src/ needs no
 // change. Dependencies stay external (installed next to the package); no
 // TypeScript tooling is needed at run time.
@@ -66,11 +68,11 @@ buildSync({
   outdir,
   outExtension: { '.js': '.cjs' },
 });
-// A worker thread runs a file: the encoder's own bundle, CommonJS like the CLI.
+// A worker thread runs a file: the encoder's and the exporter's own bundles, CommonJS like the CLI.
 buildSync({
   ...common,
   ...cjs,
-  entryPoints: { 'encode-worker': join(root, 'src', 'zarr', 'encode-worker.ts') },
+  entryPoints: { 'encode-worker': join(root, 'src', 'zarr', 'encode-worker.ts'), 'export-worker': join(root, 'src', 'io', 'export-worker.ts') },
   outdir,
   outExtension: { '.js': '.cjs' },
 });

@@ -76,5 +76,17 @@ export function areaGuard<E extends VczdepotError>(base: abstract new (...args: 
 export function nameErrors(classes: Readonly<Record<string, abstract new (...args: never[]) => Error>>): void {
   for (const [name, cls] of Object.entries(classes)) {
     Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, enumerable: false, configurable: true });
+    namedClasses.set(name, cls);
   }
+}
+
+const namedClasses = new Map<string, abstract new (...args: never[]) => Error>();
+
+/**
+ * The error class named `name` by {@link nameErrors} (in a module loaded in
+ * this thread), or undefined: how an error thrown in a worker thread is
+ * rebuilt as its own class on the main thread (src/vcz/export-threads.ts).
+ */
+export function namedErrorClass(name: string): (abstract new (...args: never[]) => Error) | undefined {
+  return namedClasses.get(name);
 }

@@ -8,18 +8,24 @@ import { join, resolve } from 'node:path';
 import type { At, Depot } from '../depot/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import {
+  chunkOptions,
+  type ExportBuilders,
   ExportPartitionError,
   exportPartition,
   exportVcz,
   finalisePartitions,
   guardedExport,
+  rebuildWorkerError,
+  threadBuilders,
   type ExportOptions,
   type ExportSummary,
   type PartitionSummary,
 } from '../vcz/index.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { checkS3Target, isS3Url, parseS3Url, publishStoreToS3, S3StoreUpload } from '../zarr/index.ts';
+import { checkS3Target, defaultThreads, isS3Url, parseS3Url, publishStoreToS3, S3StoreUpload, workerEntry } from '../zarr/index.ts';
+import type { DepotExportWorkerData } from './export-worker.ts';
 import { depotExportSource, type Region, type SampleSelection } from './source.ts';
+import { namedErrorClass } from '../errors.ts';
 import { stagingDir } from './staging.ts';
 
 /** Options of {@link exportDepot}: the exporter's, plus `at`, `samples`, `regions` and `force`. */
@@ -53,6 +59,12 @@ export interface ExportDepotOptions extends ExportOptions {
    * `signal.reason`, leaving `out` as it was.
    */
   readonly signal?: AbortSignal;
+  /**
+   * With `threads` > 1: the chunk cache of each worker thread's own read-only
+   * handle on the depot (`Depot.open`'s `cacheBytes`); default 256 MiB
+   * shared out between the workers (256 MiB / threads, at least 32 MiB).
+   */
+  readonly workerCacheBytes?: number;
   /**
    * For an `s3://` `out`: the client to use (e.g. one configured in code)
    * instead of one from the AWS credential chain and `AWS_ENDPOINT_URL`;
@@ -101,19 +113,21 @@ export interface ExportDepotOptions extends ExportOptions {
  *   retries: no store opens at the prefix).
  */
 export async function exportDepot(depot: Depot, out: string, options: ExportDepotOptions = {}): Promise<ExportSummary & { version: number; samples: number; variants: number }> {
-  const { at, force, samples, regions, signal, missingToRef, s3Client, ...exportOptions } = options;
+  const { at, force, samples, regions, signal, missingToRef, s3Client, workerCacheBytes, ...exportOptions } = options;
   signal?.throwIfAborted();
   const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}), ...(missingToRef ? { missingToRef: true } : {}) });
   const onProgress = exportOptions.onProgress;
+  const builders = depotBuilders(depot, source, exportOptions, { regions, missingToRef: missingToRef ?? false, workerCacheBytes });
+  const withBuilders: ExportOptions = builders ? { ...exportOptions, builders } : exportOptions;
   const checked: ExportOptions = signal
     ? {
-        ...exportOptions,
+        ...withBuilders,
         onProgress: (done, total) => {
           signal.throwIfAborted();
           onProgress?.(done, total);
         },
       }
-    : exportOptions;
+    : withBuilders;
   const counts = { version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
   if (isS3Url(out)) {
     const loc = parseS3Url(out);
@@ -144,6 +158,47 @@ export async function exportDepot(depot: Depot, out: string, options: ExportDepo
   }
   const summary = await guardedExport(out, { force: !!force }, (path) => exportVcz(source, path, checked));
   return { ...summary, path: resolve(out), version: source.version, samples: source.sampleIds.length, variants: source.variants?.length ?? source.variantSet.numVariants };
+}
+
+/** Depot.open's default chunk cache, and the least a worker's share of it. */
+const DEFAULT_DEPOT_CACHE_BYTES = 256 * 1024 * 1024;
+const WORKER_MIN_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Worker threads that read the records and build, encode and write the
+ * chunks themselves (src/vcz/export-threads.ts, src/io/export-worker.ts),
+ * or undefined (one thread, an invalid thread count exportVcz reports, or a
+ * bundle without `export-worker.cjs`: the export then runs as before, the
+ * main thread reading and encoder-only workers compressing).
+ */
+function depotBuilders(
+  depot: Depot,
+  source: ReturnType<typeof depotExportSource>,
+  options: ExportOptions,
+  extra: { regions: readonly (Region | string)[] | undefined; missingToRef: boolean; workerCacheBytes: number | undefined },
+): ExportBuilders | undefined {
+  const threads = options.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 2) return undefined;
+  const entry = workerEntry('export-worker', new URL('./export-worker.ts', import.meta.url).href);
+  if (!entry) return undefined;
+  const base = {
+    depot: depot.path,
+    // The depot's default chunk cache (256 MiB) shared out, so the workers' caches together stay within it.
+    cacheBytes: extra.workerCacheBytes ?? Math.max(WORKER_MIN_CACHE_BYTES, Math.floor(DEFAULT_DEPOT_CACHE_BYTES / threads)),
+    version: source.version,
+    source: source.source ?? `vczdepot-${VCZDEPOT_VERSION}`,
+    samples: source.sampleIds,
+    ...(extra.regions ? { regions: extra.regions } : {}),
+    missingToRef: extra.missingToRef,
+    expect: { numVariants: source.variantSet.numVariants, exported: source.variants?.length ?? source.variantSet.numVariants, blockSize: source.blockSize, maxPloidy: source.maxPloidy },
+  };
+  return threadBuilders({
+    threads,
+    entry,
+    options: chunkOptions(options),
+    workerData: (init): DepotExportWorkerData => ({ ...base, init }),
+    rebuild: (flat, out) => rebuildWorkerError(flat, namedErrorClass, out),
+  });
 }
 
 /** Options of {@link exportDepotPartition} and {@link finaliseDepotExport}: `exportDepot`'s, with `at` required and no `signal`. */

@@ -133,7 +133,8 @@ export function fieldDim(category: 'INFO' | 'FORMAT', id: string, number: VcfNum
 export class ExportStore {
   /** Chunks of every array created so far (plus those counted ahead with {@link countAhead}). */
   total = 0;
-  private done = 0;
+  /** Chunks written so far (here, or by other threads: {@link advance}). */
+  done = 0;
   constructor(
     readonly writer: ZarrStoreWriter,
     /** Variants per chunk. */
@@ -176,6 +177,12 @@ export class ExportStore {
       compressor: this.comp(shuffle),
     };
     return counted ? this.create(spec) : this.writer.createArray(spec);
+  }
+
+  /** Counts `chunks` chunks written by other threads and reports progress. */
+  advance(chunks: number): void {
+    this.done += chunks;
+    this.onProgress?.(this.done, this.total);
   }
 
   /** Writes one chunk and reports progress. */

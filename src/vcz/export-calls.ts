@@ -8,7 +8,7 @@
  */
 import { type FieldView, FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, type IntArray, type RecordView, STRING_FILL, STRING_MISSING, type VariantSet } from '../codec/index.ts';
 import { BLOSC_BITSHUFFLE, BLOSC_SHUFFLE, ExportSourceError, type ZarrArrayHandle, type ZarrDtype } from '../zarr/index.ts';
-import { allocNumeric, type Dims, type ExportStore, fieldDim, INT_LIMITS, minIntDtype, type NumArray, yieldToLoop } from './export-arrays.ts';
+import { allocNumeric, type Dims, type ExportStore, fieldDim, INT_LIMITS, minIntDtype, type NumArray } from './export-arrays.ts';
 import type { ExportSource } from './export-types.ts';
 import { fillLocalAlleles, fillLocalField, LA_DESCRIPTION, LOCAL_ALLELES, LOCALISED_FIELDS } from './local-alleles.ts';
 
@@ -111,53 +111,65 @@ export function callArrays(store: ExportStore, vs: VariantSet, source: ExportSou
 }
 
 /**
- * Writes the chunks of the call arrays `plans`: one samples-chunk column at
- * a time, each variant chunk of it from the record blocks holding its
+ * Writes the tiles of the call arrays `plans`, one (samples-chunk column,
+ * variant chunk) item at a time, each from the record blocks holding its
  * variants (output row v holds variant `sel[v]` of the whole set, or v when
- * `sel` is null). `onGenotypes` sees every `call_genotype` tile as it is
- * written (the recomputed AC/AN/AF count its alleles). Only the variant
- * chunks `c` with `only(c)` are written (default all: a partition's share).
+ * `sel` is null). The records of the current column's blocks are kept while
+ * the next items (of the same column, in ascending variant chunks: the order
+ * of a one-thread export) still need them, so each block is read once per
+ * column when the selection is sorted and items come in that order.
  *
- * @throws ExportSourceError (./export-calls.ts `readRecords`, `fillTile`)
+ * @throws ExportSourceError (`readRecords`, `fillTile`)
  */
-export async function writeCallArrays(
-  store: ExportStore,
-  source: ExportSource,
-  plans: readonly CallPlan[],
-  nV: number,
-  ploidy: number,
-  sel: Int32Array | null,
-  onGenotypes?: (tile: Int8Array | Int16Array, ctx: TileContext) => void,
-  only: (c: number) => boolean = () => true,
-): Promise<void> {
-  if (plans.length === 0) return;
-  const { vChunk, sChunk } = store;
-  const sampleIds = source.sampleIds;
-  const nS = sampleIds.length;
-  const nVChunks = Math.ceil(nV / vChunk);
-  const gtPlan = plans.find((p) => p.kind === 'gt');
-  const nSChunks = Math.ceil(nS / sChunk);
-  for (let sc = 0; sc < nSChunks; sc++) {
-    const ids = sampleIds.slice(sc * sChunk, Math.min(nS, (sc + 1) * sChunk));
-    const cache = new Map<number, RecordView[]>();
-    for (let c = 0; c < nVChunks; c++) {
-      if (!only(c)) continue;
-      const v0 = c * vChunk;
-      const v1 = Math.min(nV, v0 + vChunk);
-      // The record blocks holding this chunk's variants (in ascending order: each read once per column when the selection is sorted).
-      const needed = new Set<number>();
-      for (let v = v0; v < v1; v++) needed.add(Math.floor((sel ? sel[v]! : v) / source.blockSize));
-      for (const b of [...cache.keys()]) if (!needed.has(b)) cache.delete(b);
-      for (const b of [...needed].sort((x, y) => x - y)) if (!cache.has(b)) cache.set(b, readRecords(source, ids, b));
-      const ctx: TileContext = { cache, blockSize: source.blockSize, nIds: ids.length, v0, v1, vChunk, sChunk, ploidy, sel };
-      for (const plan of plans) {
-        const tile = fillTile(plan, ctx, gtPlan);
-        if (plan.kind === 'gt' && onGenotypes) onGenotypes(tile as Int8Array | Int16Array, ctx);
-        const coords = plan.handle.spec.shape.map((_, i) => (i === 0 ? c : i === 1 ? sc : 0));
-        store.write(plan.handle, coords, tile);
-      }
-      await store.writer.ready();
-      await yieldToLoop();
+export class CallTiles {
+  private column = -1;
+  private ids: readonly string[] = [];
+  private cache = new Map<number, RecordView[]>();
+  private readonly gtPlan: CallPlan | undefined;
+  /** Samples-chunk columns: ceil(samples / samplesChunkSize). */
+  readonly columns: number;
+
+  constructor(
+    private readonly store: ExportStore,
+    private readonly source: ExportSource,
+    private readonly plans: readonly CallPlan[],
+    private readonly nV: number,
+    private readonly ploidy: number,
+    private readonly sel: Int32Array | null,
+  ) {
+    this.gtPlan = plans.find((p) => p.kind === 'gt');
+    this.columns = Math.ceil(source.sampleIds.length / store.sChunk);
+  }
+
+  /**
+   * Writes the tiles of column `sc` of variant chunk `c` of every plan;
+   * `onGenotypes` sees its `call_genotype` tile (the recomputed AC/AN/AF
+   * count its alleles).
+   */
+  write(sc: number, c: number, onGenotypes?: (tile: Int8Array | Int16Array, ctx: TileContext) => void): void {
+    if (this.plans.length === 0 || sc >= this.columns) return;
+    const { vChunk, sChunk } = this.store;
+    const source = this.source;
+    if (sc !== this.column) {
+      const nS = source.sampleIds.length;
+      this.column = sc;
+      this.ids = source.sampleIds.slice(sc * sChunk, Math.min(nS, (sc + 1) * sChunk));
+      this.cache = new Map();
+    }
+    const { ids, cache, sel } = this;
+    const v0 = c * vChunk;
+    const v1 = Math.min(this.nV, v0 + vChunk);
+    // The record blocks holding this chunk's variants (in ascending order).
+    const needed = new Set<number>();
+    for (let v = v0; v < v1; v++) needed.add(Math.floor((sel ? sel[v]! : v) / source.blockSize));
+    for (const b of [...cache.keys()]) if (!needed.has(b)) cache.delete(b);
+    for (const b of [...needed].sort((x, y) => x - y)) if (!cache.has(b)) cache.set(b, readRecords(source, ids, b));
+    const ctx: TileContext = { cache, blockSize: source.blockSize, nIds: ids.length, v0, v1, vChunk, sChunk, ploidy: this.ploidy, sel };
+    for (const plan of this.plans) {
+      const tile = fillTile(plan, ctx, this.gtPlan);
+      if (plan.kind === 'gt' && onGenotypes) onGenotypes(tile as Int8Array | Int16Array, ctx);
+      const coords = plan.handle.spec.shape.map((_, i) => (i === 0 ? c : i === 1 ? sc : 0));
+      this.store.write(plan.handle, coords, tile);
     }
   }
 }

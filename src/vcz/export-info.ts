@@ -36,12 +36,12 @@ export function recomputedInfo(vs: VariantSet): Set<string> {
   return ids;
 }
 
-/** Adds the called alleles of a call_genotype tile (rows [v0, v1) of the column) to counts [variants, alleles]. */
-export function countAlleles(tile: Int8Array | Int16Array, ctx: TileContext, counts: Int32Array, alleles: number): void {
+/** Adds the called alleles of a call_genotype tile (rows [v0, v1) of the column) to counts [variants, alleles], whose row 0 is variant `firstRow` (default 0: the whole set's counts). */
+export function countAlleles(tile: Int8Array | Int16Array, ctx: TileContext, counts: Int32Array, alleles: number, firstRow = 0): void {
   const { v0, v1, nIds, sChunk, ploidy } = ctx;
   for (let v = v0; v < v1; v++) {
     const row = (v - v0) * sChunk * ploidy;
-    const out = v * alleles;
+    const out = (v - firstRow) * alleles;
     for (let k = row, end = row + nIds * ploidy; k < end; k++) {
       const a = tile[k]!;
       if (a >= 0 && a < alleles) counts[out + a]!++;

@@ -248,7 +248,7 @@ export async function exportPartition(source: ExportSource, out: string, index: 
   const base = { index, count, workDir: work, path: join(work, name) };
   if (partitionProblem(work, index, fingerprint) === undefined) {
     const m = JSON.parse(fs.readFileSync(markerFile, 'utf8')) as Marker;
-    return { ...base, skipped: true, arrays: 0, chunks: m.chunks, bytes: m.bytes, seconds: (performance.now() - t0) / 1000, workerChunks: 0 };
+    return { ...base, skipped: true, arrays: 0, chunks: m.chunks, bytes: m.bytes, seconds: (performance.now() - t0) / 1000, workerChunks: 0, buildThreads: 0 };
   }
   // Incomplete (killed, or its marker does not check): start this partition over.
   fs.rmSync(markerFile, { force: true });
@@ -281,7 +281,7 @@ export async function exportPartition(source: ExportSource, out: string, index: 
   }
   const marker: Marker = { fingerprint, index, count, chunks: Object.keys(files).length, bytes, sha256: hash.digest('hex'), counts: countsInfo, files };
   writeAtomic(markerFile, pythonJson(marker));
-  return { ...base, skipped: false, arrays: summary.arrays, chunks: marker.chunks, bytes, seconds: (performance.now() - t0) / 1000, workerChunks: summary.workerChunks };
+  return { ...base, skipped: false, arrays: summary.arrays, chunks: marker.chunks, bytes, seconds: (performance.now() - t0) / 1000, workerChunks: summary.workerChunks, buildThreads: summary.buildThreads };
 }
 
 /**

@@ -82,10 +82,12 @@ export interface ExportOptions {
    */
   consolidated?: boolean;
   /**
-   * Threads that compress chunks: the main thread (which also reads the
-   * records and builds the chunks) and `threads − 1` worker threads
-   * (src/zarr/pool.ts: about max(16 MiB, 2 R) + 3 R of memory each, R the
-   * largest chunk's raw bytes). An integer >= 1; default
+   * Threads: with {@link builders} (a depot export), the builders' worker
+   * threads read the records and build, encode and write the chunks
+   * (docs/scale.md "Every core"); otherwise the main thread (which reads the
+   * records and builds the chunks) and `threads − 1` worker threads compress
+   * chunks (src/zarr/pool.ts: about max(16 MiB, 2 R) + 3 R of memory each, R
+   * the largest chunk's raw bytes). An integer >= 1; default
    * `os.availableParallelism()`. The store's bytes do not depend on it.
    */
   threads?: number;
@@ -96,6 +98,15 @@ export interface ExportOptions {
    * drives this; most callers leave it unset): default the whole store.
    */
   part?: ExportPart;
+  /**
+   * Build the variant chunks elsewhere (worker threads that read the
+   * records themselves: ./export-threads.ts, src/io/export-depot.ts for a
+   * depot): the exporter writes the metadata and the arrays that need the
+   * whole set, hands every (samples-chunk column, variant chunk) item to
+   * `builders.run`, adds the called-allele counts it reports, and finishes
+   * the store. Most callers leave it unset.
+   */
+  builders?: ExportBuilders;
   /**
    * Put the store's files to this backend (e.g. an S3 upload,
    * `S3StoreUpload` in src/zarr/s3.ts) instead of a local directory at
@@ -120,7 +131,60 @@ export interface ExportOptions {
  */
 export type ExportPart =
   | { readonly count: number; readonly index: number; readonly onCounts?: (counts: Int32Array, shape: CountsShape) => void }
+  | { readonly items: ExportItems }
   | { readonly count: number; readonly finalise: true; readonly adopt: readonly string[]; readonly counts?: (shape: CountsShape) => Int32Array };
+
+/**
+ * One unit of work of an export built in several threads: the tiles of
+ * samples-chunk column `sc` (0-based) of variant chunk `c` (rows [c·vChunk,
+ * (c+1)·vChunk)) of every call array, and, when `sc` is 0, the chunks `c`
+ * of every variant-axis array but the recomputed AC/AN/AF.
+ */
+export interface ExportItem {
+  readonly sc: number;
+  readonly c: number;
+}
+
+/**
+ * A dynamic share of an export (`part: { items }`, a worker thread of
+ * ./export-threads.ts): the exporter writes no metadata and only the items
+ * `next()` hands out, in the order given, until it resolves null.
+ */
+export interface ExportItems {
+  next(): Promise<ExportItem | null>;
+  /**
+   * An item's chunks are written: `counts` holds the called-allele counts of
+   * its rows [c·vChunk, c·vChunk + rows) × alleles (int32, this column's
+   * samples only; null when AC/AN/AF are not recomputed), `chunks` the
+   * chunk files written.
+   */
+  done(item: ExportItem, counts: Int32Array | null, chunks: number): Promise<void> | void;
+}
+
+/** What {@link ExportBuilders.run} is given: where the chunks go, the items, and what to call as each is done. */
+export interface BuildJob {
+  /** The store's name in errors (OUT, or an `s3://` URL). */
+  readonly out: string;
+  /** The local directory the store is built in (chunk files go under their keys), or undefined with `backend`. */
+  readonly dir: string | undefined;
+  /** The store backend (an S3 upload) chunks are put to instead of `dir`: put each, await `ready()` before more. */
+  readonly backend: ZarrStoreBackend | undefined;
+  /** Variant chunks and samples-chunk columns (at least 1): items are (sc, c) for sc < columns, c < variantChunks. */
+  readonly variantChunks: number;
+  readonly columns: number;
+  /** Called on the main thread as each item is done (see {@link ExportItems.done}); may throw (e.g. cancelled) to fail the export. */
+  onItem(item: ExportItem, counts: Int32Array | null, chunks: number): void;
+}
+
+/** Builds every item of an export in other threads (./export-threads.ts). */
+export interface ExportBuilders {
+  /**
+   * Writes every item's chunks (to `job.dir` or `job.backend`) and resolves
+   * with the chunk files and bytes written and the threads that wrote them; rejects with the first error
+   * (as its own class), once no other thread writes anymore.
+   */
+  run(job: BuildJob): Promise<{ chunks: number; bytes: number; threads: number }>;
+}
 
 /** The shape of the called-allele counts of a partitioned export: [variants, alleles], chunked by vChunk rows. */
 export interface CountsShape {
@@ -143,6 +207,12 @@ export interface ExportSummary {
   path: string;
   /** Chunks compressed by worker threads (0 with `threads` 1; the main thread compressed the rest). */
   workerChunks: number;
+  /**
+   * Threads that read the records and built the call and variant chunks: 1
+   * (the main thread), or the worker threads that did (`builders`, e.g.
+   * `exportDepot` with `threads` > 1).
+   */
+  buildThreads: number;
 }
 
 /** Default zstd level inside Blosc frames (see {@link ExportOptions.bloscZstdLevel}). */

@@ -33,7 +33,7 @@ import { binomial, maxAlleles, subsetVariantSet } from '../codec/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import { type BloscShuffle, defaultThreads, type ZarrCompressor, ZarrStoreWriter } from '../zarr/index.ts';
 import { type Dims, ExportStore, yieldToLoop } from './export-arrays.ts';
-import { callArrays, writeCallArrays } from './export-calls.ts';
+import { CallTiles, callArrays } from './export-calls.ts';
 import { countAlleles, recomputedColumns, recomputedInfo } from './export-info.ts';
 import { DEFAULT_BLOSC_ZSTD_LEVEL, type ExportOptions, type ExportSource, type ExportSummary, VCF_ZARR_VERSION } from './export-types.ts';
 import { dataArrays, fixedVariantArrays, infoArray, regionIndex, type VarWriter } from './export-variants.ts';
@@ -67,12 +67,15 @@ import { dataArrays, fixedVariantArrays, infoArray, regionIndex, type VarWriter 
  * The store is built in `<out>.tmp-<random>` and renamed (or zipped) into
  * `out` at the end; on error the temporary data is deleted.
  *
- * Threads (`options.threads`, default `os.availableParallelism()`): the
- * main thread reads the records and builds each chunk, and `threads − 1`
- * worker threads compress chunks (Blosc/zstd) meanwhile; the main thread
- * compresses too when every worker has its share in flight (src/zarr/pool.ts,
- * which states the memory bound per worker). The store's bytes are the same for any
- * thread count.
+ * Threads (`options.threads`, default `os.availableParallelism()`): with
+ * `options.builders` (./export-threads.ts; `exportDepot` gives them for a
+ * depot), worker threads read the records and build, encode and write every
+ * (samples column, variant chunk) item, and this thread writes the
+ * whole-set arrays; otherwise this thread reads the records and builds each
+ * chunk, and `threads − 1` worker threads compress chunks (Blosc/zstd)
+ * meanwhile, this thread too when every worker has its share in flight
+ * (src/zarr/pool.ts, which states the memory bound per worker). The store's
+ * bytes are the same for any thread count.
  *
  * @throws RangeError for invalid options, or a `variants` index out of
  *   range or repeated
@@ -124,21 +127,24 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
   const dims: Dims = { alleles, altAlleles: alleles - 1, genotypes, ploidy };
 
   const part = options.part;
-  if (part !== undefined && (!Number.isInteger(part.count) || part.count < 1 || ('index' in part && (!Number.isInteger(part.index) || part.index < 0 || part.index >= part.count)))) {
+  const items = part && 'items' in part ? part.items : undefined;
+  if (part !== undefined && !('items' in part) && (!Number.isInteger(part.count) || part.count < 1 || ('index' in part && (!Number.isInteger(part.index) || part.index < 0 || part.index >= part.count)))) {
     throw new RangeError(`partition ${'index' in part ? part.index : 'finalise'} of ${part.count}: count must be an integer >= 1 and index in [0, count)`);
   }
   const partIndex = part && 'index' in part ? part.index : undefined;
-  const finalising = part !== undefined && partIndex === undefined;
+  const finalising = part !== undefined && 'finalise' in part;
   // Variant chunk c belongs to partition c mod count; a partition writes only its own.
-  const mine = (c: number): boolean => part === undefined || (partIndex !== undefined && c % part.count === partIndex);
+  const mine = (c: number): boolean => part === undefined || (partIndex !== undefined && c % (part as { count: number }).count === partIndex);
   const wholeSet = part === undefined || finalising; // writes metadata and the arrays that need every variant
+  const builders = wholeSet && !finalising ? options.builders : undefined;
 
   const writer = ZarrStoreWriter.create(out, {
     zarrFormat: format,
     metadata: wholeSet,
     consolidated: wholeSet && (options.consolidated ?? false),
     zip: wholeSet && (options.zip ?? /\.zip$/i.test(out)),
-    threads,
+    // With builders, the main thread writes only the small whole-set arrays.
+    threads: builders ? 1 : threads,
     ...(options.bloscZstdLevel === 'c-blosc' ? {} : { bloscZstdLevel: options.bloscZstdLevel ?? DEFAULT_BLOSC_ZSTD_LEVEL }),
     ...(options.storeBackend ? { backend: options.storeBackend } : {}),
   });
@@ -159,28 +165,58 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
     const nVChunks = Math.ceil(nV / vChunk);
     store.countAhead(recompute.size * nVChunks);
     const countsShape = { variants: nV, alleles, vChunk };
-    let counts: Int32Array | null = recompute.size > 0 && !finalising ? new Int32Array(nV * alleles) : null;
+    let counts: Int32Array | null = recompute.size > 0 && !finalising && !items ? new Int32Array(nV * alleles) : null;
     if (recompute.size > 0 && part && 'finalise' in part) {
       counts = part.counts?.(countsShape) ?? null;
       if (!counts || counts.length !== nV * alleles) throw new RangeError(`finalising needs the called-allele counts [${nV}, ${alleles}] of every partition`);
     }
     const plans = callArrays(store, vs, source, dims, nS, options.localAlleles ?? false);
     const writeRegionIndex = regionIndex(store, vs, posDtype);
-
-    if (wholeSet) writeDataArrays();
-    for (let c = 0; c < nVChunks; c++) {
-      if (!mine(c)) continue;
+    const tiles = new CallTiles(store, source, plans, nV, ploidy, sel);
+    // Items (sc, c): column sc of variant chunk c's call tiles, and with sc = 0 the variant arrays' chunk c.
+    const columns = Math.max(1, tiles.columns);
+    let workerChunks = 0;
+    let built = { chunks: 0, bytes: 0, threads: 0 };
+    const writeItem = async (sc: number, c: number, acc: Int32Array | null, firstRow: number): Promise<void> => {
       const v0 = c * vChunk;
       const v1 = Math.min(nV, v0 + vChunk);
-      for (const w of varWriters) w(v0, v1, c);
+      if (sc === 0) for (const w of varWriters) w(v0, v1, c);
+      tiles.write(sc, c, acc ? (tile, ctx) => countAlleles(tile, ctx, acc, alleles, firstRow) : undefined);
       await writer.ready();
       await yieldToLoop();
-    }
+    };
+
+    if (wholeSet) writeDataArrays();
     if (wholeSet) writeRegionIndex();
-    if (!finalising) {
+    if (items) {
+      // A worker thread's dynamic share: the items handed out, each with its rows' allele counts.
+      for (let it = await items.next(); it; it = await items.next()) {
+        const rows = recompute.size > 0 ? new Int32Array((Math.min(nV, (it.c + 1) * vChunk) - it.c * vChunk) * alleles) : null;
+        const before = store.done;
+        await writeItem(it.sc, it.c, rows, it.c * vChunk);
+        await items.done(it, rows, store.done - before);
+      }
+    } else if (builders) {
       const acc = counts;
-      await writeCallArrays(store, source, plans, nV, ploidy, sel, acc ? (tile, ctx) => countAlleles(tile, ctx, acc, alleles) : undefined, mine);
-      if (acc && part && 'index' in part) part.onCounts?.(acc, countsShape);
+      built = await builders.run({
+        out: writer.path,
+        dir: options.storeBackend ? undefined : writer.tmpPath,
+        backend: options.storeBackend,
+        variantChunks: nVChunks,
+        columns,
+        onItem: (it, rows, chunks) => {
+          if (acc && rows) {
+            const o = it.c * vChunk * alleles;
+            for (let i = 0; i < rows.length; i++) acc[o + i]! += rows[i]!;
+          }
+          store.advance(chunks);
+        },
+      });
+      workerChunks = built.chunks;
+    } else if (!finalising) {
+      // Column by column, ascending variant chunks: each record block read once per column.
+      for (let sc = 0; sc < columns; sc++) for (let c = 0; c < nVChunks; c++) if (mine(c)) await writeItem(sc, c, counts, 0);
+      if (counts && part && 'index' in part) part.onCounts?.(counts, countsShape);
     }
 
     // The recomputed INFO arrays, from the allele counts of every column.
@@ -195,7 +231,9 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
 
     if (part && 'finalise' in part) for (const dir of part.adopt) writer.adopt(dir);
     const summary = await writer.finish();
-    return { arrays: summary.arrays, chunks: summary.chunks, bytes: summary.bytes, seconds: (performance.now() - t0) / 1000, path: summary.path, workerChunks: summary.workerChunks };
+    // A zip's size already counts the builders' files (they were in the directory zipped).
+    const bytes = summary.bytes + (writer.zip ? 0 : built.bytes);
+    return { arrays: summary.arrays, chunks: summary.chunks + built.chunks, bytes, seconds: (performance.now() - t0) / 1000, path: summary.path, workerChunks: summary.workerChunks + workerChunks, buildThreads: Math.max(1, built.threads) };
   } catch (err) {
     writer.abort();
     throw err;

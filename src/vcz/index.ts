@@ -7,7 +7,19 @@
  */
 export { readVcz, type VczData } from './vcz-read.ts';
 export { exportVcz } from './export.ts';
-export type { CountsShape, ExportOptions, ExportPart, ExportSource, ExportSummary } from './export-types.ts';
+export type { BuildJob, CountsShape, ExportBuilders, ExportItem, ExportItems, ExportOptions, ExportPart, ExportSource, ExportSummary } from './export-types.ts';
+export {
+  chunkOptions,
+  flattenWorkerError,
+  rebuildWorkerError,
+  serveExportItems,
+  threadBuilders,
+  type ChunkOptions,
+  type ErrorClass,
+  type ExportWorkerInit,
+  type FlatWorkerError,
+  type ThreadBuildersSpec,
+} from './export-threads.ts';
 export { exportPartition, finalisePartitions, partitionWorkDir, type PartitionedExportOptions, type PartitionIdentity, type PartitionSummary } from './export-parts.ts';
 export { recomputedInfo } from './export-info.ts';
 export { fieldArrayName, FIXED_FORMAT_NAMES, FIXED_INFO_NAMES } from './names.ts';

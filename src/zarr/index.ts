@@ -36,7 +36,7 @@ export {
   type ZarrCompressor,
   type ZarrDtype,
 } from './metadata.ts';
-export { defaultThreads, EncoderPool, IN_FLIGHT_BYTES_PER_WORKER, MIN_IN_FLIGHT_PER_WORKER, MIN_WORKER_CHUNK_BYTES } from './pool.ts';
+export { defaultThreads, EncoderPool, IN_FLIGHT_BYTES_PER_WORKER, MIN_IN_FLIGHT_PER_WORKER, MIN_WORKER_CHUNK_BYTES, startWorker, workerEntry, type WorkerEntry } from './pool.ts';
 export { ChunkEncoder, type ChunkCodec } from './chunk-encoder.ts';
 export { ZarrStoreWriter, zipStream, type ChunkData, type ZarrArrayHandle, type ZarrStoreBackend, type ZarrStoreOptions, type ZarrStoreSummary } from './store.ts';
 export { VlenUtf8Encoder, vlenUtf8Decode, vlenUtf8Encode } from './vlen-utf8.ts';

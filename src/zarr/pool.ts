@@ -39,7 +39,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type TransferListItem, Worker } from 'node:worker_threads';
 import type { ChunkCodec } from './chunk-encoder.ts';
 import { ZarrStateError } from './errors.ts';
 import { type EncodeJob, type EncodeResult, rebuildError } from './pool-protocol.ts';
@@ -61,30 +61,46 @@ export function defaultThreads(): number {
 }
 
 /** How to start a worker: a file (the bundle's), or code to evaluate (tsx, then the .ts entry). */
-type WorkerEntry = { readonly file: string } | { readonly code: string };
+export type WorkerEntry = { readonly file: string } | { readonly code: string };
 
-let entryCache: WorkerEntry | null | undefined;
+const entryCache = new Map<string, WorkerEntry | null>();
 
-/** Where the worker's code is, or null when it cannot be found (see the module comment). */
-function workerEntry(): WorkerEntry | null {
-  if (entryCache !== undefined) return entryCache;
-  entryCache = null;
+/**
+ * Where a worker thread's code is, or null when it cannot be found: running
+ * bundled, `<name>.cjs` next to the bundle (scripts/build.mjs builds it);
+ * from the sources, the TypeScript file `source` (a file URL) through tsx.
+ */
+export function workerEntry(name: string, source: string): WorkerEntry | null {
+  const known = entryCache.get(name);
+  if (known !== undefined) return known;
+  let entry: WorkerEntry | null = null;
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
     // The sources, through tsx (vitest, tsx, bin/vczdepot.cjs's fallback): register tsx in the worker, then load the .ts entry.
     try {
       const tsx = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
       const api = pathToFileURL(join(tsx, 'dist', 'esm', 'api', 'index.mjs')).href;
-      const entry = pathToFileURL(join(dirname(here), 'encode-worker.ts')).href;
-      if (existsSync(fileURLToPath(api))) entryCache = { code: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });` };
+      if (existsSync(fileURLToPath(api)) && existsSync(fileURLToPath(source))) entry = { code: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });` };
     } catch {
       // no tsx: no workers
     }
   } else {
-    const file = join(dirname(here), 'encode-worker.cjs');
-    if (existsSync(file)) entryCache = { file };
+    const file = join(dirname(here), `${name}.cjs`);
+    if (existsSync(file)) entry = { file };
   }
-  return entryCache;
+  entryCache.set(name, entry);
+  return entry;
+}
+
+/** Starts a worker thread at `entry` with `workerData` (the objects of `transferList` moved to it). */
+export function startWorker(entry: WorkerEntry, workerData: unknown, transferList: readonly TransferListItem[] = []): Worker {
+  const opts = { workerData, transferList: [...transferList] as never[] };
+  return 'file' in entry ? new Worker(entry.file, opts) : new Worker(entry.code, { ...opts, eval: true });
+}
+
+/** The chunk encoder worker's code (./encode-worker.ts). */
+function encoderEntry(): WorkerEntry | null {
+  return workerEntry('encode-worker', new URL('./encode-worker.ts', import.meta.url).href);
 }
 
 /** `Atomics.waitAsync` (ES2024; in Node since 16), typed here for the ES2023 lib of tsconfig. */
@@ -132,7 +148,7 @@ export class EncoderPool {
   static create(threads: number, storePath: string): EncoderPool | null {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
     if (threads === 1) return null;
-    const entry = workerEntry();
+    const entry = encoderEntry();
     return entry ? new EncoderPool(threads - 1, storePath, entry) : null;
   }
 
@@ -246,7 +262,7 @@ export class EncoderPool {
     const index = this.slots.length;
     const { port1, port2 } = new MessageChannel();
     const workerData = { results: port2, posted: this.posted };
-    const worker = 'file' in this.entry ? new Worker(this.entry.file, { workerData, transferList: [port2] }) : new Worker(this.entry.code, { eval: true, workerData, transferList: [port2] });
+    const worker = startWorker(this.entry, workerData, [port2]);
     worker.unref();
     port1.unref();
     const slot: Slot = { worker, results: port1, index, inFlight: 0, bytes: 0 };

@@ -94,7 +94,7 @@ describe('the CLI bundle (dist/vczdepot.cjs)', () => {
       else expect(x.out, cmd.join(' ')).toBe(y.out);
     }
     // Exports: a directory and a zip, byte for byte what the sources write; the bundle with 3 threads
-    // (its worker entry dist/encode-worker.cjs), the sources with 1.
+    // (its worker entry dist/export-worker.cjs), the sources with 1.
     for (const out of ['x.vcz', 'x.vcz.zip']) {
       const ours = join(dir(), `bundle-${out}`);
       const theirs = join(dir(), `sources-${out}`);
@@ -103,6 +103,8 @@ describe('the CLI bundle (dist/vczdepot.cjs)', () => {
       r = bundled('export', a, ours, ...zip, ...chunks, '--threads', '3', '--json');
       expect(r.code, r.err).toBe(0);
       expect(JSON.parse(r.out).workerChunks).toBeGreaterThan(0);
+      // Worker threads read the depot and built the chunks (dist/export-worker.cjs found next to the bundle).
+      expect(JSON.parse(r.out).buildThreads).toBe(3);
       expect((await sources('export', a, theirs, ...zip, ...chunks, '--threads', '1')).code).toBe(0);
       // A zip's entries carry the time they were written: compare names and contents.
       if (out.endsWith('.zip')) {

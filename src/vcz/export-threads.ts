@@ -1,0 +1,274 @@
+/**
+ * An export on every core (docs/scale.md, "Every core"): worker threads that
+ * each rebuild the export source themselves (for a depot: open it
+ * read-only, src/io/export-worker.ts), read the records, build the call
+ * tiles, encode them and write the chunk files, while the main thread writes
+ * what needs the whole set (metadata, `sample_id`, `contig_*`, `filter_*`,
+ * `region_index`, the recomputed AC/AN/AF from the counts the workers
+ * report) — an in-process partitioned export (./export-parts.ts) without
+ * the work directory.
+ *
+ * Dealing: the items (samples-chunk column sc, variant chunk c) are handed
+ * out by the main thread one at a time, in the one-thread export's order
+ * (column by column, ascending variant chunks), to whichever worker has
+ * finished its last one, so a slow chunk does not hold the others back and
+ * a worker's consecutive items share record blocks. A chunk's bytes are a
+ * deterministic function of (data, options, chunk) and every chunk is its
+ * own file, so the store does not depend on which thread wrote what.
+ *
+ * Where chunks go: into the store's temporary directory (a directory or a
+ * `.vcz.zip`, zipped by the main thread at the end), or, with a store
+ * backend (an S3 upload), back to the main thread with the item's "done"
+ * message, which puts them and waits for the backend's `ready()` before
+ * handing that worker its next item (the upload's bound holds).
+ *
+ * Protocol: worker → main `{t: 'ready'}` (its source is built), `{t:
+ * 'done', sc, c, counts, chunks, bytes, files?}`, `{t: 'error', error}`
+ * ({@link flattenWorkerError}); main → worker `{t: 'item', sc, c}`, `{t:
+ * 'end'}` (no more items: finish and exit).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { MessagePort, TransferListItem, Worker } from 'node:worker_threads';
+import { startWorker, type WorkerEntry, type ZarrStoreBackend, ZarrStateError } from '../zarr/index.ts';
+import { exportVcz } from './export.ts';
+import type { BuildJob, ExportBuilders, ExportItem, ExportOptions } from './export-types.ts';
+import type { ExportSource } from './export-types.ts';
+
+/** The options that change chunk bytes: what a worker's export takes from the main thread's. */
+export type ChunkOptions = Pick<ExportOptions, 'zarrFormat' | 'variantsChunkSize' | 'samplesChunkSize' | 'compressor' | 'zstdLevel' | 'bloscZstdLevel' | 'updateInfo' | 'localAlleles'>;
+
+/** The options of `o` that change chunk bytes (structured-cloneable). */
+export function chunkOptions(o: ExportOptions): ChunkOptions {
+  const out: { -readonly [K in keyof ChunkOptions]: ChunkOptions[K] } = {};
+  for (const k of ['zarrFormat', 'variantsChunkSize', 'samplesChunkSize', 'compressor', 'zstdLevel', 'bloscZstdLevel', 'updateInfo', 'localAlleles'] as const) {
+    if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k];
+  }
+  return out;
+}
+
+/** What a worker is told about its export: the store's name, where chunks go, and the chunk options. */
+export interface ExportWorkerInit {
+  /** The store's name in errors. */
+  readonly out: string;
+  /** The directory chunk files are written under (their store keys), or undefined: post them back. */
+  readonly dir: string | undefined;
+  readonly options: ChunkOptions;
+}
+
+/** An error as it crosses threads: its class name, message, stack, own fields (strings, numbers, booleans, arrays of them) and cause. */
+export interface FlatWorkerError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly props: Readonly<Record<string, unknown>>;
+  readonly cause?: FlatWorkerError;
+}
+
+const plain = (v: unknown): boolean => v === null || v === undefined || ['string', 'number', 'boolean'].includes(typeof v);
+
+/** The class name, message, stack, own fields and cause of `err` (any thrown value), to post to another thread. */
+export function flattenWorkerError(err: unknown, depth = 0): FlatWorkerError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err), props: {} };
+  const props: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(err)) {
+    if (k === 'cause' || k === 'stack' || k === 'message') continue;
+    if (plain(v) || (Array.isArray(v) && v.every(plain))) props[k] = v;
+  }
+  const cause = err.cause !== undefined && depth < 4 ? { cause: flattenWorkerError(err.cause, depth + 1) } : {};
+  return { name: err.name, message: err.message, ...(err.stack !== undefined ? { stack: err.stack } : {}), props, ...cause };
+}
+
+/** An error class that can be rebuilt by name. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * The error `flat` describes, as the class that threw it on the worker
+ * (`classOf(name)`, e.g. src/errors.ts `namedErrorClass`; the built-in Error, RangeError and TypeError): the
+ * same class, message, stack and fields (a Node system error keeps `code`,
+ * `syscall`, `path`, so it is reported as with one thread), without running
+ * the class's constructor. An unknown class becomes a ZarrStateError of the
+ * store `out` naming it.
+ */
+export function rebuildWorkerError(flat: FlatWorkerError, classOf: (name: string) => ErrorClass | undefined, out: string): Error {
+  const builtin: Record<string, ErrorClass> = { Error, RangeError, TypeError };
+  const cls = classOf(flat.name) ?? builtin[flat.name];
+  if (!cls) return new ZarrStateError(out, `an export worker thread failed: ${flat.name}: ${flat.message}`);
+  const e = Reflect.construct(Error, [flat.message], cls) as Error;
+  Object.assign(e, flat.props);
+  if (flat.stack !== undefined) e.stack = flat.stack;
+  if (flat.cause) e.cause = rebuildWorkerError(flat.cause, classOf, out);
+  return e;
+}
+
+/** How {@link threadBuilders} starts its workers. */
+export interface ThreadBuildersSpec {
+  /** Worker threads at most (one per item at most). */
+  readonly threads: number;
+  /** The worker's code: it builds the source and calls {@link serveExportItems}. */
+  readonly entry: WorkerEntry;
+  /** The `workerData` of each worker, given the export's part of it. */
+  workerData(init: ExportWorkerInit): unknown;
+  /** The export's chunk options (the main thread's). */
+  readonly options: ChunkOptions;
+  /** Rebuilds a worker's error as its class (see {@link rebuildWorkerError}). */
+  rebuild(flat: FlatWorkerError, out: string): Error;
+}
+
+type FromWorker =
+  | { readonly t: 'ready' }
+  | { readonly t: 'done'; readonly sc: number; readonly c: number; readonly counts: Int32Array | null; readonly chunks: number; readonly bytes: number; readonly files?: [string, Uint8Array][] }
+  | { readonly t: 'error'; readonly error: FlatWorkerError };
+
+/**
+ * Builders (`ExportOptions.builders`) that build every item of an export in
+ * up to `spec.threads` worker threads; see the module comment.
+ *
+ * Memory: each worker holds what a one-thread export of its items holds
+ * (its own export source, one column's record blocks, one tile per call
+ * array, the encoder's buffers; docs/vcz-export.md "Export memory bound"),
+ * and, posting to a backend, one item's encoded chunks.
+ *
+ * @throws (from `run`) a worker's error as its own class; ZarrStateError
+ *   when a worker thread stops or fails to start; the error `job.onItem` or
+ *   the backend throws. Every worker has stopped when `run` rejects.
+ */
+export function threadBuilders(spec: ThreadBuildersSpec): ExportBuilders {
+  return { run: (job) => runThreads(spec, job) };
+}
+
+function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: number; bytes: number; threads: number }> {
+  const total = job.variantChunks * job.columns;
+  if (total === 0) return Promise.resolve({ chunks: 0, bytes: 0, threads: 0 });
+  const n = Math.max(1, Math.min(spec.threads, total));
+  const init: ExportWorkerInit = { out: job.out, dir: job.dir, options: spec.options };
+  return new Promise((resolve, reject) => {
+    const workers: Worker[] = [];
+    let next = 0;
+    let outstanding = 0;
+    let chunks = 0;
+    let bytes = 0;
+    let exited = 0;
+    let state: 'running' | 'ending' | 'failed' = 'running';
+    const fail = (err: unknown): void => {
+      if (state === 'failed') return;
+      state = 'failed';
+      // Reject once no worker writes anymore (the caller then removes the temporary store).
+      void Promise.all(workers.map((w) => w.terminate().catch(() => 0))).then(() => reject(err));
+    };
+    const deal = (w: Worker): void => {
+      if (state !== 'running') return;
+      if (next < total) {
+        const i = next++;
+        outstanding++;
+        w.postMessage({ t: 'item', sc: Math.floor(i / job.variantChunks), c: i % job.variantChunks });
+      } else if (outstanding === 0) {
+        state = 'ending';
+        for (const x of workers) x.postMessage({ t: 'end' });
+      }
+    };
+    for (let k = 0; k < n; k++) {
+      let w: Worker;
+      try {
+        w = startWorker(spec.entry, spec.workerData(init));
+      } catch (err) {
+        fail(new ZarrStateError(job.out, `cannot start export worker thread ${k}: ${(err as Error).message}; rerun with one thread (--threads 1)`, { cause: err }));
+        return;
+      }
+      workers.push(w);
+      w.on('message', (m: FromWorker) => {
+        if (state === 'failed') return;
+        try {
+          if (m.t === 'ready') deal(w);
+          else if (m.t === 'done') {
+            outstanding--;
+            chunks += m.chunks;
+            bytes += m.bytes;
+            if (m.files) for (const [key, data] of m.files) job.backend!.put(key, data);
+            job.onItem({ sc: m.sc, c: m.c }, m.counts, m.chunks);
+            if (job.backend) job.backend.ready().then(() => deal(w), fail);
+            else deal(w);
+          } else if (m.t === 'error') fail(spec.rebuild(m.error, job.out));
+        } catch (err) {
+          fail(err);
+        }
+      });
+      w.on('error', (err) => fail(new ZarrStateError(job.out, `export worker thread ${k} failed: ${err.message}; rerun with one thread (--threads 1)`, { cause: err })));
+      w.on('exit', (code) => {
+        if (state === 'ending' && code === 0) {
+          if (++exited === n) resolve({ chunks, bytes, threads: n });
+          return;
+        }
+        fail(new ZarrStateError(job.out, `export worker thread ${k} stopped (exit code ${code}) before the export was complete; rerun with one thread (--threads 1)`));
+      });
+    }
+  });
+}
+
+/**
+ * The worker side of {@link threadBuilders}: exports `source` (rebuilt in
+ * this thread, equal to the main thread's) item by item as the main thread
+ * hands them out on `port`, writing each item's chunk files under
+ * `init.dir` (or posting them back), and answers each with its counts.
+ * Resolves true when the main thread says there are no more items; on an
+ * error, posts it (flattened) and resolves false: the main thread then
+ * stops this thread.
+ */
+export async function serveExportItems(source: ExportSource, port: MessagePort, init: ExportWorkerInit): Promise<boolean> {
+  const queue: (ExportItem | null)[] = [];
+  let waiting: ((it: ExportItem | null) => void) | null = null;
+  port.on('message', (m: { t: 'item'; sc: number; c: number } | { t: 'end' }) => {
+    const it = m.t === 'item' ? { sc: m.sc, c: m.c } : null;
+    if (waiting) {
+      const w = waiting;
+      waiting = null;
+      w(it);
+    } else queue.push(it);
+  });
+  let files: [string, Uint8Array][] = [];
+  let bytes = 0;
+  const dirs = new Set<string>();
+  const backend: ZarrStoreBackend = {
+    put(key, data) {
+      const buf = typeof data === 'string' ? Buffer.from(data) : data;
+      if (init.dir === undefined) files.push([key, new Uint8Array(buf)]); // a copy: `data` is valid only during the call
+      else {
+        const full = join(init.dir, key);
+        const dir = dirname(full);
+        if (!dirs.has(dir)) {
+          mkdirSync(dir, { recursive: true });
+          dirs.add(dir);
+        }
+        writeFileSync(full, buf);
+      }
+      bytes += buf.length;
+    },
+    ready: () => Promise.resolve(),
+    commit: () => Promise.resolve(0),
+    abort: () => undefined,
+  };
+  try {
+    port.postMessage({ t: 'ready' });
+    await exportVcz(source, init.out, {
+      ...init.options,
+      threads: 1,
+      storeBackend: backend,
+      part: {
+        items: {
+          next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((r) => (waiting = r))),
+          done: (it, counts, chunks) => {
+            const transfer: TransferListItem[] = files.map(([, d]) => d.buffer as ArrayBuffer);
+            if (counts) transfer.push(counts.buffer as ArrayBuffer);
+            port.postMessage({ t: 'done', sc: it.sc, c: it.c, counts, chunks, bytes, ...(init.dir === undefined ? { files } : {}) }, transfer);
+            files = [];
+            bytes = 0;
+          },
+        },
+      },
+    });
+  } catch (err) {
+    port.postMessage({ t: 'error', error: flattenWorkerError(err) });
+    return false;
+  }
+  return true;
+}

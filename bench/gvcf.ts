@@ -21,6 +21,7 @@
  *
  * Writes bench/results/<date>-<sha>-gvcf.json and prints a markdown table.
  * Other options: `--runs N` (default 3), `--skip-big`, `--skip-cohort`,
+ * `--work DIR` (the depots and exports; default bench/data/cache/gvcf/work),
  * `--threads N` (passed to export; default: the CLI's default), `--name X`
  * (results to <date>-<sha>-gvcf-X.json). The CLI runs the bundle
  * (dist/vczdepot.cjs) when it is fresh, else the sources through tsx (about
@@ -54,7 +55,8 @@ const sh = (cmd: string): string => execFileSync('bash', ['-c', cmd], { encoding
 const diskBytes = (p: string): number => Number(sh(`du -sB1 ${p} | cut -f1`));
 const vczdepot = (...a: string[]): string[] => [process.execPath, cli, ...a];
 mkdirSync(cache, { recursive: true });
-const work = join(cache, 'work');
+// `--work DIR`: where the depots and exports go (default bench/data/cache/gvcf/work; emptied first).
+const work = resolve(opt('--work') ?? join(cache, 'work'));
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 

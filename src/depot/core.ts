@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 
 import { blockCount, isCodecError, type VariantSet } from '../codec/index.ts';
-import { ChunkReader, SegmentWriter, isSchunkError, type ChunkExpectation } from '../schunk/index.ts';
+import { ChunkReader, SegmentWriter, compress, decompress, isSchunkError, type ChunkExpectation } from '../schunk/index.ts';
 import {
   AmbiguousAtError,
   DepotIOError,
@@ -80,55 +80,110 @@ export function fileSize(path: string): number {
   return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }
 
-/** Positions per key of the refs dbi: [contig id, ⌊POS / REF_WINDOW⌋]. */
-export const REF_WINDOW = 65536;
+/**
+ * Positions per key of the refs dbi: [contig id, ⌊POS / REF_WINDOW⌋]. 2^20:
+ * a window's value (~20 KB at one site in 80 bases) fills its LMDB overflow
+ * pages; at 65,536 bases (~1.4 KB) each value took a leaf page of its own
+ * (1,380,044 bytes of values in 3.9 MB of pages, the gVCF benchmark's file).
+ */
+export const REF_WINDOW = 1 << 20;
+/** The first byte of a refs dbi value (format 3): the encoding below. */
+const REF_WINDOW_ENCODING = 1;
+/** zstd level of a refs dbi value (windows of ~10–100 KB raw: a millisecond or two each). */
+const REF_WINDOW_LEVEL = 9;
+
+function putVarint(out: number[], x: number): void {
+  while (x >= 0x80) {
+    out.push((x & 0x7f) | 0x80);
+    x = Math.floor(x / 128);
+  }
+  out.push(x);
+}
 
 /**
- * A refs dbi value: for each position of the window that has a REF, in
- * offset order: u16le offset (POS mod REF_WINDOW), u16le REF length, the
- * REF's bytes (upper case ASCII): about 5 bytes a SNP.
+ * A refs dbi value (format 3): byte 0 = 1 (the encoding), a varint (LEB128)
+ * raw length, then one zstd frame of the raw window: varint n (positions
+ * with a REF), n varint offset deltas (POS mod REF_WINDOW, ascending; the
+ * first from 0), n varint REF lengths, then the n REFs' bytes (upper case
+ * ASCII) concatenated. About 1.6 bytes a SNP at one site in 80 bases
+ * (format 2 kept u16 offset, u16 length, REF uncompressed, in 65,536-base
+ * windows: about 5).
+ *
+ * @throws Error (the caller names the window) for a value that is not this.
  */
-function parseRefWindow(value: Uint8Array | undefined): Map<number, string> {
+export function parseRefWindow(value: Uint8Array | undefined): Map<number, string> {
   const m = new Map<number, string>();
-  if (!value) return m;
-  const dv = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  for (let i = 0; i + 4 <= value.length; ) {
-    const off = dv.getUint16(i, true);
-    const len = dv.getUint16(i + 2, true);
-    m.set(off, Buffer.from(value.buffer, value.byteOffset + i + 4, len).toString('latin1'));
-    i += 4 + len;
+  if (value === undefined) return m;
+  if (!(value instanceof Uint8Array) || value.length < 2 || value[0] !== REF_WINDOW_ENCODING) throw new Error('not a format 3 REF window (encoding byte 1)');
+  let i = 1;
+  let rawLength = 0;
+  for (let shift = 1; ; shift *= 128) {
+    if (i >= value.length) throw new Error('its raw length is cut short');
+    const b = value[i++]!;
+    rawLength += (b & 0x7f) * shift;
+    if (b < 0x80) break;
+  }
+  const raw = decompress(value.subarray(i), rawLength);
+  if (raw.length !== rawLength) throw new Error(`it decompresses to ${raw.length} bytes, not the recorded ${rawLength}`);
+  let j = 0;
+  const varint = (): number => {
+    let x = 0;
+    for (let shift = 1; ; shift *= 128) {
+      if (j >= raw.length) throw new Error('its window is cut short');
+      const b = raw[j++]!;
+      x += (b & 0x7f) * shift;
+      if (b < 0x80) return x;
+    }
+  };
+  const n = varint();
+  const offs = new Array<number>(n);
+  for (let k = 0, o = 0; k < n; k++) offs[k] = o += varint();
+  const lens = new Array<number>(n);
+  for (let k = 0; k < n; k++) lens[k] = varint();
+  const text = Buffer.from(raw.buffer, raw.byteOffset + j, raw.length - j).toString('latin1');
+  for (let k = 0, t = 0; k < n; k++) {
+    if (t + lens[k]! > text.length) throw new Error('its REFs are cut short');
+    m.set(offs[k]!, text.slice(t, (t += lens[k]!)));
   }
   return m;
 }
 
-function formatRefWindow(m: Map<number, string>): Uint8Array {
+/** Inverse of {@link parseRefWindow}. */
+export function formatRefWindow(m: Map<number, string>): Uint8Array {
   const items = [...m].sort((a, b) => a[0] - b[0]);
-  let n = 0;
-  for (const [, r] of items) n += 4 + r.length;
-  const out = Buffer.alloc(n);
-  let i = 0;
-  for (const [o, r] of items) {
-    out.writeUInt16LE(o, i);
-    out.writeUInt16LE(r.length, i + 2);
-    out.write(r, i + 4, 'latin1');
-    i += 4 + r.length;
+  const head: number[] = [];
+  putVarint(head, items.length);
+  let prev = 0;
+  for (const [o] of items) {
+    putVarint(head, o - prev);
+    prev = o;
   }
+  for (const [, r] of items) putVarint(head, r.length);
+  const raw = Buffer.concat([Buffer.from(head), Buffer.from(items.map(([, r]) => r).join(''), 'latin1')]);
+  const frame = compress(raw, REF_WINDOW_LEVEL);
+  const pre: number[] = [REF_WINDOW_ENCODING];
+  putVarint(pre, raw.length);
+  const out = new Uint8Array(pre.length + frame.length);
+  out.set(pre, 0);
+  out.set(frame, pre.length);
   return out;
 }
 
 /**
  * Inside a write transaction: records the REFs of `vs` in the refs dbi `db`
- * ([contig id, ⌊POS / 65536⌋] → the longest REF, upper case, at each
- * position of that window: about 5 bytes a SNP), checking each against
+ * ([contig id, ⌊POS / 2^20⌋] → the longest REF, upper case, at each
+ * position of that window, {@link parseRefWindow}), checking each against
  * the REF held at its CHROM:POS: one must be a prefix of the other,
  * case-insensitive (bcftools `merge_alleles`). Stricter than bcftools, which
  * checks only the records it joins into one (so an A>C and a G>C at one POS
  * pass it): a REF that disagrees with the depot's is another reference.
- * Cost: one get and at most one put per window the set touches.
+ * Cost: one get (and zstd decompression) and at most one put (and zstd
+ * compression) per window the set touches.
  *
- * @throws ReferenceMismatchError naming `label` and the site.
+ * @throws ReferenceMismatchError naming `label` and the site;
+ *   IndexCorruptionError (naming `root`, the window) for a damaged value.
  */
-export function indexRefs(db: Database<Uint8Array, [string, number]>, vs: VariantSet, label: string): void {
+export function indexRefs(db: Database<Uint8Array, [string, number]>, vs: VariantSet, label: string, root = ''): void {
   const ids = vs.contigs.map((c) => c.id);
   let key: [string, number] | undefined;
   let held = new Map<number, string>();
@@ -144,10 +199,14 @@ export function indexRefs(db: Database<Uint8Array, [string, number]>, vs: Varian
     if (!key || key[0] !== contig || key[1] !== win) {
       flush();
       key = [contig, win];
-      held = parseRefWindow(db.get(key));
+      try {
+        held = parseRefWindow(db.get(key));
+      } catch (err) {
+        throw new IndexCorruptionError(root, `refs[${JSON.stringify(key)}]`, (err as Error).message, { cause: err });
+      }
     }
     const off = pos - win * REF_WINDOW;
-    const ref = vs.alleles[v]![0]!.toUpperCase().slice(0, 65535);
+    const ref = vs.alleles[v]![0]!.toUpperCase();
     const cur = held.get(off);
     if (cur !== undefined && !(ref.length > cur.length ? ref.startsWith(cur) : cur.startsWith(ref))) {
       throw new ReferenceMismatchError(label, contig, pos, vs.alleles[v]![0]!, cur);
@@ -158,6 +217,24 @@ export function indexRefs(db: Database<Uint8Array, [string, number]>, vs: Varian
     }
   }
   flush();
+}
+
+/**
+ * Inside a write transaction: empties the refs dbi `db` and indexes the
+ * REFs of `sets` again ({@link indexRefs}), each stored set's bytes once
+ * (a set sharing another's bytes, `stored`, is skipped). What `purge` does
+ * after deleting sets, and what upgrades a format 2 depot's REF index (its
+ * windows uncompressed, or older layouts) to format 3 in place.
+ */
+export function rebuildRefs(core: DepotCore, sets: readonly VariantSetEntry[]): void {
+  core.dbRefs.clearSync();
+  const indexed = new Set<number>();
+  for (const se of sets) {
+    const id = se.stored ?? se.id;
+    if (indexed.has(id)) continue;
+    indexed.add(id);
+    core.indexRefs(core.variantSet(se.id), `variant set ${se.id}`);
+  }
 }
 
 /** The id of the variant set entry `e`'s records are over (format 1: 0). */
@@ -402,7 +479,7 @@ export class DepotCore {
 
   /** Inside a write transaction: {@link indexRefs} on this depot's refs dbi. */
   indexRefs(vs: VariantSet, label: string): void {
-    indexRefs(this.dbRefs, vs, label);
+    indexRefs(this.dbRefs, vs, label, this.path);
   }
 
   /** Drops decoded set `id` (after purge deleted it). */

@@ -12,10 +12,15 @@ import { compress, decompress } from '../schunk/index.ts';
  * Depot format version kept in `meta['format'].version`. Format 2 keeps one
  * variant set per import (`variants` dbi: `set:<id>`, `info:<id>`); format 1
  * kept one set for every sample (`variants` dbi: `set`, `count`), which
- * format 2 reads as set 0, declared. A format 1 depot is upgraded in place by
- * the first commit that stores a second set.
+ * format 2 reads as set 0, declared. Format 3 keeps the REF index (`refs`
+ * dbi) as zstd-compressed windows; format 2 kept them uncompressed (or, in
+ * earlier code, in other layouts). A format 1 or 2 depot is upgraded in
+ * place by the first commit that stores a set (format 2: its REF index is
+ * indexed again from the stored sets, `rebuildRefs`) or by a purge that
+ * deletes a set; code that reads only format 2 refuses a format 3 depot
+ * (DepotVersionError) instead of misreading its windows.
  */
-export const DEPOT_FORMAT_VERSION = 2;
+export const DEPOT_FORMAT_VERSION = 3;
 /** Oldest format this code opens. */
 export const OLDEST_DEPOT_FORMAT = 1;
 

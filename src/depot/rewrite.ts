@@ -9,9 +9,9 @@ import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { CHUNK_HEADER_SIZE, ChunkReader, FILE_HEADER_SIZE, type EncodedChunk } from '../schunk/index.ts';
 import { DepotIOError, UnknownSampleError } from './errors.ts';
-import type { ChunkEntry, Counters, LogEntry, SampleEntry, SegmentState, TagEntry } from './layout.ts';
+import { DEPOT_FORMAT_VERSION, type ChunkEntry, type Counters, type DepotMeta, type LogEntry, type SampleEntry, type SegmentState, type TagEntry } from './layout.ts';
 import { BlockRepacker, REPACK_GROUP_CHUNKS, type RepackItem } from './chunks.ts';
-import { MAX_SEQ, setOf, fileSize, fitsKey, isLive, pushTo, recordEnd, segmentPath, type DepotCore } from './core.ts';
+import { MAX_SEQ, setOf, fileSize, fitsKey, isLive, pushTo, rebuildRefs, recordEnd, segmentPath, type DepotCore } from './core.ts';
 import type { CommitInfo, PurgeResult, WriteOptions } from './types.ts';
 import { scrubIndex } from './erase.ts';
 
@@ -135,13 +135,10 @@ export function purge(core: DepotCore, sampleIds: Iterable<string>, options: Wri
           if (variantSetsDeleted.length > 0) {
             // The REF index forgets the deleted sets' positions (a private
             // site's position is a trace of it): rebuilt from the sets kept.
-            core.dbRefs.clearSync();
-            const indexed = new Set<number>();
-            for (const se of all) {
-              if (!(se.declared || usedSets.has(se.id)) || indexed.has(se.stored ?? se.id)) continue;
-              indexed.add(se.stored ?? se.id);
-              core.indexRefs(core.variantSet(se.id), `variant set ${se.id}`);
-            }
+            // Written as format 3 windows: a format 2 depot is upgraded.
+            rebuildRefs(core, all.filter((se) => se.declared || usedSets.has(se.id)));
+            const fmt = core.dbMeta.get('format') as DepotMeta;
+            if (fmt.version < DEPOT_FORMAT_VERSION) core.dbMeta.putSync('format', { ...fmt, version: DEPOT_FORMAT_VERSION });
           }
           for (const f of untidyFiles(core, entries)) affected.add(f);
           rewritten = [...affected].sort((a, b) => a - b);

@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { blockCount, encodeBlockRecord, encodeSampleRecords, RecordValidationError, type SampleCalls, type VariantSet } from '../codec/index.ts';
 import { FILE_HEADER_SIZE, type EncodedChunk } from '../schunk/index.ts';
 import { DuplicateSampleError, InvalidArgumentError, TagExistsError, UnknownSampleError } from './errors.ts';
-import { compressReferenceBlocks, compressVariantSet, packVariantSet, refsHash, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
+import { DEPOT_FORMAT_VERSION, compressReferenceBlocks, compressVariantSet, packVariantSet, refsHash, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
 import { ChunkStager, type EncodedSample } from './chunks.ts';
-import { ALL_DIGITS, CHUNK_DIR, checkName, segmentPath, type DepotCore } from './core.ts';
+import { ALL_DIGITS, CHUNK_DIR, checkName, rebuildRefs, segmentPath, type DepotCore } from './core.ts';
 import type { BeginOptions, BlockWriter, CommitInfo, StagedTransaction, VariantSetRef } from './types.ts';
 
 type TagOp = { kind: 'tag'; name: string; message?: string };
@@ -304,7 +304,13 @@ function commitStaged(core: DepotCore, ops: StagedOp[], stagedSets: readonly Sta
         next = { ...next, set: Math.max(next.set ?? 1, 1) };
       }
       const fmt = core.dbMeta.get('format') as DepotMeta;
-      if (fmt.version < 2) core.dbMeta.putSync('format', { ...fmt, version: 2 });
+      if (fmt.version < DEPOT_FORMAT_VERSION) {
+        // Format 2 kept the REF index's windows uncompressed (or, earlier,
+        // in other layouts): indexed again from the stored sets, format 3.
+        // A format 1 depot has no REF index but set 0's, just written.
+        if (fmt.version === 2) rebuildRefs(core, core.setEntries());
+        core.dbMeta.putSync('format', { ...fmt, version: DEPOT_FORMAT_VERSION });
+      }
       for (const st of stagedSets) {
         if (!used.has(st)) continue;
         const id = next.set ?? 0;

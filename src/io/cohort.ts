@@ -27,7 +27,7 @@ import {
 } from '../codec/index.ts';
 import type { At, Depot, SampleView } from '../depot/index.ts';
 import { identityMap, mergeVariantSets, remapCalls, type MergedVariantSet } from '../merge/index.ts';
-import { coverSites, decodeReferenceBlocks, type ReferenceBlocks } from '../vcf/index.ts';
+import { coverScratch, coverSites, decodeReferenceBlocks, type CoverScratch, type ReferenceBlocks } from '../vcf/index.ts';
 
 /** The variant set of one version of a depot. */
 export interface VersionSites {
@@ -289,6 +289,8 @@ export class MergedReader {
   readonly #contigIds: readonly string[];
   /** gVCF samples' decoded reference blocks, kept within a budget. */
   readonly #blocks: BlockCache;
+  /** coverSites' output, reused tile after tile and sample after sample. */
+  #cover: CoverScratch = coverScratch(0);
 
   /**
    * @param sites the version's variant set ({@link versionSites}).
@@ -427,20 +429,22 @@ export class MergedReader {
     if (!blocks || blocks.start.length === 0) return calls;
     const tile = this.#tile!;
     const n = tile.numVariants;
-    const cover = coverSites(blocks, this.#contigIds, tile);
-    const isOwn = new Uint8Array(n);
-    for (const s of ownSites) isOwn[s] = 1;
+    if (this.#cover.block.length < n) this.#cover = coverScratch(n);
+    const cover = coverSites(blocks, this.#contigIds, tile, this.#cover);
+    // block[v] ≥ 0 marks a site to densify: the sample's own sites are not.
+    const dense = cover.block;
+    for (const s of ownSites) dense[s] = -1;
     let any = false;
-    for (let v = 0; v < n; v++) if (!isOwn[v] && cover.block[v]! >= 0) any = true;
+    for (let v = 0; v < n && !any; v++) if (dense[v]! >= 0) any = true;
     if (!any) return calls;
+    // calls are readCalls' own (remapCalls allocates every array): changed in place.
     const P = calls.ploidy;
     let genotype = calls.genotype;
     let phased = calls.phased;
     if (P > 0 && genotype) {
-      genotype = Int32Array.from(genotype);
-      phased = phased ? Uint8Array.from(phased) : new Uint8Array(n);
+      phased ??= new Uint8Array(n);
       for (let v = 0; v < n; v++) {
-        if (isOwn[v] || cover.block[v]! < 0) continue;
+        if (dense[v]! < 0) continue;
         const bp = cover.ploidy[v]! > 0 ? Math.min(cover.ploidy[v]!, P) : P;
         for (let a = 0; a < P; a++) genotype[v * P + a] = a < bp ? 0 : INT_FILL;
         phased[v] = 0;
@@ -449,14 +453,14 @@ export class MergedReader {
     const fields = calls.fields.map((f) => {
       if ((f.id !== 'DP' && f.id !== 'GQ') || Array.isArray(f.values) || f.values instanceof Float32Array) return f;
       const from = f.id === 'DP' ? cover.minDp : cover.gq;
-      const values = Int32Array.from(f.values as ArrayLike<number>);
+      const values = f.values instanceof Int32Array ? f.values : Int32Array.from(f.values as ArrayLike<number>);
       const w = f.width;
       for (let v = 0; v < n; v++) {
-        if (isOwn[v] || cover.block[v]! < 0) continue;
+        if (dense[v]! < 0) continue;
         values[v * w] = from[v]!;
         for (let j = 1; j < w; j++) values[v * w + j] = INT_FILL;
       }
-      return { ...f, values };
+      return values === f.values ? f : { ...f, values };
     });
     return { ...calls, ...(genotype ? { genotype } : {}), ...(phased ? { phased } : {}), fields };
   }

@@ -486,12 +486,35 @@ export async function readGvcfVariants(
 export const SNIFF_RECORDS = 1000;
 
 /**
- * Whether the VCF/BCF at `path` is to be imported as a gVCF: one of its
- * first `maxRecords` (default {@link SNIFF_RECORDS}) records has `<NON_REF>`
- * or `<*>` in ALT (GATK, bcftools and DeepVariant gVCFs have it on every
- * record, blocks and variant records alike). A header declaration alone
- * does not count: GATK's joint-called VCFs declare `##ALT=<ID=*>` for the
- * spanning deletion `*` and hold no block. Reads only that far.
+ * Whether a VCF header's meta lines (`##…`, in any order) mark a gVCF: they
+ * declare a symbolic allele (`##ALT=<ID=NON_REF` or `##ALT=<ID=*`), INFO/END
+ * (a block's span) and a block marker: a `##GVCFBlock` line (GATK
+ * HaplotypeCaller `-ERC GVCF`) or MIN_DP (INFO/MIN_DP: `bcftools mpileup
+ * --gvcf`; FORMAT/MIN_DP: GATK, DeepVariant). A symbolic allele declared
+ * alone does not count: GATK's joint-called VCFs declare `##ALT=<ID=*>` for
+ * the spanning deletion `*`, and `bcftools call` keeps mpileup's `<*>`
+ * declaration, without holding a block.
+ */
+export function headerMarksGvcf(metaLines: readonly string[]): boolean {
+  let symbolic = false;
+  let end = false;
+  let marker = false;
+  for (const l of metaLines) {
+    if (/^##ALT=<ID=(NON_REF|\*)[,>]/.test(l)) symbolic = true;
+    else if (/^##INFO=<ID=END[,>]/.test(l)) end = true;
+    else if (l.startsWith('##GVCFBlock') || /^##(INFO|FORMAT)=<ID=MIN_DP[,>]/.test(l)) marker = true;
+  }
+  return symbolic && end && marker;
+}
+
+/**
+ * Whether the VCF/BCF at `path` is to be imported as a gVCF: its header
+ * marks it as one ({@link headerMarksGvcf}), or one of its first
+ * `maxRecords` (default {@link SNIFF_RECORDS}) records has `<NON_REF>` or
+ * `<*>` in ALT (GATK, bcftools and DeepVariant gVCFs have it on every
+ * record, blocks and variant records alike). So a gVCF whose first block
+ * comes after `maxRecords` variant records without the symbolic allele is
+ * found by its header. Reads only that far.
  *
  * @throws the line reader's errors (VcfTruncatedError, BcfFormatError) met before deciding.
  */
@@ -499,6 +522,7 @@ export async function sniffGvcf(path: string, maxRecords = SNIFF_RECORDS): Promi
   const stop = new AbortController();
   let found = false;
   let records = 0;
+  const meta: string[] = [];
   const decided = new Error('decided');
   try {
     await forEachLine(
@@ -510,7 +534,8 @@ export async function sniffGvcf(path: string, maxRecords = SNIFF_RECORDS): Promi
           const alt = line.split('\t', 6)[4] ?? '';
           if (alt.split(',').some((a) => SYMBOLIC_ALLELES.includes(a))) found = true;
           records++;
-        }
+        } else if (buf[start + 1] === 35 /* ## */) meta.push(buf.toString('utf8', start, end));
+        else if (headerMarksGvcf(meta)) found = true; // the #CHROM line: the header is whole
         if (found || records >= maxRecords) {
           stop.abort(decided);
           throw decided;

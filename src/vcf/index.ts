@@ -20,6 +20,8 @@ export {
   blockCount,
   coveringBlock,
   coverSites,
+  coverScratch,
+  type CoverScratch,
   coversSite,
   decodeReferenceBlocks,
   encodeReferenceBlocks,

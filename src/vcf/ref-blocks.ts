@@ -346,6 +346,32 @@ function coverIn(b: ReferenceBlocks, ci: number, pos: number, refLength: number)
   return first;
 }
 
+/** Per decoded blocks: the last `siteContigs` mapped onto their contig indices (an export maps the same ones tile after tile). */
+const contigMappings = new WeakMap<ReferenceBlocks, { siteContigs: readonly string[]; map: Int32Array }>();
+
+/** For each of `siteContigs`, its index in `blocks.contigs` (-1: none). */
+function contigMapping(blocks: ReferenceBlocks, siteContigs: readonly string[]): Int32Array {
+  const hit = contigMappings.get(blocks);
+  if (hit && hit.siteContigs === siteContigs) return hit.map;
+  const byId = new Map(blocks.contigs.map((id, i) => [id, i] as const));
+  const map = Int32Array.from(siteContigs, (id) => byId.get(id) ?? -1);
+  contigMappings.set(blocks, { siteContigs, map });
+  return map;
+}
+
+/** Reusable output arrays of {@link coverSites} (all of one length). */
+export interface CoverScratch {
+  readonly block: Int32Array;
+  readonly gq: Int32Array;
+  readonly minDp: Int32Array;
+  readonly ploidy: Uint8Array;
+}
+
+/** {@link CoverScratch} for up to `n` sites. */
+export function coverScratch(n: number): CoverScratch {
+  return { block: new Int32Array(n), gq: new Int32Array(n), minDp: new Int32Array(n), ploidy: new Uint8Array(n) };
+}
+
 /**
  * The sites of a variant set (or any list of sites) that `blocks` cover,
  * for densifying: for site k (contig `siteContigs[contig[k]]`, POS
@@ -356,21 +382,31 @@ function coverIn(b: ReferenceBlocks, ci: number, pos: number, refLength: number)
  * them lacks it, or the site is not covered), `ploidy[k]` that of
  * `block[k]` (0 when not covered). Sites may come in any order.
  *
+ * Time: O(log n) a contig run of the sites (the first site's block is
+ * found by binary search), then one forward step a block passed, plus a
+ * binary search whenever a site's POS goes back.
+ *
  * @param siteContigs contig IDs the sites' `contig` indexes (e.g. a
- *   VariantSet's `contigs.map(c => c.id)`).
+ *   VariantSet's `contigs.map(c => c.id)`); its mapping onto the blocks'
+ *   contigs is kept for the next call with the same array (do not change
+ *   the array's content between calls).
+ * @param scratch arrays to reuse (an export calls this once a tile and
+ *   sample): when they hold at least n entries the result is their first n
+ *   (overwritten by the next call that passes them), else new arrays.
  */
 export function coverSites(
   blocks: ReferenceBlocks,
   siteContigs: readonly string[],
   sites: { readonly contig: ArrayLike<number>; readonly position: ArrayLike<number>; readonly length: ArrayLike<number> },
+  scratch?: CoverScratch,
 ): { block: Int32Array; gq: Int32Array; minDp: Int32Array; ploidy: Uint8Array } {
   const n = sites.position.length;
-  const block = new Int32Array(n).fill(-1);
-  const gq = new Int32Array(n).fill(INT_MISSING);
-  const minDp = new Int32Array(n).fill(INT_MISSING);
-  const ploidy = new Uint8Array(n);
-  const byId = new Map(blocks.contigs.map((id, i) => [id, i] as const));
-  const toBlockContig = siteContigs.map((id) => byId.get(id) ?? -1);
+  const reuse = scratch !== undefined && scratch.block.length >= n;
+  const block = reuse ? scratch.block.subarray(0, n).fill(-1) : new Int32Array(n).fill(-1);
+  const gq = reuse ? scratch.gq.subarray(0, n).fill(INT_MISSING) : new Int32Array(n).fill(INT_MISSING);
+  const minDp = reuse ? scratch.minDp.subarray(0, n).fill(INT_MISSING) : new Int32Array(n).fill(INT_MISSING);
+  const ploidy = reuse ? scratch.ploidy.subarray(0, n).fill(0) : new Uint8Array(n);
+  const toBlockContig = contigMapping(blocks, siteContigs);
   // Sites come sorted within a contig (a tile of a variant set): walk the
   // blocks forward with a cursor, searching again only when a site goes back.
   let curContig = -1;
@@ -388,7 +424,7 @@ export function coverSites(
       cLo = lowerContig(blocks.contig, ci);
       cHi = lowerContig(blocks.contig, ci + 1);
       cur = cLo - 1;
-      prevPos = -1;
+      prevPos = Infinity; // search for the first site of the run (a tile starts anywhere in the contig)
     }
     if (pos < prevPos) {
       // Back: search the contig again.

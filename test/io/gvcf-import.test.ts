@@ -149,4 +149,60 @@ describe('gVCF import', () => {
       });
     }
   }
+
+  describe('a gVCF whose first block comes after 1,500 variant records without the symbolic allele', () => {
+    /** 1,500 variant records `A C` (no symbolic allele) on chr1, then blocks; `gvcfHeader`: GATK's header lines. */
+    const lateBlocks = (name: string, gvcfHeader: boolean): string => {
+      const p = join(tmp, name);
+      const head = [
+        '##fileformat=VCFv4.2',
+        ...(gvcfHeader
+          ? [
+              '##ALT=<ID=NON_REF,Description="Represents any possible alternative allele not already represented at this location by REF and ALT">',
+              '##GVCFBlock0-20=minGQ=0(inclusive),maxGQ=20(exclusive)',
+              '##INFO=<ID=END,Number=1,Type=Integer,Description="Stop position of the interval">',
+              '##FORMAT=<ID=MIN_DP,Number=1,Type=Integer,Description="Minimum DP observed within the GVCF block">',
+            ]
+          : ['##ALT=<ID=*,Description="Represents any possible spanning deletion allele at this location">']),
+        '##contig=<ID=chr1,length=100000>',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype Quality">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth">',
+        '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1',
+      ];
+      const recs: string[] = [];
+      for (let i = 1; i <= 1500; i++) recs.push(`chr1\t${i * 10}\t.\tA\tC\t50\t.\t.\tGT:GQ:DP\t0/1:40:12`);
+      if (gvcfHeader) recs.push('chr1\t20001\t.\tG\t<NON_REF>\t.\t.\tEND=20100\tGT:GQ:DP:MIN_DP\t0/0:30:11:8', 'chr1\t20101\t.\tT\t<NON_REF>\t.\t.\tEND=20250\tGT:GQ:DP:MIN_DP\t0/0:20:9:5');
+      writeFileSync(p, [...head, ...recs].join('\n') + '\n');
+      return p;
+    };
+    for (const streamFromBytes of [Infinity, 0]) {
+      const how = streamFromBytes === 0 ? 'streamed' : 'read whole';
+      it(`is imported as a gVCF (found by its header: <NON_REF>, END, ##GVCFBlock, MIN_DP), ${how}`, async () => {
+        const file = lateBlocks(`late-${streamFromBytes}.g.vcf`, true);
+        const { depot } = await createFromFile(join(tmp, `late-${streamFromBytes}`), file, { streamFromBytes });
+        try {
+          // The two block records are not sites; S1's blocks are stored.
+          expect(depot.variantSet(depot.variantSetAt()[0]).numVariants).toBe(1500);
+          const blocks = storedBlocks(depot);
+          expect(blocks).toEqual(await expectedBlocks(file));
+          const s1 = blocks.S1 as Record<'start' | 'end' | 'gq' | 'minDp', Int32Array>;
+          expect([[...s1.start], [...s1.end], [...s1.gq], [...s1.minDp]]).toEqual([[20001, 20101], [20100, 20250], [30, 20], [8, 5]]);
+          expect(depot.verify().ok).toBe(true);
+        } finally {
+          depot.close();
+        }
+      });
+    }
+    it('a VCF that only declares the spanning deletion * (GATK joint calling) stays a plain VCF', async () => {
+      const file = lateBlocks('joint.vcf', false);
+      const { depot } = await createFromFile(join(tmp, 'joint'), file);
+      try {
+        expect(storedBlocks(depot)).toEqual({ S1: undefined });
+        expect(depot.variantSet(depot.variantSetAt()[0]).numVariants).toBe(1500);
+      } finally {
+        depot.close();
+      }
+    });
+  });
 });

@@ -13,6 +13,7 @@ import { compress } from '../../src/schunk/zstd.ts';
 import { readGvcf } from '../../src/vcf/gvcf.ts';
 import {
   coveringBlock,
+  coverScratch,
   coverSites,
   coversSite,
   decodeReferenceBlocks,
@@ -185,13 +186,15 @@ describe('coverage of sites by blocks', () => {
   const sitesArb = fc.array(fc.record({ contig: fc.integer({ min: 0, max: 3 }), position: fc.integer({ min: 0, max: 120 }), length: fc.integer({ min: 0, max: 8 }) }), { maxLength: 80 });
 
   it('coversSite, coveringBlock and coverSites equal the expanded model (contiguous blocks join, any gap breaks)', () => {
+    const scratch = coverScratch(100);
     fc.assert(
       fc.property(denseArb, sitesArb, (b, sites) => {
-        const got = coverSites(b, siteContigs, {
-          contig: sites.map((s) => s.contig),
-          position: sites.map((s) => s.position),
-          length: sites.map((s) => s.length),
-        });
+        const cols = { contig: sites.map((s) => s.contig), position: sites.map((s) => s.position), length: sites.map((s) => s.length) };
+        const got = coverSites(b, siteContigs, cols);
+        // Into reused scratch arrays (longer, holding the previous run's output): the same.
+        const again = coverSites(b, siteContigs, cols, scratch);
+        expect(again.block.buffer).toBe(scratch.block.buffer);
+        expect([Array.from(again.block), Array.from(again.gq), Array.from(again.minDp), Array.from(again.ploidy)]).toEqual([Array.from(got.block), Array.from(got.gq), Array.from(got.minDp), Array.from(got.ploidy)]);
         sites.forEach((s, k) => {
           const id = siteContigs[s.contig]!;
           const want = model(b, id, s.position, s.length);

@@ -11,6 +11,7 @@
  * any size imports in bounded memory. VCZ stores are read whole.
  */
 import { existsSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { blockCount, maxAlleles } from '../codec/index.ts';
 import type { VariantSet } from '../codec/index.ts';
 import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type VariantSetRef } from '../depot/index.ts';
@@ -116,6 +117,15 @@ export interface AddFilesOptions {
    * more than once. The CLI prints them as `vczdepot: warning: ...`.
    */
   readonly onWarning?: (warning: VcfWarning) => void;
+  /**
+   * Threads that parse a streamed VCF's or BCF's sample columns: this one
+   * and `threads` − 1 worker threads (docs/scale.md, "Import on every
+   * core"). Default: the machine's available parallelism
+   * (`os.availableParallelism()`). The depot is byte for byte the same for
+   * any value. gVCFs, VCFs read whole (below `streamFromBytes`) and VCZ
+   * stores are read on one thread.
+   */
+  readonly threads?: number;
   /** @internal Variant sets of files already read (createFromFile's first pass), by path. */
   readonly knownVariantSets?: ReadonlyMap<string, VariantSet>;
 }
@@ -173,6 +183,8 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
   const gvcfs = new Map<string, boolean>();
   const onWarning = onceEach(options.onWarning);
   const warn = onWarning ? { onWarning } : {};
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
   for (;;) {
     const txn = depot.begin();
     const refs: StagedRef[] = [];
@@ -207,7 +219,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
           options.onProgress?.(before, totalBytes);
           continue;
         }
-        const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, gvcf, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning);
+        const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, gvcf, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning, threads);
         before += sizes[k]!;
         if (r.restartShape) {
           shapes.set(k, r.restartShape);
@@ -248,6 +260,7 @@ async function stageVcf(
   onBytes: (bytesRead: number) => void,
   signal: AbortSignal | undefined,
   onWarning: ((w: VcfWarning) => void) | undefined,
+  threads: number,
 ): Promise<{ samples: number; restartShape?: VcfCallShape }> {
   const nBlocks = blockCount(vs.numVariants, blockSize);
   let ref: VariantSetRef | undefined;
@@ -257,6 +270,8 @@ async function stageVcf(
     maxAlleles: maxAlleles(vs),
     ...(shape ? { shape } : {}),
     ...(onWarning ? { onWarning } : {}),
+    // A gVCF's reader splits its records itself and parses on this thread.
+    ...(gvcf ? {} : { threads }),
     onProgress: (n) => onBytes(n),
     onWindow: (w) => {
       signal?.throwIfAborted();
@@ -317,6 +332,7 @@ export async function createFromFile(
         const commit = await addFiles(depot, [file], {
           knownVariantSets: new Map([[file, v.variantSet]]),
           ...(options.streamFromBytes !== undefined ? { streamFromBytes: options.streamFromBytes } : {}),
+          ...(options.threads !== undefined ? { threads: options.threads } : {}),
           ...(message !== undefined ? { message } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.signal ? { signal: options.signal } : {}),

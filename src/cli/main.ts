@@ -99,7 +99,7 @@ export function program(): Command {
       const t0 = performance.now();
       const { createFromFile } = await io();
       const bar = progress(`reading ${basename(o.from)}`, !o.json, { unit: 'bytes' });
-      const { depot, sampleCount } = await interruptible((signal) =>
+      const { depot, sampleCount, commit } = await interruptible((signal) =>
         createFromFile(depotPath, o.from, {
           merge: o.merge,
           blockSize: o.blockSize,
@@ -113,7 +113,7 @@ export function program(): Command {
         }),
       ).finally(bar.stop);
       const { versionSites } = await io();
-      const result = { depot: depot.path, variants: versionSites(depot).merged.variantSet.numVariants, samples: sampleCount, version: depot.version(), seconds: (performance.now() - t0) / 1000 };
+      const result = { depot: depot.path, variants: versionSites(depot).merged.variantSet.numVariants, samples: sampleCount, version: depot.version(), ...(commit && 'workerWindows' in commit ? { workerWindows: commit.workerWindows } : {}), seconds: (performance.now() - t0) / 1000 };
       depot.close();
       print(!!o.json, result, () => `created ${result.depot}: ${result.variants} variants, ${result.samples} samples, version ${result.version} (${result.seconds.toFixed(2)} s)\n`);
     });

@@ -150,6 +150,8 @@ export interface AddFilesResult extends CommitInfo {
   readonly files: { readonly file: string; readonly samples: number }[];
   /** VCF files read a second time because their calls' shape grew after the first block (see readVcfWindows). */
   readonly reread: readonly string[];
+  /** Variant blocks whose sample columns a worker thread parsed (`threads`; 0 with one thread). */
+  readonly workerWindows: number;
 }
 
 /**
@@ -186,6 +188,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
   for (;;) {
+    let workerWindows = 0;
     const txn = depot.begin();
     const refs: StagedRef[] = [];
     try {
@@ -221,6 +224,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
         }
         const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, gvcf, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning, threads);
         before += sizes[k]!;
+        workerWindows += r.workerWindows;
         if (r.restartShape) {
           shapes.set(k, r.restartShape);
           restart = true;
@@ -233,7 +237,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
       }
       options.signal?.throwIfAborted();
       const commit = commitMerged(txn, options.message, refs);
-      return { ...commit, files: files.map((file, k) => ({ file, samples: counts[k]! })), reread: [...shapes.keys()].map((k) => files[k]!) };
+      return { ...commit, files: files.map((file, k) => ({ file, samples: counts[k]! })), reread: [...shapes.keys()].map((k) => files[k]!), workerWindows };
     } catch (err) {
       txn.abort();
       throw err;
@@ -261,7 +265,7 @@ async function stageVcf(
   signal: AbortSignal | undefined,
   onWarning: ((w: VcfWarning) => void) | undefined,
   threads: number,
-): Promise<{ samples: number; restartShape?: VcfCallShape }> {
+): Promise<{ samples: number; restartShape?: VcfCallShape; workerWindows: number }> {
   const nBlocks = blockCount(vs.numVariants, blockSize);
   let ref: VariantSetRef | undefined;
   let writer: BlockWriter | undefined;
@@ -284,7 +288,8 @@ async function stageVcf(
     },
   });
   checkSameVariants(vs, r.variantSet, file);
-  if (r.window.restartNeeded) return { samples: r.sampleIds.length, restartShape: r.window.shape };
+  const workerWindows = r.window.workerWindows ?? 0;
+  if (r.window.restartNeeded) return { samples: r.sampleIds.length, restartShape: r.window.shape, workerWindows };
   if (!writer && r.sampleIds.length > 0) {
     // No variants: nothing to stream (and no block to tell the ploidy).
     const o = onWarning ? { onWarning } : {};
@@ -296,7 +301,7 @@ async function stageVcf(
     const g = r as Awaited<ReturnType<typeof readGvcfWindows>>;
     for (let i = 0; i < g.sampleIds.length; i++) writer.setReferenceBlocks(i, encodeReferenceBlocks(g.referenceBlocks(i)));
   }
-  return { samples: r.sampleIds.length };
+  return { samples: r.sampleIds.length, workerWindows };
 }
 
 /**

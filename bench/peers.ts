@@ -342,6 +342,19 @@ await runCase('threads', `Every core: export with 1 and ${CORES} threads (the av
   ...(CORES > 1 ? [threadRow(CORES)] : []),
   { key: `vcf2zarr convert -p ${CORES}`, side: 'peer', tool: 'vcf2zarr', runs: HEAVY_RUNS, prepare: (r) => rmSync(W(`p${r}.vcz`), { recursive: true, force: true }), cmd: (r) => [VCF2ZARR, 'convert', '-Q', '-p', String(CORES), COHORT, W(`p${r}.vcz`)], after: (r) => rmSync(W(`p${r}.vcz`), { recursive: true, force: true }) },
 ], 'chunk compression (Blosc/zstd) runs in worker threads; reading and gathering the records stay on the main thread');
+// Import on every core (issue 16, docs/scale.md "Import on every core"): create --from with one thread and every core.
+const importKey = (n: number) => `vczdepot create --threads ${n === CORES ? `${n} (all)` : n}`;
+const importRow = (n: number): Variant => ({
+  key: importKey(n),
+  side: 'vczdepot',
+  tool: 'vczdepot',
+  prepare: (r) => rmSync(W(`i${n}-${r}.depot`), { recursive: true, force: true }),
+  cmd: (r) => [...CLI, 'create', W(`i${n}-${r}.depot`), '--from', COHORT, '--threads', String(n)],
+  after: (r) => rmSync(W(`i${n}-${r}.depot`), { recursive: true, force: true }),
+});
+if (CORES > 1) {
+  await runCase('importThreads', `Import on every core: create --from with 1 and ${CORES} threads`, [importRow(1), importRow(CORES)], 'sample columns are parsed and gathered in worker threads; gunzip, fixed columns, record encoding and zstd of the chunks stay on the main thread');
+}
 
 // Append (both durable: vczdepot commits durably; vczstore runs through bench/lib/vczstore_durable.py)
 for (const [id, file, vcz, n] of [
@@ -557,6 +570,7 @@ const targets: Target[] = [];
   }
   if (CORES > 1) {
     speedTarget('threads', threadsKey(1), threadsKey(CORES), 1.7, `export with all ${CORES} threads ≥ 1.7× faster than with 1 (issue 16)`);
+    speedTarget('importThreads', importKey(1), importKey(CORES), 1.7, `create --from with all ${CORES} threads ≥ 1.7× faster than with 1 (issue 16)`);
     speedTarget('threads', `vcf2zarr convert -p ${CORES}`, threadsKey(CORES), 8, `export with all ${CORES} threads ≥ 8× faster than vcf2zarr convert -p ${CORES} (issue 16)`);
   }
   const sz = sizeOf('VCZ by vczdepot export') / sizeOf('VCZ by vcf2zarr');

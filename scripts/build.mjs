@@ -11,6 +11,8 @@
 //                        which src/zarr/pool.ts starts from next to whichever bundle runs it
 //   dist/export-worker.cjs  the export worker thread (src/io/export-worker.ts: reads a depot,
 //                        builds and writes chunks), started the same way by exportDepot
+//   dist/vcf-worker.cjs  the VCF parser worker thread of imports (src/vcf/parse-worker.ts,
+//                        started by src/vcf/parse-pool.ts the same way)
 //
 // Only the entry points src/index.ts, src/cli/main.ts and the workers' are named here:
 // esbuild and tsc follow their imports, so moving files inside src/ needs no
@@ -76,6 +78,8 @@ buildSync({
   outdir,
   outExtension: { '.js': '.cjs' },
 });
+// The VCF parser worker of threaded imports (src/vcf/parse-pool.ts finds it next to the bundle).
+buildSync({ ...common, ...cjs, entryPoints: { 'vcf-worker': join(root, 'src', 'vcf', 'parse-worker.ts') }, outdir, outExtension: { '.js': '.cjs' } });
 buildSync({ ...common, entryPoints: { index: join(root, 'src', 'index.ts') }, outdir, format: 'esm' });
 buildSync({ ...common, ...cjs, entryPoints: { index: join(root, 'src', 'index.ts') }, outdir, outExtension: { '.js': '.cjs' } });
 declarations();

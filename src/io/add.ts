@@ -11,6 +11,7 @@
  * any size imports in bounded memory. VCZ stores are read whole.
  */
 import { existsSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { blockCount, maxAlleles } from '../codec/index.ts';
 import type { VariantSet } from '../codec/index.ts';
 import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type VariantSetRef } from '../depot/index.ts';
@@ -116,6 +117,15 @@ export interface AddFilesOptions {
    * more than once. The CLI prints them as `vczdepot: warning: ...`.
    */
   readonly onWarning?: (warning: VcfWarning) => void;
+  /**
+   * Threads that parse a streamed VCF's or BCF's sample columns: this one
+   * and `threads` − 1 worker threads (docs/scale.md, "Import on every
+   * core"). Default: the machine's available parallelism
+   * (`os.availableParallelism()`). The depot is byte for byte the same for
+   * any value. gVCFs, VCFs read whole (below `streamFromBytes`) and VCZ
+   * stores are read on one thread.
+   */
+  readonly threads?: number;
   /** @internal Variant sets of files already read (createFromFile's first pass), by path. */
   readonly knownVariantSets?: ReadonlyMap<string, VariantSet>;
 }
@@ -140,6 +150,8 @@ export interface AddFilesResult extends CommitInfo {
   readonly files: { readonly file: string; readonly samples: number }[];
   /** VCF files read a second time because their calls' shape grew after the first block (see readVcfWindows). */
   readonly reread: readonly string[];
+  /** Variant blocks whose sample columns a worker thread parsed (`threads`; 0 with one thread). */
+  readonly workerWindows: number;
 }
 
 /**
@@ -173,7 +185,10 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
   const gvcfs = new Map<string, boolean>();
   const onWarning = onceEach(options.onWarning);
   const warn = onWarning ? { onWarning } : {};
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
   for (;;) {
+    let workerWindows = 0;
     const txn = depot.begin();
     const refs: StagedRef[] = [];
     try {
@@ -207,8 +222,9 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
           options.onProgress?.(before, totalBytes);
           continue;
         }
-        const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, gvcf, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning);
+        const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, gvcf, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning, threads);
         before += sizes[k]!;
+        workerWindows += r.workerWindows;
         if (r.restartShape) {
           shapes.set(k, r.restartShape);
           restart = true;
@@ -221,7 +237,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
       }
       options.signal?.throwIfAborted();
       const commit = commitMerged(txn, options.message, refs);
-      return { ...commit, files: files.map((file, k) => ({ file, samples: counts[k]! })), reread: [...shapes.keys()].map((k) => files[k]!) };
+      return { ...commit, files: files.map((file, k) => ({ file, samples: counts[k]! })), reread: [...shapes.keys()].map((k) => files[k]!), workerWindows };
     } catch (err) {
       txn.abort();
       throw err;
@@ -248,7 +264,8 @@ async function stageVcf(
   onBytes: (bytesRead: number) => void,
   signal: AbortSignal | undefined,
   onWarning: ((w: VcfWarning) => void) | undefined,
-): Promise<{ samples: number; restartShape?: VcfCallShape }> {
+  threads: number,
+): Promise<{ samples: number; restartShape?: VcfCallShape; workerWindows: number }> {
   const nBlocks = blockCount(vs.numVariants, blockSize);
   let ref: VariantSetRef | undefined;
   let writer: BlockWriter | undefined;
@@ -257,6 +274,8 @@ async function stageVcf(
     maxAlleles: maxAlleles(vs),
     ...(shape ? { shape } : {}),
     ...(onWarning ? { onWarning } : {}),
+    // A gVCF's reader splits its records itself and parses on this thread.
+    ...(gvcf ? {} : { threads }),
     onProgress: (n) => onBytes(n),
     onWindow: (w) => {
       signal?.throwIfAborted();
@@ -269,7 +288,8 @@ async function stageVcf(
     },
   });
   checkSameVariants(vs, r.variantSet, file);
-  if (r.window.restartNeeded) return { samples: r.sampleIds.length, restartShape: r.window.shape };
+  const workerWindows = r.window.workerWindows ?? 0;
+  if (r.window.restartNeeded) return { samples: r.sampleIds.length, restartShape: r.window.shape, workerWindows };
   if (!writer && r.sampleIds.length > 0) {
     // No variants: nothing to stream (and no block to tell the ploidy).
     const o = onWarning ? { onWarning } : {};
@@ -281,7 +301,7 @@ async function stageVcf(
     const g = r as Awaited<ReturnType<typeof readGvcfWindows>>;
     for (let i = 0; i < g.sampleIds.length; i++) writer.setReferenceBlocks(i, encodeReferenceBlocks(g.referenceBlocks(i)));
   }
-  return { samples: r.sampleIds.length };
+  return { samples: r.sampleIds.length, workerWindows };
 }
 
 /**
@@ -317,6 +337,7 @@ export async function createFromFile(
         const commit = await addFiles(depot, [file], {
           knownVariantSets: new Map([[file, v.variantSet]]),
           ...(options.streamFromBytes !== undefined ? { streamFromBytes: options.streamFromBytes } : {}),
+          ...(options.threads !== undefined ? { threads: options.threads } : {}),
           ...(message !== undefined ? { message } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.signal ? { signal: options.signal } : {}),

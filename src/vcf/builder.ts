@@ -14,9 +14,11 @@ import { IntVec, type FieldAcc } from './columns.ts';
 import { VcfFieldCountError, VcfHeaderError, VcfSampleCountError, VcfShapeChangedError, VcfSyntaxError, VcfValueError } from './errors.ts';
 import { parseHeader, type MetaLine, type VcfHeader } from './header.ts';
 import { InfoReader } from './info.ts';
+import { ParsePool } from './parse-pool.ts';
 import { SampleReader } from './samples.ts';
 import { allDigits, bytesEqual, bytesText, DOT, f32, floatBits, INT32_HIGH, parseIntBytes, TAB, u32 } from './text.ts';
 import type { FieldNameCheck, VcfCallShape, VcfData, VcfWarning, VcfWindow, VcfWindowResult } from './types.ts';
+import { fieldWidth, parseWindow, sameShape, unpackWindow, type ParsedWindow, type WindowBatch } from './window-parse.ts';
 
 /** What the builder does with sample columns. */
 export type BuilderMode =
@@ -33,11 +35,42 @@ interface WindowMode {
   /** Known final shape (a second read); otherwise the shape grows as the file is read. */
   readonly shape?: VcfCallShape;
   readonly onWindow: (w: VcfWindow) => void;
+  /** Threads that parse sample columns (this one and threads − 1 workers, ./parse-pool.ts); default 1. */
+  readonly threads?: number;
 }
 
-function sameShape(a: VcfCallShape, b: VcfCallShape): boolean {
-  return a.ploidy === b.ploidy && a.widths.length === b.widths.length && a.widths.every((w, k) => w === b.widths[k]);
+/** A window of a threaded read, from its dispatch to its hand-out (in file order). */
+interface PendingWindow {
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+  readonly variants: VcfWindow['variants'];
+  readonly batch: WindowBatch;
+  /** Its parse: calls, an error thrown parsing it here, 'failed' (a worker's parse threw), or undefined (at a worker). */
+  result: ParsedWindow | { error: unknown } | 'failed' | undefined;
 }
+
+/** The state of a threaded windowed read (./parse-pool.ts): see VcfBuilder.dispatchWindow. */
+interface Threaded {
+  readonly pool: ParsePool;
+  /** Windows dispatched and not yet handed out, in file order. */
+  readonly queue: PendingWindow[];
+  readonly byIndex: Map<number, PendingWindow>;
+  /** The window being read: its lines' FORMAT and sample columns. */
+  batch: WindowBatch;
+  used: number;
+  /** Windows dispatched so far (the next one's index). */
+  dispatched: number;
+  /** Largest ploidy and FORMAT counts (count, line) of the windows handed out so far: what a one-thread read's columns hold. */
+  ploidy: number;
+  readonly counts: Int32Array;
+  readonly formatK: Map<FieldAcc, number>;
+  /** An error thrown handing a window out (final: nothing after it counts). */
+  failure?: unknown;
+}
+
+/** Windows a threaded read holds dispatched and not handed out, beyond 2 per worker. */
+const QUEUE_SLACK = 2;
 
 /** Shared FILTER rows (read only): `.` and PASS. */
 const NO_FILTERS: number[] = [];
@@ -69,6 +102,8 @@ export class VcfBuilder {
   /** Ploidy and FORMAT widths the emitted windows used (the first window's). */
   private emittedShape: VcfCallShape | undefined;
   private restartNeeded = false;
+  /** A threaded windowed read's state (mode.threads > 1, a file with samples, the worker's code found). */
+  private threaded: Threaded | undefined;
 
   // scratch: column boundaries of the current line; the last CHROM seen
   private colStart = new Int32Array(9);
@@ -95,6 +130,7 @@ export class VcfBuilder {
           this.info = new InfoReader(this.file, this.h.infoAccs, this.h.infoIndex, this.h.endInfo);
           this.samples = new SampleReader(this.file, this.h);
           this.inHeader = false;
+          this.startThreads(text, lineNo);
         }
         return;
       }
@@ -213,7 +249,8 @@ export class VcfBuilder {
       // the variant set only: sample columns are not read
     } else if (S > 0) {
       if (nCols < 9) throw new VcfSampleCountError(file, lineNo, S, 0);
-      this.samples.read(buf, colStart[8]!, colEnd[8]!, colEnd[8]! + 1, end, sv, alleles.length, lineNo);
+      if (this.threaded) this.addToBatch(buf, colStart[8]!, colEnd[8]!, end, alleles.length, lineNo);
+      else this.samples.read(buf, colStart[8]!, colEnd[8]!, colEnd[8]! + 1, end, sv, alleles.length, lineNo);
     } else if (nCols === 9 && colEnd[8]! < end) {
       let extra = 0;
       for (let i = colEnd[8]!; i < end; i++) if (buf[i] === TAB) extra++;
@@ -244,38 +281,27 @@ export class VcfBuilder {
   private shape(maxAlleles: number): { ploidy: number; widthOf: (acc: FieldAcc) => number } {
     const file = this.file;
     const { hasGenotype, formatAccs } = this.h;
-    const ploidy = hasGenotype ? Math.max(1, this.samples.maxPloidySeen) : 0;
+    const t = this.threaded;
+    const ploidy = hasGenotype ? Math.max(1, t ? t.ploidy : this.samples.maxPloidySeen) : 0;
+    // Largest value count of a cell and its line: a threaded read's FORMAT counts are the windows' handed out.
+    const observed = (acc: FieldAcc): [number, number] => {
+      const k = t?.formatK.get(acc);
+      if (k !== undefined) return [t!.counts[2 * k]!, t!.counts[2 * k + 1]!];
+      const col = (acc.num ?? acc.str)!;
+      return [col.maxCount, col.maxCountLine];
+    };
     let genotypes = 0;
     if (hasGenotype) genotypes = binomial(maxAlleles + ploidy - 1, ploidy);
     else {
       for (const acc of formatAccs) {
-        if (acc.number === 'G') genotypes = Math.max(genotypes, (acc.num ?? acc.str)!.maxCount);
+        if (acc.number === 'G') genotypes = Math.max(genotypes, observed(acc)[0]);
       }
     }
     const widthOf = (acc: FieldAcc): number => {
-      const col = (acc.num ?? acc.str)!;
-      const observed = col.maxCount;
-      let limit: number | undefined;
-      let width: number;
-      switch (acc.number) {
-        case 'A':
-          width = limit = maxAlleles - 1;
-          break;
-        case 'R':
-          width = limit = maxAlleles;
-          break;
-        case 'G':
-          if (genotypes > 0) width = limit = genotypes;
-          else width = Math.max(observed, 1);
-          break;
-        case '.':
-          width = Math.max(observed, 1);
-          break;
-        default:
-          width = acc.type === 'Flag' ? 1 : Math.max(observed, acc.number, 1);
-      }
-      if (limit !== undefined && observed > limit) {
-        throw new VcfFieldCountError(file, col.maxCountLine, `${acc.category}/${acc.id}`, observed, limit);
+      const [count, line] = observed(acc);
+      const { width, limit } = fieldWidth(acc.number, acc.type, count, maxAlleles, genotypes);
+      if (limit !== undefined && count > limit) {
+        throw new VcfFieldCountError(file, line, `${acc.category}/${acc.id}`, count, limit);
       }
       return width;
     };
@@ -291,6 +317,10 @@ export class VcfBuilder {
     const mode = this.mode as WindowMode;
     const V = this.numVariants - this.windowStart;
     if (V === 0) return;
+    if (this.threaded) {
+      this.dispatchWindow();
+      return;
+    }
     if (!this.restartNeeded) {
       const { ploidy, widthOf } = this.shape(mode.maxAlleles);
       let shape: VcfCallShape = { ploidy, widths: this.h.formatAccs.map(widthOf) };
@@ -321,6 +351,227 @@ export class VcfBuilder {
     this.windowsEmitted++;
     this.samples.clearRows();
     this.windowStart = this.numVariants;
+  }
+
+  // ---- threaded windows ------------------------------------------------------
+  //
+  // With mode.threads > 1 this thread reads the lines, their fixed columns and
+  // INFO, and copies each line's FORMAT and sample columns into the window's
+  // batch; a full window goes to a worker (./parse-pool.ts), or is parsed
+  // here when every worker is busy. Windows are handed out in file order
+  // (handOut), with the shape checks and errors of a one-thread read, from
+  // the counts of the windows before them: the calls, the restart decision
+  // and the first error (file, line) are a one-thread read's.
+
+  /** Starts the worker pool when the read is windowed, threaded and the file has samples. */
+  private startThreads(chromLine: string, chromLineNo: number): void {
+    const mode = this.mode;
+    if (mode.kind !== 'window' || (mode.threads ?? 1) <= 1 || this.samples.nSamples === 0) return;
+    const pool = ParsePool.create(mode.threads!, { file: this.file, metaLines: this.metaLines, chromLine, chromLineNo, maxAlleles: mode.maxAlleles }, (id, packed, text) => {
+      const w = this.threaded!.byIndex.get(id);
+      if (!w) return;
+      w.batch.text = text;
+      w.result = packed ? unpackWindow(packed) : 'failed';
+    });
+    if (!pool) return;
+    const F = this.h.formatAccs.length;
+    this.threaded = {
+      pool,
+      queue: [],
+      byIndex: new Map(),
+      batch: this.newBatch(pool, 1 << 20),
+      used: 0,
+      dispatched: 0,
+      ploidy: 0,
+      counts: new Int32Array(2 * F),
+      formatK: new Map(this.h.formatAccs.map((acc, k) => [acc, k])),
+    };
+  }
+
+  private newBatch(pool: ParsePool, bytes: number): WindowBatch {
+    const n = (this.mode as WindowMode).windowSize;
+    return { text: pool.buffer(bytes), starts: new Int32Array(n), fmtEnds: new Int32Array(n), ends: new Int32Array(n), alleles: new Int32Array(n), lines: new Int32Array(n), n: 0 };
+  }
+
+  /** Copies the FORMAT column buf[a, fmtEnd) and the sample columns after it, to `end`, into the window's batch. */
+  private addToBatch(buf: Buffer, a: number, fmtEnd: number, end: number, numAlleles: number, lineNo: number): void {
+    const t = this.threaded!;
+    const b = t.batch;
+    const len = end - a;
+    if (t.used + len > b.text.length) {
+      const bigger = new Uint8Array(Math.max(2 * b.text.length, t.used + len));
+      bigger.set(b.text.subarray(0, t.used));
+      b.text = bigger;
+    }
+    buf.copy(b.text, t.used, a, end);
+    const k = b.n;
+    b.starts[k] = t.used;
+    b.fmtEnds[k] = t.used + (fmtEnd - a);
+    b.ends[k] = t.used + len;
+    b.alleles[k] = numAlleles;
+    b.lines[k] = lineNo;
+    (b as { n: number }).n = k + 1;
+    t.used += len;
+  }
+
+  /** Parses `batch` on this thread (its error kept for the window's turn). */
+  private parseHere(batch: WindowBatch, floor: VcfCallShape | undefined): ParsedWindow | { error: unknown } {
+    try {
+      return parseWindow(this.samples, batch, (this.mode as WindowMode).maxAlleles, floor);
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /** The shape the windows handed out have, when known: the calls of the next ones are gathered at least this wide. */
+  private floor(): VcfCallShape | undefined {
+    return (this.mode as WindowMode).shape ?? this.emittedShape;
+  }
+
+  /** The window just read goes to a worker, or is parsed here when every worker is busy; ready windows are handed out. */
+  private dispatchWindow(): void {
+    const t = this.threaded!;
+    const a = this.windowStart;
+    const b = this.numVariants;
+    const contig: string[] = new Array(b - a);
+    for (let v = a; v < b; v++) contig[v - a] = this.h.contigs[this.contigCol.data[v]!]!.id;
+    const batch = t.batch;
+    const w: PendingWindow = { index: t.dispatched++, start: a, end: b, variants: { contig, position: this.positionCol.data.slice(a, b), alleles: this.alleles.slice(a, b) }, batch, result: undefined };
+    t.batch = this.newBatch(t.pool, Math.ceil(t.used * 1.1));
+    t.used = 0;
+    this.windowStart = b;
+    t.queue.push(w);
+    t.byIndex.set(w.index, w);
+    const floor = this.floor();
+    // A worker hands the text back with its answer (for a second parse here: a worker's failure, a wider shape).
+    if (!t.pool.submit(w.index, batch, floor)) {
+      const r = this.parseHere(batch, floor);
+      // Gathered now: this thread's columns hold only the window parsed last.
+      if ('error' in r) w.result = r;
+      else {
+        const S = this.samples.nSamples;
+        const all = Array.from({ length: S }, (_, i) => r.calls(i));
+        w.result = {
+          ...r,
+          calls: (i) => {
+            if (!Number.isInteger(i) || i < 0 || i >= S) throw new RangeError(`sample index ${i} is outside [0, ${S})`);
+            return all[i]!;
+          },
+        };
+      }
+    }
+    this.handOutReady();
+  }
+
+  /** Hands out the windows at the head of the queue that are parsed, in order. */
+  private handOutReady(): void {
+    const t = this.threaded!;
+    if (t.failure !== undefined) throw t.failure;
+    t.pool.poll();
+    while (t.queue.length > 0 && t.queue[0]!.result !== undefined) {
+      const w = t.queue.shift()!;
+      t.byIndex.delete(w.index);
+      try {
+        this.handOut(w);
+      } catch (err) {
+        t.failure = err;
+        throw err;
+      }
+    }
+  }
+
+  /** Window `w`'s turn: what emitWindow does in a one-thread read, from the counts of the windows up to it. */
+  private handOut(w: PendingWindow): void {
+    const t = this.threaded!;
+    const mode = this.mode as WindowMode;
+    let r = w.result!;
+    if (r === 'failed') r = this.parseHere(w.batch, this.floor());
+    if ('error' in r) throw r.error;
+    t.ploidy = Math.max(t.ploidy, r.stats.ploidy);
+    for (let k = 0; 2 * k < t.counts.length; k++) {
+      if (r.stats.counts[2 * k]! > t.counts[2 * k]!) {
+        t.counts[2 * k] = r.stats.counts[2 * k]!;
+        t.counts[2 * k + 1] = r.stats.counts[2 * k + 1]!;
+      }
+    }
+    if (!this.restartNeeded) {
+      const { ploidy, widthOf } = this.shape(mode.maxAlleles);
+      let shape: VcfCallShape = { ploidy, widths: this.h.formatAccs.map(widthOf) };
+      if (mode.shape) {
+        if (shape.ploidy > mode.shape.ploidy || shape.widths.some((x: number, k: number) => x > mode.shape!.widths[k]!)) {
+          throw new VcfShapeChangedError(this.file, w.end);
+        }
+        shape = mode.shape;
+      }
+      if (this.emittedShape && !sameShape(this.emittedShape, shape)) this.restartNeeded = true;
+      else {
+        this.emittedShape ??= shape;
+        if (!sameShape(r.shape, shape)) {
+          // Gathered narrower than the windows before it (dispatched before their shape was known): gather again at theirs.
+          r = this.parseHere(w.batch, shape);
+          if ('error' in r) throw r.error;
+        }
+        mode.onWindow({ index: w.index, start: w.start, end: w.end, sampleIds: this.h.sampleIds, variants: w.variants, calls: r.calls });
+      }
+    }
+    this.windowsEmitted++;
+    t.pool.recycle(w.batch.text);
+  }
+
+  /**
+   * Between chunks of the file: hands out ready windows, and waits for the
+   * workers while more than 2 windows per worker (+ {@link QUEUE_SLACK}) are
+   * dispatched and not handed out (the memory bound, ./parse-pool.ts).
+   */
+  async pace(): Promise<void> {
+    const t = this.threaded;
+    if (!t) return;
+    this.handOutReady();
+    while (t.queue.length > 2 * t.pool.maxWorkers + QUEUE_SLACK) {
+      await t.pool.wait();
+      this.handOutReady();
+    }
+  }
+
+  /** After the last line: dispatches the last window and hands out every window. */
+  async drain(): Promise<void> {
+    const t = this.threaded;
+    if (!t) return;
+    if (this.numVariants > this.windowStart) this.dispatchWindow();
+    while (t.queue.length > 0) {
+      await t.pool.wait();
+      this.handOutReady();
+    }
+  }
+
+  /**
+   * Reading stopped with `err` (a line's fixed columns, a truncated file, a
+   * BCF record): a one-thread read would have parsed every line before it,
+   * so the windows before are handed out first and the current window's
+   * lines parsed, and their error, if any, is thrown instead of `err`.
+   */
+  async failAfter(err: unknown): Promise<never> {
+    const t = this.threaded;
+    if (!t || err === t.failure) throw err;
+    while (t.queue.length > 0) {
+      await t.pool.wait();
+      this.handOutReady();
+    }
+    if (t.batch.n > 0) {
+      const r = this.parseHere(t.batch, this.floor());
+      if ('error' in r) throw r.error;
+    }
+    throw err;
+  }
+
+  /** Stops the worker threads (after the read, whatever its outcome). */
+  close(): void {
+    this.threaded?.pool.close();
+  }
+
+  /** Windows parsed by worker threads (0 in a one-thread read). */
+  get workerWindows(): number {
+    return this.threaded?.pool.parsed ?? 0;
   }
 
   // ---- finish ----------------------------------------------------------------

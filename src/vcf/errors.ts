@@ -156,12 +156,23 @@ export class BcfFormatError extends VcfError {
   }
 }
 
+/**
+ * A VCF parser worker thread of a threaded import (`threads` > 1) stopped
+ * (killed, out of memory) before it answered. `line` is 0.
+ */
+export class VcfWorkerError extends VcfError {
+  readonly code = 'vcf-worker' as const;
+  constructor(file: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(file, 0, `a VCF parser worker thread failed (${reason})`, 'Run the command again with one thread (--threads 1)', options);
+  }
+}
+
 /** Every concrete error class of this module. */
 export type AnyVczError =
   | VcfTruncatedError | VcfHeaderError | VcfSyntaxError | VcfUndeclaredError | VcfValueError | VcfGenotypeError
-  | VcfSampleCountError | VcfFieldCountError | VcfShapeChangedError | VcfFieldNameError | BcfFormatError;
+  | VcfSampleCountError | VcfFieldCountError | VcfShapeChangedError | VcfFieldNameError | BcfFormatError | VcfWorkerError;
 
-nameErrors({ VcfTruncatedError, VcfHeaderError, VcfSyntaxError, VcfUndeclaredError, VcfValueError, VcfGenotypeError, VcfSampleCountError, VcfFieldCountError, VcfShapeChangedError, VcfFieldNameError, BcfFormatError });
+nameErrors({ VcfTruncatedError, VcfHeaderError, VcfSyntaxError, VcfUndeclaredError, VcfValueError, VcfGenotypeError, VcfSampleCountError, VcfFieldCountError, VcfShapeChangedError, VcfFieldNameError, BcfFormatError, VcfWorkerError });
 
 declare module '../errors.ts' {
   interface VczdepotErrorMap extends ErrorsByCode<AnyVczError> {}

@@ -21,13 +21,15 @@ const BGZF_EOF = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000
  *
  * @throws VcfTruncatedError when the gzip stream is cut short or corrupt,
  *   or a BGZF file lacks its end-of-file block; BcfFormatError (./bcf.ts);
- *   the reason of `signal` once it is aborted; whatever `onLine` throws.
+ *   the reason of `signal` once it is aborted; whatever `onLine` and
+ *   `afterChunk` (awaited after the lines of each decompressed chunk) throw.
  */
 export async function forEachLine(
   path: string,
   onLine: LineHandler,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
   signal?: AbortSignal,
+  afterChunk?: () => Promise<void>,
 ): Promise<void> {
   const handle = await fsp.open(path, 'r');
   let gzip = false;
@@ -75,6 +77,7 @@ export async function forEachLine(
       }
       if (bcf) {
         bcf.push(chunk);
+        if (afterChunk) await afterChunk();
         continue;
       }
       let pos = 0;
@@ -94,6 +97,7 @@ export async function forEachLine(
         }
         pos = nl + 1;
       }
+      if (afterChunk) await afterChunk();
     }
   } catch (err) {
     const code = (err as { code?: unknown }).code;

@@ -118,6 +118,14 @@ export async function readVcfVariants(
  * says `restartNeeded` with the final shape: read it again with that
  * `shape` (the windows handed out so far must be dropped).
  *
+ * With `threads` N > 1 (a file with samples), the sample columns of each
+ * window are parsed by N − 1 worker threads (./parse-pool.ts), or by this
+ * thread when every worker has 2 windows, while this thread reads the file
+ * (gunzip, BCF decoding), the fixed columns and INFO, and hands the windows
+ * out in file order: the windows, the result and the first error (file,
+ * line) are exactly those of a one-thread read (docs/scale.md, "Import on
+ * every core").
+ *
  * @returns the variant set and sample ids (as readVcf; `calls` throws) and
  *   the windowed read's {@link VcfWindowResult}.
  * @throws the errors of {@link readVcf}; VcfShapeChangedError when a second
@@ -125,13 +133,25 @@ export async function readVcfVariants(
  */
 export async function readVcfWindows(path: string, options: VcfWindowOptions): Promise<VcfData & { window: VcfWindowResult }> {
   if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) throw new RangeError(`windowSize ${options.windowSize} must be an integer >= 1`);
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new RangeError(`threads ${options.threads} must be an integer >= 1`);
   const builder = new VcfBuilder(path, {
     kind: 'window',
     windowSize: options.windowSize,
     maxAlleles: options.maxAlleles,
     onWindow: options.onWindow,
     ...(options.shape ? { shape: options.shape } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
   }, options.onWarning, options.fieldName);
-  await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), options.onProgress);
-  return builder.finish() as VcfData & { window: VcfWindowResult };
+  try {
+    try {
+      await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), options.onProgress, undefined, () => builder.pace());
+    } catch (err) {
+      await builder.failAfter(err);
+    }
+    await builder.drain();
+    const r = builder.finish() as VcfData & { window: VcfWindowResult };
+    return { ...r, window: { ...r.window, workerWindows: builder.workerWindows } };
+  } finally {
+    builder.close();
+  }
 }

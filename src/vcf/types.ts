@@ -123,6 +123,8 @@ export interface VcfWindowResult {
   readonly restartNeeded: boolean;
   /** The file's final shape (what `shape` must be for a second read). */
   readonly shape: VcfCallShape;
+  /** Windows whose sample columns a worker thread parsed (0 with one thread). */
+  readonly workerWindows?: number;
 }
 
 /** Options of {@link readVcfWindows}. */
@@ -137,6 +139,12 @@ export interface VcfWindowOptions extends VcfReadOptions {
   readonly onWindow: (w: VcfWindow) => void;
   /** Called as the file is read: bytes of the file (compressed, as on disk) read so far, and its size. */
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Threads that parse the sample columns: this one and `threads` − 1
+   * worker threads (default 1: no worker). The windows are the same for
+   * any value (docs/scale.md, "Import on every core").
+   */
+  readonly threads?: number;
 }
 
 /** Receives one line as bytes buf[start, end) (without `\n` or a trailing `\r`) and its 1-based number (./lines.ts, ./bcf.ts). */

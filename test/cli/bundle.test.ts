@@ -118,6 +118,27 @@ describe('the CLI bundle (dist/vczdepot.cjs)', () => {
         for (const [k, v] of t1) expect(v.equals(t2.get(k)!), k).toBe(true);
       }
     }
+    // Import on worker threads (dist/vcf-worker.cjs): a VCF of 4 MiB or more is streamed, and
+    // --threads 3 gives the depot --threads 1 gives (chunk files byte for byte; same samples' calls).
+    const big = join(dir(), 'big.vcf');
+    const S = 120;
+    const rows = [
+      '##fileformat=VCFv4.3', '##contig=<ID=chr1>',
+      '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">', '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">',
+      `#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t${Array.from({ length: S }, (_, i) => `S${i}`).join('\t')}`,
+    ];
+    for (let v = 0; v < 5000; v++) rows.push(`chr1\t${v + 1}\t.\tA\tC\t.\tPASS\t.\tGT:DP\t${Array.from({ length: S }, (_, i) => `${(v + i) % 2}|${(v * i) % 2}:${(v + 3 * i) % 40}`).join('\t')}`);
+    writeFileSync(big, rows.join('\n') + '\n');
+    const made: Record<string, Map<string, Buffer>> = {};
+    for (const threads of ['1', '3']) {
+      const d = join(dir(), `big-${threads}.depot`);
+      r = bundled('create', d, '--from', big, '--threads', threads, '--json');
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out).workerWindows > 0, r.out).toBe(threads === '3');
+      made[threads] = tree(join(d, 'chunks'));
+    }
+    expect([...made['3']!.keys()]).toEqual([...made['1']!.keys()]);
+    for (const [k, v] of made['1']!) expect(v.equals(made['3']!.get(k)!), k).toBe(true);
     // Errors go through the same typed messages and exit codes.
     r = bundled('append', a, join(vcf, '1kg_2020_chrM.vcf.gz'));
     const s = await sources('append', a, join(vcf, '1kg_2020_chrM.vcf.gz'));

@@ -6,7 +6,8 @@
  * cache; nothing is written to the depot), rebuilds the main thread's export
  * source (the same pinned version, samples in the same order, regions,
  * `missingToRef`), checks that it is the same, then builds, encodes and
- * writes the items the main thread hands out (`serveExportItems`).
+ * writes its first item and the next free ones (`serveExportItems`: taken
+ * from a counter shared with the main thread and the other workers).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Depot } from '../depot/index.ts';

@@ -267,94 +267,134 @@ function fillTile(plan: CallPlan, ctx: TileContext, gtPlan: CallPlan | undefined
     let n = 1;
     if (sel) while (v + n < v1 && sel[v + n] === s0 + n && s0 + n < bEnd) n++;
     else n = Math.min(v1, bEnd) - v;
-    for (let i = 0; i < nIds; i++) {
-      const r = recs[i]!;
-      const lv0 = s0 - r.variantStart;
-      const base = (v - v0) * rowStride + i * W;
-      switch (plan.kind) {
-        case 'phased': {
-          const t = tile as Uint8Array;
-          if (ploidy === 1) for (let k = 0; k < n; k++) t[base + k * rowStride] = 1;
-          else if (r.ploidy > 0 && r.phased) for (let k = 0; k < n; k++) t[base + k * rowStride] = r.phased[lv0 + k]!;
-          break;
-        }
-        case 'gt': {
-          const t = tile as Int8Array | Int16Array;
-          const gt = r.genotype;
-          const p = r.ploidy;
-          if (p === 0 || !gt) {
-            for (let k = 0; k < n; k++) t.fill(INT_MISSING, base + k * rowStride, base + k * rowStride + W);
-            break;
-          }
-          if (p > W) throw new ExportSourceError(`sample '${r.sampleId}' has ploidy ${p} but the array's ploidy is ${W} (maxPloidy too small)`, name);
-          if (gt.BYTES_PER_ELEMENT > t.BYTES_PER_ELEMENT) checkRange(gt, lv0 * p, (lv0 + n) * p, plan.dtype, name, r.sampleId);
-          for (let k = 0; k < n; k++) {
-            const o = base + k * rowStride;
-            const so = (lv0 + k) * p;
-            let j = 0;
-            for (; j < p; j++) t[o + j] = gt[so + j]!;
-            for (; j < W; j++) t[o + j] = INT_FILL;
-          }
-          break;
-        }
-        case 'format': {
-          const f = r.field(plan.id);
-          if (!f) {
-            // Field absent from the record: every element missing.
-            if (isStr) {
-              const t = tile as string[];
-              for (let k = 0; k < n; k++) t.fill(STRING_MISSING, base + k * rowStride, base + k * rowStride + W);
-            } else if (plan.type === 'Float') {
-              const t32 = new Uint32Array((tile as Float32Array).buffer);
-              for (let k = 0; k < n; k++) t32.fill(FLOAT32_MISSING_BITS, base + k * rowStride, base + k * rowStride + W);
-            } else {
-              const t = tile as Int8Array | Int16Array | Int32Array;
-              for (let k = 0; k < n; k++) t.fill(INT_MISSING, base + k * rowStride, base + k * rowStride + W);
-            }
-            break;
-          }
-          if (f.type !== plan.type) throw new ExportSourceError(`sample '${r.sampleId}' has FORMAT/${plan.id} of type ${f.type}, the variant set says ${plan.type}`, name);
-          const w = f.width;
-          if (w > W) throw new ExportSourceError(`sample '${r.sampleId}' has ${w} values per variant but the array holds ${W} (fieldStats width too small)`, name);
-          if (isStr) {
-            const t = tile as string[];
-            const vals = stringsOf(f);
-            for (let k = 0; k < n; k++) {
-              const o = base + k * rowStride;
-              const so = (lv0 + k) * w;
-              for (let j = 0; j < w; j++) t[o + j] = vals[so + j]!;
-              // the rest stays "" (fill)
-            }
-          } else if (plan.type === 'Float') {
-            const t32 = new Uint32Array((tile as Float32Array).buffer);
-            const fv = f.values as Float32Array;
-            const s32 = new Uint32Array(fv.buffer, fv.byteOffset, fv.length);
-            for (let k = 0; k < n; k++) {
-              const o = base + k * rowStride;
-              const so = (lv0 + k) * w;
-              let j = 0;
-              for (; j < w; j++) t32[o + j] = s32[so + j]!;
-              for (; j < W; j++) t32[o + j] = FLOAT32_FILL_BITS;
-            }
-          } else {
-            const t = tile as Int8Array | Int16Array | Int32Array;
-            const fv = f.values as IntArray;
-            if (fv.BYTES_PER_ELEMENT > t.BYTES_PER_ELEMENT) checkRange(fv, lv0 * w, (lv0 + n) * w, plan.dtype, name, r.sampleId);
-            for (let k = 0; k < n; k++) {
-              const o = base + k * rowStride;
-              const so = (lv0 + k) * w;
-              let j = 0;
-              for (; j < w; j++) t[o + j] = fv[so + j]!;
-              for (; j < W; j++) t[o + j] = INT_FILL;
-            }
-          }
-          break;
-        }
-      }
-    }
+    // One small function per kind (each stays monomorphic, and V8 optimises it once per isolate).
+    const run: Run = { recs, nIds, s0, n, base: (v - v0) * rowStride, rowStride, W };
+    if (plan.kind === 'phased') fillPhased(tile as Uint8Array, run, ploidy);
+    else if (plan.kind === 'gt') fillGenotypes(tile as Int8Array | Int16Array, run, plan.dtype, name);
+    else fillFormat(plan, tile, run, name, isStr);
     v += n;
   }
   return tile;
+}
+
+/** A run of tile rows [base / rowStride, + n) holding the consecutive variants s0 … s0 + n − 1 of the records `recs` (one block, the column's samples). */
+interface Run {
+  readonly recs: readonly RecordView[];
+  readonly nIds: number;
+  readonly s0: number;
+  readonly n: number;
+  /** The run's first element in the tile. */
+  readonly base: number;
+  readonly rowStride: number;
+  /** Elements per cell. */
+  readonly W: number;
+}
+
+function fillPhased(t: Uint8Array, run: Run, ploidy: number): void {
+  const { recs, nIds, s0, n, rowStride, W } = run;
+  for (let i = 0; i < nIds; i++) {
+    const r = recs[i]!;
+    const base = run.base + i * W;
+    if (ploidy === 1) for (let k = 0; k < n; k++) t[base + k * rowStride] = 1;
+    else if (r.ploidy > 0) {
+      const ph = r.phased;
+      if (!ph) continue;
+      const lv0 = s0 - r.variantStart;
+      for (let k = 0; k < n; k++) t[base + k * rowStride] = ph[lv0 + k]!;
+    }
+  }
+}
+
+function fillGenotypes(t: Int8Array | Int16Array, run: Run, dtype: ZarrDtype, name: string): void {
+  const { recs, nIds, s0, n, rowStride, W } = run;
+  for (let i = 0; i < nIds; i++) {
+    const r = recs[i]!;
+    const base = run.base + i * W;
+    const gt = r.genotype;
+    const p = r.ploidy;
+    if (p === 0 || !gt) {
+      for (let k = 0; k < n; k++) t.fill(INT_MISSING, base + k * rowStride, base + k * rowStride + W);
+      continue;
+    }
+    if (p > W) throw new ExportSourceError(`sample '${r.sampleId}' has ploidy ${p} but the array's ploidy is ${W} (maxPloidy too small)`, name);
+    const lv0 = s0 - r.variantStart;
+    if (gt.BYTES_PER_ELEMENT > t.BYTES_PER_ELEMENT) checkRange(gt, lv0 * p, (lv0 + n) * p, dtype, name, r.sampleId);
+    for (let k = 0; k < n; k++) {
+      const o = base + k * rowStride;
+      const so = (lv0 + k) * p;
+      let j = 0;
+      for (; j < p; j++) t[o + j] = gt[so + j]!;
+      for (; j < W; j++) t[o + j] = INT_FILL;
+    }
+  }
+}
+
+function fillFormat(plan: CallPlan, tile: NumArray | string[], run: Run, name: string, isStr: boolean): void {
+  const { recs, nIds, s0, n, rowStride, W } = run;
+  for (let i = 0; i < nIds; i++) {
+    const r = recs[i]!;
+    const base = run.base + i * W;
+    const f = r.field(plan.id);
+    if (!f) {
+      // Field absent from the record: every element missing.
+      if (isStr) {
+        const t = tile as string[];
+        for (let k = 0; k < n; k++) t.fill(STRING_MISSING, base + k * rowStride, base + k * rowStride + W);
+      } else if (plan.type === 'Float') {
+        const t32 = new Uint32Array((tile as Float32Array).buffer);
+        for (let k = 0; k < n; k++) t32.fill(FLOAT32_MISSING_BITS, base + k * rowStride, base + k * rowStride + W);
+      } else {
+        const t = tile as Int8Array | Int16Array | Int32Array;
+        for (let k = 0; k < n; k++) t.fill(INT_MISSING, base + k * rowStride, base + k * rowStride + W);
+      }
+      continue;
+    }
+    if (f.type !== plan.type) throw new ExportSourceError(`sample '${r.sampleId}' has FORMAT/${plan.id} of type ${f.type}, the variant set says ${plan.type}`, name);
+    const w = f.width;
+    if (w > W) throw new ExportSourceError(`sample '${r.sampleId}' has ${w} values per variant but the array holds ${W} (fieldStats width too small)`, name);
+    const lv0 = s0 - r.variantStart;
+    if (isStr) copyStrings(tile as string[], stringsOf(f), base, lv0, n, rowStride, w);
+    else if (plan.type === 'Float') {
+      const fv = f.values as Float32Array;
+      copyFloatBits(new Uint32Array((tile as Float32Array).buffer), new Uint32Array(fv.buffer, fv.byteOffset, fv.length), base, lv0, n, rowStride, w, W);
+    } else {
+      const t = tile as Int8Array | Int16Array | Int32Array;
+      const fv = f.values as IntArray;
+      if (fv.BYTES_PER_ELEMENT > t.BYTES_PER_ELEMENT) checkRange(fv, lv0 * w, (lv0 + n) * w, plan.dtype, name, r.sampleId);
+      copyInts(t, fv, base, lv0, n, rowStride, w, W);
+    }
+  }
+}
+
+/** Rows k < n: t[base + k·rowStride + j] = vals[(lv0 + k)·w + j] for j < w; the rest stays "" (fill). */
+function copyStrings(t: string[], vals: string[], base: number, lv0: number, n: number, rowStride: number, w: number): void {
+  for (let k = 0; k < n; k++) {
+    const o = base + k * rowStride;
+    const so = (lv0 + k) * w;
+    for (let j = 0; j < w; j++) t[o + j] = vals[so + j]!;
+  }
+}
+
+/** As {@link copyStrings}, float32 bits, the rest of each cell's W elements the fill NaN. */
+function copyFloatBits(t32: Uint32Array, s32: Uint32Array, base: number, lv0: number, n: number, rowStride: number, w: number, W: number): void {
+  for (let k = 0; k < n; k++) {
+    const o = base + k * rowStride;
+    const so = (lv0 + k) * w;
+    let j = 0;
+    for (; j < w; j++) t32[o + j] = s32[so + j]!;
+    for (; j < W; j++) t32[o + j] = FLOAT32_FILL_BITS;
+  }
+}
+
+/** As {@link copyStrings}, integers (range-checked by the caller), the rest of each cell's W elements the fill -2. */
+function copyInts(t: Int8Array | Int16Array | Int32Array, fv: IntArray, base: number, lv0: number, n: number, rowStride: number, w: number, W: number): void {
+  for (let k = 0; k < n; k++) {
+    const o = base + k * rowStride;
+    const so = (lv0 + k) * w;
+    let j = 0;
+    for (; j < w; j++) t[o + j] = fv[so + j]!;
+    for (; j < W; j++) t[o + j] = INT_FILL;
+  }
 }
 
 /** @throws ExportSourceError when a value in a[from, to) does not fit `dtype`. */

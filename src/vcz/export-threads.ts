@@ -8,31 +8,42 @@
  * report) — an in-process partitioned export (./export-parts.ts) without
  * the work directory.
  *
- * Dealing: the items (samples-chunk column sc, variant chunk c) are handed
- * out by the main thread one at a time, in the one-thread export's order
- * (column by column, ascending variant chunks), to whichever worker has
- * finished its last one, so a slow chunk does not hold the others back and
- * a worker's consecutive items share record blocks. A chunk's bytes are a
- * deterministic function of (data, options, chunk) and every chunk is its
- * own file, so the store does not depend on which thread wrote what.
+ * Threads: `threads` N means N threads building: N − 1 workers and the
+ * main thread, which builds items too (`BuildJob.buildItem`, its own writer)
+ * between its small jobs (dealing with the workers' reports). With a store
+ * backend (an S3 upload) the main thread builds none: it puts the workers'
+ * chunks, and there are N workers.
+ *
+ * Dealing: the items (samples-chunk column sc, variant chunk c) are numbered
+ * in the one-thread export's order (column by column, ascending variant
+ * chunks: i = sc · variantChunks + c). Worker k's first item is k, the main
+ * thread's first is N − 1 (so every thread builds at least one, whichever
+ * starts first); after that each thread takes the next number from a shared
+ * counter (`Atomics.add` on a SharedArrayBuffer) when it has finished its
+ * last item — no round trip through the main thread, so a worker does not
+ * wait while the main thread builds, a slow chunk does not hold the others
+ * back, and a thread's consecutive items share record blocks. A chunk's
+ * bytes are a deterministic function of (data, options, chunk) and every
+ * chunk is its own file, so the store does not depend on which thread wrote
+ * what.
  *
  * Where chunks go: into the store's temporary directory (a directory or a
  * `.vcz.zip`, zipped by the main thread at the end), or, with a store
  * backend (an S3 upload), back to the main thread with the item's "done"
  * message, which puts them and waits for the backend's `ready()` before
- * handing that worker its next item (the upload's bound holds).
+ * telling that worker to take its next item (the upload's bound holds).
  *
- * Protocol: worker → main `{t: 'ready'}` (its source is built), `{t:
- * 'done', sc, c, counts, chunks, bytes, files?}`, `{t: 'error', error}`
- * ({@link flattenWorkerError}); main → worker `{t: 'item', sc, c}`, `{t:
- * 'end'}` (no more items: finish and exit).
+ * Protocol: worker → main `{t: 'done', sc, c, counts, chunks, bytes,
+ * files?}`, `{t: 'finished'}` (no items left: it exits), `{t: 'error',
+ * error}` ({@link flattenWorkerError}); main → worker, with a backend only,
+ * `{t: 'go'}` (the last item's chunks are taken: take the next).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MessagePort, TransferListItem, Worker } from 'node:worker_threads';
 import { startWorker, type WorkerEntry, type ZarrStoreBackend, ZarrStateError } from '../zarr/index.ts';
 import { exportVcz } from './export.ts';
-import type { BuildJob, ExportBuilders, ExportItem, ExportOptions } from './export-types.ts';
+import type { BuildJob, ExportBuilders, ExportOptions } from './export-types.ts';
 import type { ExportSource } from './export-types.ts';
 
 /** The options that change chunk bytes: what a worker's export takes from the main thread's. */
@@ -47,13 +58,27 @@ export function chunkOptions(o: ExportOptions): ChunkOptions {
   return out;
 }
 
-/** What a worker is told about its export: the store's name, where chunks go, and the chunk options. */
+/** How a worker takes its items (see the module comment, "Dealing"). */
+export interface ExportDeal {
+  /** The next item number to take (one int32 on a SharedArrayBuffer, shared by every thread of the export). */
+  readonly claim: Int32Array;
+  /** Items: variantChunks × columns; item i is (sc, c) = (⌊i / variantChunks⌋, i mod variantChunks). */
+  readonly total: number;
+  readonly variantChunks: number;
+  /** This worker's first item. */
+  readonly first: number;
+  /** Wait for the main thread's `{t: 'go'}` after each item before taking the next (chunks posted back to a backend). */
+  readonly paced: boolean;
+}
+
+/** What a worker is told about its export: the store's name, where chunks go, the chunk options and how to take items. */
 export interface ExportWorkerInit {
   /** The store's name in errors. */
   readonly out: string;
   /** The directory chunk files are written under (their store keys), or undefined: post them back. */
   readonly dir: string | undefined;
   readonly options: ChunkOptions;
+  readonly deal: ExportDeal;
 }
 
 /** An error as it crosses threads: its class name, message, stack, own fields (strings, numbers, booleans, arrays of them) and cause. */
@@ -103,7 +128,7 @@ export function rebuildWorkerError(flat: FlatWorkerError, classOf: (name: string
 
 /** How {@link threadBuilders} starts its workers. */
 export interface ThreadBuildersSpec {
-  /** Worker threads at most (one per item at most). */
+  /** Threads building at most (one per item at most): the main thread (when the job lets it build) and workers. */
   readonly threads: number;
   /** The worker's code: it builds the source and calls {@link serveExportItems}. */
   readonly entry: WorkerEntry;
@@ -116,22 +141,25 @@ export interface ThreadBuildersSpec {
 }
 
 type FromWorker =
-  | { readonly t: 'ready' }
   | { readonly t: 'done'; readonly sc: number; readonly c: number; readonly counts: Int32Array | null; readonly chunks: number; readonly bytes: number; readonly files?: [string, Uint8Array][] }
+  | { readonly t: 'finished' }
   | { readonly t: 'error'; readonly error: FlatWorkerError };
 
 /**
  * Builders (`ExportOptions.builders`) that build every item of an export in
- * up to `spec.threads` worker threads; see the module comment.
+ * up to `spec.threads` threads: the main thread (`job.buildItem`, unless the
+ * job has a backend) and worker threads; see the module comment.
  *
  * Memory: each worker holds what a one-thread export of its items holds
  * (its own export source, one column's record blocks, one tile per call
  * array, the encoder's buffers; docs/vcz-export.md "Export memory bound"),
- * and, posting to a backend, one item's encoded chunks.
+ * and, posting to a backend, one item's encoded chunks; the main thread
+ * holds what a one-thread export holds.
  *
  * @throws (from `run`) a worker's error as its own class; ZarrStateError
- *   when a worker thread stops or fails to start; the error `job.onItem` or
- *   the backend throws. Every worker has stopped when `run` rejects.
+ *   when a worker thread stops or fails to start; the error `job.onItem`,
+ *   `job.buildItem` or the backend throws. Every worker has stopped, and
+ *   the main thread builds no more, when `run` rejects.
  */
 export function threadBuilders(spec: ThreadBuildersSpec): ExportBuilders {
   return { run: (job) => runThreads(spec, job) };
@@ -140,91 +168,110 @@ export function threadBuilders(spec: ThreadBuildersSpec): ExportBuilders {
 function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: number; bytes: number; threads: number }> {
   const total = job.variantChunks * job.columns;
   if (total === 0) return Promise.resolve({ chunks: 0, bytes: 0, threads: 0 });
-  const n = Math.max(1, Math.min(spec.threads, total));
-  const init: ExportWorkerInit = { out: job.out, dir: job.dir, options: spec.options };
+  const buildItem = job.backend ? undefined : job.buildItem;
+  // Workers: threads − 1 when the main thread builds too (each thread gets at least one item), else threads.
+  const n = buildItem ? Math.max(0, Math.min(spec.threads - 1, total - 1)) : Math.max(1, Math.min(spec.threads, total));
+  // Items 0 … n − 1 are the workers' first, item n the main thread's; the counter hands out the rest.
+  const claim = new Int32Array(new SharedArrayBuffer(4));
+  claim[0] = buildItem ? n + 1 : n;
+  const deal = (first: number): ExportDeal => ({ claim, total, variantChunks: job.variantChunks, first, paced: job.backend !== undefined });
   return new Promise((resolve, reject) => {
     const workers: Worker[] = [];
-    let next = 0;
-    let outstanding = 0;
     let chunks = 0;
     let bytes = 0;
     let exited = 0;
-    let state: 'running' | 'ending' | 'failed' = 'running';
+    let mainDone = buildItem === undefined;
+    let mainLoop: Promise<void> = Promise.resolve();
+    let failed = false;
     const fail = (err: unknown): void => {
-      if (state === 'failed') return;
-      state = 'failed';
-      // Reject once no worker writes anymore (the caller then removes the temporary store).
-      void Promise.all(workers.map((w) => w.terminate().catch(() => 0))).then(() => reject(err));
+      if (failed) return;
+      failed = true;
+      // Reject once no thread writes anymore (the caller then removes the temporary store).
+      void Promise.all([...workers.map((w) => w.terminate().catch(() => 0)), mainLoop.catch(() => undefined)]).then(() => reject(err));
     };
-    const deal = (w: Worker): void => {
-      if (state !== 'running') return;
-      if (next < total) {
-        const i = next++;
-        outstanding++;
-        w.postMessage({ t: 'item', sc: Math.floor(i / job.variantChunks), c: i % job.variantChunks });
-      } else if (outstanding === 0) {
-        state = 'ending';
-        for (const x of workers) x.postMessage({ t: 'end' });
-      }
+    const settle = (): void => {
+      if (!failed && mainDone && exited === n) resolve({ chunks, bytes, threads: n + (buildItem ? 1 : 0) });
     };
     for (let k = 0; k < n; k++) {
       let w: Worker;
       try {
-        w = startWorker(spec.entry, spec.workerData(init));
+        w = startWorker(spec.entry, spec.workerData({ out: job.out, dir: job.dir, options: spec.options, deal: deal(k) }));
       } catch (err) {
         fail(new ZarrStateError(job.out, `cannot start export worker thread ${k}: ${(err as Error).message}; rerun with one thread (--threads 1)`, { cause: err }));
         return;
       }
       workers.push(w);
+      let finished = false;
       w.on('message', (m: FromWorker) => {
-        if (state === 'failed') return;
+        if (failed) return;
         try {
-          if (m.t === 'ready') deal(w);
-          else if (m.t === 'done') {
-            outstanding--;
+          if (m.t === 'done') {
             chunks += m.chunks;
             bytes += m.bytes;
             if (m.files) for (const [key, data] of m.files) job.backend!.put(key, data);
             job.onItem({ sc: m.sc, c: m.c }, m.counts, m.chunks);
-            if (job.backend) job.backend.ready().then(() => deal(w), fail);
-            else deal(w);
-          } else if (m.t === 'error') fail(spec.rebuild(m.error, job.out));
+            if (job.backend) job.backend.ready().then(() => w.postMessage({ t: 'go' }), fail);
+          } else if (m.t === 'finished') finished = true;
+          else if (m.t === 'error') fail(spec.rebuild(m.error, job.out));
         } catch (err) {
           fail(err);
         }
       });
       w.on('error', (err) => fail(new ZarrStateError(job.out, `export worker thread ${k} failed: ${err.message}; rerun with one thread (--threads 1)`, { cause: err })));
       w.on('exit', (code) => {
-        if (state === 'ending' && code === 0) {
-          if (++exited === n) resolve({ chunks, bytes, threads: n });
+        if (finished && code === 0) {
+          exited++;
+          settle();
           return;
         }
         fail(new ZarrStateError(job.out, `export worker thread ${k} stopped (exit code ${code}) before the export was complete; rerun with one thread (--threads 1)`));
       });
+    }
+    if (buildItem) {
+      mainLoop = (async () => {
+        for (let i = n; !failed && i < total; i = Atomics.add(claim, 0, 1)) await buildItem({ sc: Math.floor(i / job.variantChunks), c: i % job.variantChunks });
+      })();
+      mainLoop.then(() => {
+        mainDone = true;
+        settle();
+      }, fail);
     }
   });
 }
 
 /**
  * The worker side of {@link threadBuilders}: exports `source` (rebuilt in
- * this thread, equal to the main thread's) item by item as the main thread
- * hands them out on `port`, writing each item's chunk files under
- * `init.dir` (or posting them back), and answers each with its counts.
- * Resolves true when the main thread says there are no more items; on an
- * error, posts it (flattened) and resolves false: the main thread then
- * stops this thread.
+ * this thread, equal to the main thread's) item by item, taking its first
+ * item and then the next free one from the shared counter (`init.deal`),
+ * writing each item's chunk files under `init.dir` (or posting them back,
+ * then waiting for the main thread's go-ahead), and answers each with its
+ * counts. Resolves true when no item is left (after posting `finished`);
+ * on an error, posts it (flattened) and resolves false: the main thread
+ * then stops this thread.
  */
 export async function serveExportItems(source: ExportSource, port: MessagePort, init: ExportWorkerInit): Promise<boolean> {
-  const queue: (ExportItem | null)[] = [];
-  let waiting: ((it: ExportItem | null) => void) | null = null;
-  port.on('message', (m: { t: 'item'; sc: number; c: number } | { t: 'end' }) => {
-    const it = m.t === 'item' ? { sc: m.sc, c: m.c } : null;
-    if (waiting) {
-      const w = waiting;
-      waiting = null;
-      w(it);
-    } else queue.push(it);
-  });
+  const { deal } = init;
+  // With a backend: the main thread's go-aheads, counted as they come.
+  let gos = 0;
+  let waiting: (() => void) | null = null;
+  if (deal.paced) {
+    port.on('message', (m: { t: 'go' }) => {
+      if (m.t !== 'go') return;
+      if (waiting) {
+        const w = waiting;
+        waiting = null;
+        w();
+      } else gos++;
+    });
+  }
+  const go = (): Promise<void> => {
+    if (gos > 0) {
+      gos--;
+      return Promise.resolve();
+    }
+    return new Promise((r) => (waiting = r));
+  };
+  let taken = false;
   let files: [string, Uint8Array][] = [];
   let bytes = 0;
   const dirs = new Set<string>();
@@ -248,14 +295,21 @@ export async function serveExportItems(source: ExportSource, port: MessagePort, 
     abort: () => undefined,
   };
   try {
-    port.postMessage({ t: 'ready' });
     await exportVcz(source, init.out, {
       ...init.options,
       threads: 1,
       storeBackend: backend,
       part: {
         items: {
-          next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((r) => (waiting = r))),
+          next: async () => {
+            let i = deal.first;
+            if (taken) {
+              if (deal.paced) await go();
+              i = Atomics.add(deal.claim, 0, 1);
+            }
+            taken = true;
+            return i < deal.total ? { sc: Math.floor(i / deal.variantChunks), c: i % deal.variantChunks } : null;
+          },
           done: (it, counts, chunks) => {
             const transfer: TransferListItem[] = files.map(([, d]) => d.buffer as ArrayBuffer);
             if (counts) transfer.push(counts.buffer as ArrayBuffer);
@@ -270,5 +324,6 @@ export async function serveExportItems(source: ExportSource, port: MessagePort, 
     port.postMessage({ t: 'error', error: flattenWorkerError(err) });
     return false;
   }
+  port.postMessage({ t: 'finished' });
   return true;
 }

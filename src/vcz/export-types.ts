@@ -172,8 +172,15 @@ export interface BuildJob {
   /** Variant chunks and samples-chunk columns (at least 1): items are (sc, c) for sc < columns, c < variantChunks. */
   readonly variantChunks: number;
   readonly columns: number;
-  /** Called on the main thread as each item is done (see {@link ExportItems.done}); may throw (e.g. cancelled) to fail the export. */
+  /** Called on the main thread as each item a worker built is done (see {@link ExportItems.done}); may throw (e.g. cancelled) to fail the export. */
   onItem(item: ExportItem, counts: Int32Array | null, chunks: number): void;
+  /**
+   * Builds `item` on the main thread (its own writer; the counts go straight
+   * into the export's): the builders call it for the items the main thread
+   * takes itself, one at a time, so that it is one of the threads building.
+   * Absent: every item goes to a worker.
+   */
+  buildItem?(item: ExportItem): Promise<void>;
 }
 
 /** Builds every item of an export in other threads (./export-threads.ts). */
@@ -205,12 +212,12 @@ export interface ExportSummary {
   seconds: number;
   /** Absolute path of the store. */
   path: string;
-  /** Chunks compressed by worker threads (0 with `threads` 1; the main thread compressed the rest). */
+  /** Chunks compressed (and, with `builders`, built) by worker threads (0 with `threads` 1; the main thread compressed the rest). */
   workerChunks: number;
   /**
    * Threads that read the records and built the call and variant chunks: 1
-   * (the main thread), or the worker threads that did (`builders`, e.g.
-   * `exportDepot` with `threads` > 1).
+   * (the main thread), or with `builders` (e.g. `exportDepot` with `threads`
+   * > 1) the worker threads and the main thread that did.
    */
   buildThreads: number;
 }

@@ -69,9 +69,10 @@ import { dataArrays, fixedVariantArrays, infoArray, regionIndex, type VarWriter 
  *
  * Threads (`options.threads`, default `os.availableParallelism()`): with
  * `options.builders` (./export-threads.ts; `exportDepot` gives them for a
- * depot), worker threads read the records and build, encode and write every
- * (samples column, variant chunk) item, and this thread writes the
- * whole-set arrays; otherwise this thread reads the records and builds each
+ * depot), `threads − 1` worker threads and this thread read the records and
+ * build, encode and write the (samples column, variant chunk) items, and
+ * this thread writes the whole-set arrays (to a store backend: `threads`
+ * workers build, this thread puts their chunks); otherwise this thread reads the records and builds each
  * chunk, and `threads − 1` worker threads compress chunks (Blosc/zstd)
  * meanwhile, this thread too when every worker has its share in flight
  * (src/zarr/pool.ts, which states the memory bound per worker). The store's
@@ -204,6 +205,8 @@ export async function exportVcz(source: ExportSource, out: string, options: Expo
         backend: options.storeBackend,
         variantChunks: nVChunks,
         columns,
+        // The main thread builds items too, as the one-thread export does (its counts straight into `counts`).
+        buildItem: (it) => writeItem(it.sc, it.c, acc, 0),
         onItem: (it, rows, chunks) => {
           if (acc && rows) {
             const o = it.c * vChunk * alleles;

@@ -16,6 +16,7 @@ export {
   threadBuilders,
   type ChunkOptions,
   type ErrorClass,
+  type ExportDeal,
   type ExportWorkerInit,
   type FlatWorkerError,
   type ThreadBuildersSpec,

@@ -90,14 +90,19 @@ describe('export with worker threads: the same bytes for any thread count', () =
       });
       expect(summaries[0]!.workerChunks).toBe(0);
       expect(summaries[0]!.buildThreads).toBe(1);
-      // Worker threads read the records and build every call chunk (small ones too); the main thread
-      // writes the whole-set arrays (sample_id, contig_*, region_index, AC/AN/AF) itself.
+      // N threads build: N − 1 workers and the main thread, each at least one item (a column of a
+      // variant chunk: its call chunks, small ones too); the main thread also writes the whole-set
+      // arrays (sample_id, contig_*, region_index, AC/AN/AF).
       const callChunks = [...tree(out(1)).keys()].filter((k) => k.startsWith('call_') && !/(^|\/)(\.z|zarr\.json)/.test(k)).length;
       expect(callChunks).toBeGreaterThan(0);
+      const chunkFiles = [...tree(out(1)).keys()].filter((k) => !/(^|\/)(\.z\w+|zarr\.json)$/.test(k));
+      const wholeSet = chunkFiles.filter((k) => /^(sample_id|contig_\w+|filter_\w+|region_index|variant_(AC|AN|AF))\//.test(k)).length;
+      expect(wholeSet).toBeGreaterThan(0);
       for (const [i, s] of summaries.slice(1).entries()) {
         expect(s.buildThreads).toBe(i + 2);
-        expect(s.workerChunks).toBeGreaterThanOrEqual(callChunks);
-        expect(s.workerChunks).toBeLessThan(s.chunks);
+        expect(s.workerChunks).toBeGreaterThan(0);
+        // The main thread built items too: not every item's chunk is a worker's.
+        expect(s.workerChunks).toBeLessThan(s.chunks - wholeSet);
         expect(s.chunks).toBe(summaries[0]!.chunks);
       }
       expectSameTree(out(1), out(2));
@@ -234,8 +239,8 @@ describe('a failing export worker thread', () => {
     const outDir = join(dir(), 'stopped');
     mkdirSync(outDir);
     const out = join(outDir, 'out.vcz');
-    // A worker that says it is ready, then exits on its first item.
-    const code = "const { parentPort } = require('node:worker_threads'); parentPort.postMessage({ t: 'ready' }); parentPort.on('message', () => process.exit(7));";
+    // A worker that exits before it has built its items.
+    const code = 'setTimeout(() => process.exit(7), 50);';
     const builders = threadBuilders({ threads: 2, entry: { code }, options: {}, workerData: () => null, rebuild: (flat, o) => rebuildWorkerError(flat, () => undefined, o) });
     await withDepot(async (d) => {
       const err = await exportVcz(depotExportSource(d, 'v1'), out, { ...CHUNKS, threads: 2, builders }).then(
@@ -350,7 +355,7 @@ process.stdout.write(JSON.stringify({ rssMiB: process.resourceUsage().maxRSS / 1
     return JSON.parse(r.stdout);
   }
 
-  it('peak RSS with 3 threads exceeds the 1-thread export by at most what 3 more one-thread exports hold', () => {
+  it('peak RSS with 3 threads exceeds the 1-thread export by at most what 2 more one-thread exports hold', () => {
     // 500 samples × 16,000 variants, chunks of 1,000 variants × 500 samples: 229 chunks, ~120 MB of raw call
     // data; the largest raw chunk R is call_AD's, 1000 × 500 × 2 alleles × int16 = 2 MB.
     const depot = makeDepot(16000);
@@ -359,12 +364,13 @@ process.stdout.write(JSON.stringify({ rssMiB: process.resourceUsage().maxRSS / 1
     const three = peak(depot, 3);
     const info = `bare ${bare.rssMiB.toFixed(0)} MiB; 1 thread ${one.rssMiB.toFixed(0)} MiB; 3 threads ${three.rssMiB.toFixed(0)} MiB (${three.chunks} chunks, ${three.workerChunks} by workers)`;
     expect(one.workerChunks).toBe(0);
+    // 3 threads: the main thread (which holds what the one-thread export holds) and 2 workers, each building.
     expect(three.buildThreads, info).toBe(3);
-    expect(three.workerChunks, info).toBeGreaterThan(three.chunks / 2);
+    expect(three.workerChunks, info).toBeGreaterThan(0);
     // Each worker thread holds what a one-thread export holds beyond the process with the source built (W = one − bare:
     // a column's records, one tile per array, the encoder's buffers, its own 16 MiB chunk cache) plus its own copy of
-    // the source and depot handle, and its V8 isolate (tsx's loader here: ~40 MiB): at most 3 × (W + source + 40 MiB).
+    // the source and depot handle, and its V8 isolate (tsx's loader here: ~40 MiB): at most 2 × (W + source + 40 MiB).
     const w = one.rssMiB - bare.rssMiB;
-    expect(three.rssMiB - one.rssMiB, info).toBeLessThan(3 * (w + bare.rssMiB / 2 + 40));
+    expect(three.rssMiB - one.rssMiB, info).toBeLessThan(2 * (w + bare.rssMiB / 2 + 40));
   }, 300_000);
 });

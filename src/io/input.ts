@@ -70,10 +70,10 @@ export function gvcfImport(g: vcf.GvcfData): ImportedCalls {
 
 /**
  * Reads `path`: a directory or a name ending `.zip` is read as VCZ,
- * anything else as VCF or BCF (told apart by their content); a gVCF (its
- * header declares `<NON_REF>` or `<*>`, INFO/END and `##GVCFBlock` or
- * MIN_DP, or one of its first 1,000 records uses `<NON_REF>` or `<*>`:
- * src/vcf `sniffGvcf`) is split into its variant records and
+ * anything else as VCF or BCF (told apart by their content); a gVCF (a
+ * record uses `<NON_REF>` or `<*>`; the first 1,000 records decide unless
+ * the header declares the symbolic allele, INFO/END and `##GVCFBlock` or
+ * MIN_DP: src/vcf `sniffGvcf`) is split into its variant records and
  * each sample's reference blocks (`readGvcf`, docs/gvcf.md).
  *
  * VCF warnings (e.g. an undeclared FILTER key) go to `options.onWarning`.

@@ -486,7 +486,8 @@ export async function readGvcfVariants(
 export const SNIFF_RECORDS = 1000;
 
 /**
- * Whether a VCF header's meta lines (`##…`, in any order) mark a gVCF: they
+ * Whether a VCF header's meta lines (`##…`, in any order) may be a gVCF's
+ * ({@link sniffGvcf} then reads past its first records for a block): they
  * declare a symbolic allele (`##ALT=<ID=NON_REF` or `##ALT=<ID=*`), INFO/END
  * (a block's span) and a block marker: a `##GVCFBlock` line (GATK
  * HaplotypeCaller `-ERC GVCF`) or MIN_DP (INFO/MIN_DP: `bcftools mpileup
@@ -507,14 +508,34 @@ export function headerMarksGvcf(metaLines: readonly string[]): boolean {
   return symbolic && end && marker;
 }
 
+/** Whether the ALT column (5th) of the record line `buf[start, end)` lists `<NON_REF>` or `<*>` (byte scan, no string made). */
+function altHasSymbolic(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  for (let tabs = 0; i < end && tabs < 4; i++) if (buf[i] === 9) tabs++;
+  let a = i;
+  for (let k = i; k <= end; k++) {
+    if (k === end || buf[k] === 9 || buf[k] === 44 /* , */) {
+      const len = k - a;
+      if (len === 3 && buf[a] === 60 && buf[a + 1] === 42 && buf[a + 2] === 62) return true; // <*>
+      if (len === 9 && buf[a] === 60 && buf.toString('latin1', a, k) === '<NON_REF>') return true;
+      if (k === end || buf[k] === 9) return false;
+      a = k + 1;
+    }
+  }
+  return false;
+}
+
 /**
- * Whether the VCF/BCF at `path` is to be imported as a gVCF: its header
- * marks it as one ({@link headerMarksGvcf}), or one of its first
- * `maxRecords` (default {@link SNIFF_RECORDS}) records has `<NON_REF>` or
- * `<*>` in ALT (GATK, bcftools and DeepVariant gVCFs have it on every
- * record, blocks and variant records alike). So a gVCF whose first block
- * comes after `maxRecords` variant records without the symbolic allele is
- * found by its header. Reads only that far.
+ * Whether the VCF/BCF at `path` is to be imported as a gVCF: one of its
+ * records has `<NON_REF>` or `<*>` in ALT (GATK, bcftools and DeepVariant
+ * gVCFs have it on every record, blocks and variant records alike). The
+ * first `maxRecords` (default {@link SNIFF_RECORDS}) records decide, unless
+ * the header marks a gVCF ({@link headerMarksGvcf}): then the records are
+ * read on until one has the allele or the file ends, so a gVCF whose first
+ * block comes after `maxRecords` variant records written without the
+ * allele is found, and a joint-called VCF that kept a gVCF's header lines
+ * (1000 Genomes' GATK files do) but holds no symbolic allele stays a plain
+ * VCF. Reads only as far as it must (a byte scan of each line's ALT).
  *
  * @throws the line reader's errors (VcfTruncatedError, BcfFormatError) met before deciding.
  */
@@ -522,6 +543,7 @@ export async function sniffGvcf(path: string, maxRecords = SNIFF_RECORDS): Promi
   const stop = new AbortController();
   let found = false;
   let records = 0;
+  let headerMarks = false;
   const meta: string[] = [];
   const decided = new Error('decided');
   try {
@@ -530,13 +552,11 @@ export async function sniffGvcf(path: string, maxRecords = SNIFF_RECORDS): Promi
       (buf, start, end) => {
         if (start >= end) return;
         if (buf[start] !== 35 /* # */) {
-          const line = buf.toString('utf8', start, end);
-          const alt = line.split('\t', 6)[4] ?? '';
-          if (alt.split(',').some((a) => SYMBOLIC_ALLELES.includes(a))) found = true;
+          if (altHasSymbolic(buf, start, end)) found = true;
           records++;
         } else if (buf[start + 1] === 35 /* ## */) meta.push(buf.toString('utf8', start, end));
-        else if (headerMarksGvcf(meta)) found = true; // the #CHROM line: the header is whole
-        if (found || records >= maxRecords) {
+        else headerMarks = headerMarksGvcf(meta); // the #CHROM line: the header is whole
+        if (found || (records >= maxRecords && !headerMarks)) {
           stop.abort(decided);
           throw decided;
         }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Depot, addFiles, createFromFile } from '../../src/index.ts';
-import { decodeReferenceBlocks, readGvcf, readVcf } from '../../src/vcf/index.ts';
+import { decodeReferenceBlocks, readGvcf, readVcf, sniffGvcf } from '../../src/vcf/index.ts';
 import { repoRoot, run } from '../helpers/interop.ts';
 import { runCli } from '../helpers/cli.ts';
 import { depotFingerprint } from '../helpers/fingerprint.ts';
@@ -152,7 +152,7 @@ describe('gVCF import', () => {
 
   describe('a gVCF whose first block comes after 1,500 variant records without the symbolic allele', () => {
     /** 1,500 variant records `A C` (no symbolic allele) on chr1, then blocks; `gvcfHeader`: GATK's header lines. */
-    const lateBlocks = (name: string, gvcfHeader: boolean): string => {
+    const lateBlocks = (name: string, gvcfHeader: boolean, withBlocks = gvcfHeader): string => {
       const p = join(tmp, name);
       const head = [
         '##fileformat=VCFv4.2',
@@ -172,7 +172,7 @@ describe('gVCF import', () => {
       ];
       const recs: string[] = [];
       for (let i = 1; i <= 1500; i++) recs.push(`chr1\t${i * 10}\t.\tA\tC\t50\t.\t.\tGT:GQ:DP\t0/1:40:12`);
-      if (gvcfHeader) recs.push('chr1\t20001\t.\tG\t<NON_REF>\t.\t.\tEND=20100\tGT:GQ:DP:MIN_DP\t0/0:30:11:8', 'chr1\t20101\t.\tT\t<NON_REF>\t.\t.\tEND=20250\tGT:GQ:DP:MIN_DP\t0/0:20:9:5');
+      if (withBlocks) recs.push('chr1\t20001\t.\tG\t<NON_REF>\t.\t.\tEND=20100\tGT:GQ:DP:MIN_DP\t0/0:30:11:8', 'chr1\t20101\t.\tT\t<NON_REF>\t.\t.\tEND=20250\tGT:GQ:DP:MIN_DP\t0/0:20:9:5');
       writeFileSync(p, [...head, ...recs].join('\n') + '\n');
       return p;
     };
@@ -194,6 +194,29 @@ describe('gVCF import', () => {
         }
       });
     }
+    for (const streamFromBytes of [Infinity, 0]) {
+      const how = streamFromBytes === 0 ? 'streamed' : 'read whole';
+      it(`a VCF with a gVCF's header lines but no symbolic allele in any record stays a plain VCF, ${how}`, async () => {
+        const file = lateBlocks(`header-only-${streamFromBytes}.vcf`, true, false);
+        const { depot } = await createFromFile(join(tmp, `header-only-${streamFromBytes}`), file, { streamFromBytes });
+        try {
+          expect(storedBlocks(depot)).toEqual({ S1: undefined });
+          expect(depot.variantSet(depot.variantSetAt()[0]).numVariants).toBe(1500);
+        } finally {
+          depot.close();
+        }
+      });
+    }
+    it("1000 Genomes' joint-called chr22 (GATK header: <NON_REF>, END, ##GVCFBlock, MIN_DP; no block) stays a plain VCF", async () => {
+      const file = join(repoRoot, 'test', 'data', 'vcf', 'chr22.vcf.gz');
+      expect(await sniffGvcf(file)).toBe(false);
+      const { depot } = await createFromFile(join(tmp, 'chr22-joint'), file, { streamFromBytes: 0 });
+      try {
+        expect(Object.values(storedBlocks(depot)).every((b) => b === undefined)).toBe(true);
+      } finally {
+        depot.close();
+      }
+    });
     it('a VCF that only declares the spanning deletion * (GATK joint calling) stays a plain VCF', async () => {
       const file = lateBlocks('joint.vcf', false);
       const { depot } = await createFromFile(join(tmp, 'joint'), file);

@@ -28,7 +28,9 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { VcfWorkerError } from './errors.ts';
 import type { MetaLine } from './header.ts';
 import type { VcfCallShape } from './types.ts';
-import type { PackedWindow, WindowBatch } from './window-parse.ts';
+import type { EncodedWindow, PackedWindow, WindowBatch } from './window-parse.ts';
+import type { BlockLayout } from '../depot/chunks.ts';
+import type { VariantSet } from '../codec/index.ts';
 
 /** Windows a worker holds at once (queued, being parsed, or parsed and not yet taken). */
 export const MAX_IN_FLIGHT = 2;
@@ -67,10 +69,16 @@ export interface ParseInit {
   readonly chromLine: string;
   readonly chromLineNo: number;
   readonly maxAlleles: number;
+  /** Workers also encode and compress each window's depot records over this variant set (VcfWindowOptions.encode). */
+  readonly encode?: { readonly variantSet: VariantSet; readonly layout: BlockLayout };
 }
 
-/** A window's answer: its packed calls, or undefined when parsing it threw (the main thread parses it again). */
-export type ParseResult = (id: number, packed: PackedWindow | undefined, text: Uint8Array) => void;
+/**
+ * A window's answer: its packed calls, or (with {@link ParseInit.encode})
+ * its encoded depot records, or undefined when parsing or encoding it threw
+ * (the main thread parses it again).
+ */
+export type ParseResult = (id: number, result: PackedWindow | EncodedWindow | undefined, text: Uint8Array) => void;
 
 interface Slot {
   readonly worker: Worker;
@@ -154,11 +162,12 @@ export class ParsePool {
   poll(): void {
     for (const slot of this.slots) {
       for (let m = receiveMessageOnPort(slot.results); m !== undefined && !this.closed; m = receiveMessageOnPort(slot.results)) {
-        const msg = m.message as { id: number; packed?: PackedWindow; failed?: true; text: Uint8Array };
+        const msg = m.message as { id: number; packed?: PackedWindow; encoded?: EncodedWindow; failed?: true; text: Uint8Array };
         if (!this.owner.delete(msg.id)) continue;
         if (--slot.inFlight === 0) slot.worker.unref();
-        if (msg.packed) this.parsed++;
-        this.onResult(msg.id, msg.packed, msg.text);
+        const result = msg.packed ?? msg.encoded;
+        if (result) this.parsed++;
+        this.onResult(msg.id, result, msg.text);
       }
     }
   }

@@ -87,7 +87,7 @@ describe('import on worker threads', () => {
     const bcf = join(dir(), 'chr22.bcf');
     execFileSync('bcftools', ['view', '-Ob', '-o', bcf, chr22]);
     // Blocks of 32 variants × 100 samples (tens of KB of records) own their chunks of 16 KB (≥ 1/16 of one), several a block: workers pack and compress them.
-    const owning = { blockSize: 32, chunkTargetBytes: 16 * 1024, spillBytes: undefined };
+    const owning: { blockSize: number; chunkTargetBytes: number; spillBytes: number | undefined } = { blockSize: 32, chunkTargetBytes: 16 * 1024, spillBytes: undefined };
     const cases: [string, string, string[], typeof owning?][] = [
       ['bgzip', chr22, []],
       ['plain', plain, []],

@@ -118,9 +118,9 @@ export interface AddFilesOptions {
    */
   readonly onWarning?: (warning: VcfWarning) => void;
   /**
-   * Threads that parse a streamed VCF's or BCF's sample columns: this one
-   * and `threads` − 1 worker threads (docs/scale.md, "Import on every
-   * core"). Default: the machine's available parallelism
+   * Threads that parse a streamed VCF's or BCF's sample columns and
+   * encode and compress its blocks' records: this one and `threads` − 1
+   * worker threads (docs/scale.md, "Import on every core"). Default: the machine's available parallelism
    * (`os.availableParallelism()`). The depot is byte for byte the same for
    * any value. gVCFs, VCFs read whole (below `streamFromBytes`) and VCZ
    * stores are read on one thread.

@@ -2,18 +2,22 @@
  * A pool of VCF parser worker threads (`node:worker_threads`) for one
  * threaded streaming read (`readVcfWindows` with `threads` > 1, ./builder.ts):
  * `threads − 1` workers parse windows of sample columns
- * (./window-parse.ts, ./parse-worker.ts) while the main thread reads the
- * file, its fixed columns and INFO, and stages the calls; the main thread
- * parses a window itself when every worker has {@link MAX_IN_FLIGHT}
- * windows, so no thread waits for another.
+ * (./window-parse.ts, ./parse-worker.ts) and, for an import
+ * (ParseInit.encode), encode each window's depot records and compress the
+ * chunks of a block that owns them, while the main thread reads the file,
+ * its fixed columns and INFO, and stages what the workers hand back; the
+ * main thread parses a window itself when every worker has
+ * {@link MAX_IN_FLIGHT} windows, so no thread waits for another.
  *
  * Memory bound, per worker: at most {@link MAX_IN_FLIGHT} windows in
  * flight, each its text T (the window's FORMAT and sample columns as in
  * the file, decompressed) and, once parsed, its calls G (the window's
  * calls in the narrowest dtypes: about variants × samples × (ploidy + 1 +
- * FORMAT values) bytes); plus the worker's own columns C (≈ G) and its V8
- * isolate: 2 (T + G) + C + isolate. docs/scale.md, "Import on every core",
- * gives the numbers.
+ * FORMAT values) bytes), or for an import its records R (≈ G) and
+ * compressed chunks Z (≈ R / 5, zstd); plus the worker's own columns
+ * C (≈ G), a copy of the file's variant set (an import's) and its V8
+ * isolate: 2 (T + G + Z) + C + R + variant set + isolate.
+ * docs/scale.md, "Import on every core", gives the numbers.
  *
  * Where the worker's code is: next to a bundle (`dist/vcf-worker.cjs`,
  * scripts/build.mjs) when this module runs bundled, else ./parse-worker.ts

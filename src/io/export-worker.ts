@@ -51,8 +51,11 @@ async function main(): Promise<void> {
   } finally {
     depot?.close();
   }
-  // Done: let the thread end (the main thread waits for its exit). After an error the main thread stops it.
+  // Done: let the thread end by itself. Failed: the error is posted; end once the main thread answers (its stop
+  // go-ahead), so that the error arrives before the exit. The main thread waits for the exit and does not
+  // terminate a worker that may be inside an LMDB call (src/vcz/export-threads.ts).
   if (ok) port.close();
+  else port.once('message', () => port.close());
 }
 
 void main();

@@ -140,6 +140,9 @@ export interface ThreadBuildersSpec {
   rebuild(flat: FlatWorkerError, out: string): Error;
 }
 
+/** How long a failed export waits for a worker to end its current item and exit before terminating it (ms). */
+const WORKER_STOP_MS = 30_000;
+
 type FromWorker =
   | { readonly t: 'done'; readonly sc: number; readonly c: number; readonly counts: Int32Array | null; readonly chunks: number; readonly bytes: number; readonly files?: [string, Uint8Array][] }
   | { readonly t: 'finished' }
@@ -183,11 +186,22 @@ function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: 
     let mainDone = buildItem === undefined;
     let mainLoop: Promise<void> = Promise.resolve();
     let failed = false;
+    const exits: Promise<unknown>[] = [];
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
-      // Reject once no thread writes anymore (the caller then removes the temporary store).
-      void Promise.all([...workers.map((w) => w.terminate().catch(() => 0)), mainLoop.catch(() => undefined)]).then(() => reject(err));
+      // Stop the workers cooperatively: no item is left to take (a paced worker gets a go-ahead to see it), so each
+      // ends its current item and exits. Not Worker.terminate(): a worker stopped inside a native call that throws
+      // (lmdb-js, zstd) aborts the whole process ("FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw",
+      // nodejs/node-addon-api#902). terminate() stays the last resort for a worker that has not exited after
+      // WORKER_STOP_MS. Reject once no thread writes anymore (the caller then removes the temporary store).
+      Atomics.store(claim, 0, total);
+      for (const w of workers) w.postMessage({ t: 'go' });
+      const stopped = workers.map((w, k) => {
+        const timer = setTimeout(() => void w.terminate().catch(() => 0), WORKER_STOP_MS);
+        return exits[k]!.finally(() => clearTimeout(timer));
+      });
+      void Promise.all([...stopped, mainLoop.catch(() => undefined)]).then(() => reject(err));
     };
     const settle = (): void => {
       if (!failed && mainDone && exited === n) resolve({ chunks, bytes, threads: n + (buildItem ? 1 : 0) });
@@ -201,6 +215,7 @@ function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: 
         return;
       }
       workers.push(w);
+      exits.push(new Promise((r) => w.once('exit', r)));
       let finished = false;
       w.on('message', (m: FromWorker) => {
         if (failed) return;
@@ -246,8 +261,9 @@ function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: 
  * writing each item's chunk files under `init.dir` (or posting them back,
  * then waiting for the main thread's go-ahead), and answers each with its
  * counts. Resolves true when no item is left (after posting `finished`);
- * on an error, posts it (flattened) and resolves false: the main thread
- * then stops this thread.
+ * on an error, posts it (flattened) and resolves false. Either way the
+ * caller then closes `port` and the thread ends by itself; after a failure
+ * elsewhere the main thread stops the workers by leaving no item to take.
  */
 export async function serveExportItems(source: ExportSource, port: MessagePort, init: ExportWorkerInit): Promise<boolean> {
   const { deal } = init;

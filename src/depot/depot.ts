@@ -453,10 +453,13 @@ export class Depot {
    * @internal The export's read (src/io/source.ts): block `block` of each of
    * `sampleIds` at `at`, as checked RecordViews in that order, from one read
    * snapshot; the views hold memory of their own (never reused by a later
-   * read) of at most twice the records' bytes. Errors as {@link getMany}.
+   * read unless handed back as `reuse`) of at most twice the records' bytes.
+   * `reuse`: a buffer the caller no longer reads (e.g. the one of an earlier
+   * result it dropped), used for this read when large enough. Errors as
+   * {@link getMany}.
    */
-  _readBlock(sampleIds: readonly string[], block: number, at?: At): RecordView[] {
-    return this.#reader.readBlock(sampleIds, block, at);
+  _readBlock(sampleIds: readonly string[], block: number, at?: At, reuse?: Uint8Array<ArrayBuffer>): RecordView[] {
+    return this.#reader.readBlock(sampleIds, block, at, reuse);
   }
 
   /** Tags, oldest version first. */

@@ -33,7 +33,7 @@ export class SampleReader {
    *   RecordFormatError, IndexCorruptionError.
    */
   getMany(sampleIds: readonly string[], options: GetOptions = {}): SampleView[] {
-    const { entries, blocksOf, records } = this.read(sampleIds, options.blocks, options.at, COPY_OUT_FRACTION);
+    const { entries, blocksOf, records } = this.read(sampleIds, options.blocks, options.at, COPY_OUT_FRACTION, false);
     return this.views(entries, blocksOf, records);
   }
 
@@ -45,12 +45,13 @@ export class SampleReader {
    * decompressed chunks, when the call needs more than half of a chunk, else
    * a copy of just its records): nothing here is reused by a later read, so
    * the views stay valid as long as the caller holds them, and hold at most
-   * twice the records' bytes.
+   * twice the records' bytes. `reuse`, when it holds all of that, is that
+   * memory (the caller hands back a buffer it no longer reads).
    *
    * @throws as {@link getMany}.
    */
-  readBlock(sampleIds: readonly string[], block: number, at: At | undefined): RecordView[] {
-    const { entries, records } = this.read(sampleIds, [block], at, 2);
+  readBlock(sampleIds: readonly string[], block: number, at: At | undefined, reuse?: Uint8Array<ArrayBuffer>): RecordView[] {
+    const { entries, records } = this.read(sampleIds, [block], at, 2, true, reuse);
     const path = this.core.path;
     const out = new Array<RecordView>(entries.length);
     for (let i = 0; i < entries.length; i++) out[i] = checkedView(path, entries[i]!, utf8.encode(entries[i]!.sampleId), block, records[i]![0]!);
@@ -63,8 +64,10 @@ export class SampleReader {
    * blocksOf[i][j]. A chunk of which 1/`copyOutFraction` or less is needed is
    * read through the cache (or a reused buffer with the cache off) and its
    * records copied out; otherwise the records point into the chunk itself.
+   * `exclusive`: every record lies in this read's arena (`reuse`, when given
+   * and large enough), none in a cached chunk.
    */
-  private read(sampleIds: readonly string[], blocks: readonly number[] | undefined, at0: At | undefined, copyOutFraction: number): { entries: SampleEntry[]; blocksOf: (readonly number[])[]; records: Uint8Array[][] } {
+  private read(sampleIds: readonly string[], blocks: readonly number[] | undefined, at0: At | undefined, copyOutFraction: number, exclusive: boolean, reuse?: Uint8Array<ArrayBuffer>): { entries: SampleEntry[]; blocksOf: (readonly number[])[]; records: Uint8Array[][] } {
     const core = this.core;
     core.assertOpen();
     for (const b of blocks ?? []) {
@@ -100,16 +103,29 @@ export class SampleReader {
         if (n * copyOutFraction <= c.rawLength) copyOut.add(id);
         expected += copyOut.has(id) ? n : align8(c.rawLength);
       }
-      const arena = new ChunkArena(expected);
+      const arena = reuse && reuse.length >= expected ? new ReusedArena(reuse) : new ChunkArena(expected);
       const records = new Array<Uint8Array[]>(entries.length);
       for (let i = 0; i < entries.length; i++) records[i] = new Array<Uint8Array>(blocksOf[i]!.length);
       const cacheOff = core.cacheBytes === 0;
-      const viaArena = { into: arena.take };
+      // Exclusive (readBlock): the result's memory is the arena's alone, so
+      // the caller may hand it back for reuse: a chunk decompressed into the
+      // arena is not cached, and one served by the cache is copied out of it.
+      let decompressed = false;
+      const viaArena = exclusive
+        ? {
+            into: (n: number) => {
+              decompressed = true;
+              return arena.take(n);
+            },
+            cache: false,
+          }
+        : { into: arena.take };
       const viaScratch = cacheOff ? { into: this.scratch, cache: false } : undefined;
       try {
         for (const [id, c] of chunkEntries) {
-          const out = copyOut.has(id);
-          const buf = core.readChunk(core.reader, id, c, out ? viaScratch : viaArena);
+          decompressed = false;
+          const buf = core.readChunk(core.reader, id, c, copyOut.has(id) ? viaScratch : viaArena);
+          const out = copyOut.has(id) || (exclusive && !decompressed);
           const list = byChunk.get(id)!;
           for (let k = 0; k < list.length; k += 2) {
             const i = list[k]!;
@@ -209,4 +225,16 @@ function checkedView(path: string, e: SampleEntry, idBytes: Uint8Array, b: numbe
   if (!view.sampleIdEquals(idBytes) || view.block !== b) throw wrongRecord(path, e, b, `points at the record of sample '${view.sampleId}' block ${view.block}`);
   if (view.ploidy !== e.ploidy) throw wrongRecord(path, e, b, `the record has ploidy ${view.ploidy}, the index ${e.ploidy}`);
   return view;
+}
+
+/** A {@link ChunkArena} over a buffer the caller handed back: 8-byte aligned slices of it (it holds all the read takes). */
+class ReusedArena {
+  #used = 0;
+  constructor(private readonly buf: Uint8Array<ArrayBuffer>) {}
+  readonly take = (n: number): Uint8Array<ArrayBuffer> => {
+    const out = this.buf.subarray(this.#used, this.#used + n);
+    if (out.length !== n) throw new RangeError(`reused buffer of ${this.buf.length} bytes cannot take ${n} more at ${this.#used}`);
+    this.#used += align8(n);
+    return out;
+  };
 }

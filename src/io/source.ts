@@ -240,6 +240,7 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', se
     ? undefined
     : new MergedReader(depot, sites, blockSize, { missingToRef: selection.missingToRef ?? false, fields: [...fieldStats.keys()], padPloidy: maxPloidy, blockCache });
   const byId = new Map(info.map((s) => [s.sampleId, s]));
+  const free: Uint8Array<ArrayBuffer>[] = [];
   return {
     version: pinned,
     variantSet,
@@ -254,13 +255,21 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', se
       // memory holds at most twice those records, not every chunk they came
       // from (one-sample chunks hold all blocks of a sample). Merged sites
       // read in small batches.
-      if (!merged) return depot._readBlock(ids, block, pinned);
+      if (!merged) return depot._readBlock(ids, block, pinned, free.pop());
       const out: RecordView[] = [];
       for (let i = 0; i < ids.length; i += READ_BATCH) {
         const batch = ids.slice(i, i + READ_BATCH);
         out.push(...merged.readRecords(batch.map((id) => byId.get(id)!), block));
       }
       return out;
+    },
+    // A released block's buffer (when one buffer holds all its records) is
+    // the next read's memory: the export allocates a few buffers, not one
+    // per block (V8 collects garbage as external memory grows).
+    releaseBlock: (recs) => {
+      const ab = recs[0]?.bytes.buffer;
+      if (merged || !ab || free.length >= 2 || !recs.every((r) => r.bytes.buffer === ab)) return;
+      free.push(new Uint8Array(ab as ArrayBuffer));
     },
   };
 }

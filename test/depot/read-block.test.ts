@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Depot, isDepotError, type RecordView } from '../../src/index.ts';
 import { syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
+import { depotExportSource } from '../../src/io/source.ts';
 import { useTempDir } from '../helpers/tmp.ts';
 
 const dir = useTempDir('read-block', { each: true });
@@ -55,4 +56,42 @@ describe('Depot._readBlock', () => {
     }
     d.close();
   });
+
+  // The export hands a dropped block's buffer back (ExportSource.releaseBlock)
+  // and the next readBlock reads into it: that buffer must be the read's own
+  // memory, never a chunk the depot's cache holds (which getMany serves).
+  for (const cacheBytes of [undefined, 0]) {
+    it(`the export source's released buffers are reused without touching the cache or held blocks (cacheBytes ${cacheBytes ?? 'default'})`, () => {
+      const path = join(dir(), 'd');
+      // Chunks of ~40 kB: one block of the 6 samples each (block-major), so a
+      // read of every sample needs whole chunks (zero copy).
+      const w = Depot.create(path, vs, { blockSize: 64, chunkTargetBytes: 40_000 });
+      w.putMany(ids.map((sampleId, i) => ({ sampleId, calls: syntheticCalls(vs, { seed: 200 + i, missing: 0.1 }) })));
+      expect(w.stats().chunks).toBe(5);
+      w.close();
+      const d = Depot.open(path, { readOnly: true, ...(cacheBytes !== undefined ? { cacheBytes } : {}) });
+      const copies = (b: number) => d.getMany(ids, { blocks: [b] }).map((v) => Buffer.from(v.records[0]!.bytes));
+      const expected = [0, 1, 2, 3, 4].map(copies);
+      // Block 0's chunk in the cache (getMany's zero-copy reads cache the
+      // chunk); the other blocks' chunks are read by readBlock itself.
+      d.close();
+      const d2 = Depot.open(path, { readOnly: true, ...(cacheBytes !== undefined ? { cacheBytes } : {}) });
+      d2.getMany(ids, { blocks: [0] });
+      const src = depotExportSource(d2);
+      // As CallTiles does: hold two blocks, release the older, read the next.
+      const held = new Map<number, RecordView[]>();
+      for (let b = 0; b < 5; b++) {
+        held.set(b, src.readBlock(ids, b));
+        if (held.has(b - 1)) {
+          src.releaseBlock!(held.get(b - 1)!);
+          held.delete(b - 1);
+        }
+        for (const [hb, recs] of held) recs.forEach((r, i) => expect(Buffer.from(r.bytes).equals(expected[hb]![i]!), `held block ${hb} ${ids[i]}`).toBe(true));
+      }
+      for (let b = 0; b < 5; b++) {
+        d2.getMany(ids, { blocks: [b] }).forEach((v, i) => expect(Buffer.from(v.records[0]!.bytes).equals(expected[b]![i]!), `getMany block ${b} ${ids[i]} after the reuse`).toBe(true));
+      }
+      d2.close();
+    });
+  }
 });

@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RootDatabase } from 'lmdb';
-import type { SampleCalls, VariantSet } from '../codec/index.ts';
+import type { RecordView, SampleCalls, VariantSet } from '../codec/index.ts';
 import { SegmentWriter } from '../schunk/index.ts';
 import { DepotExistsError, DepotIOError, DepotNotFoundError, IndexCorruptionError, InvalidArgumentError, NotADepotError, UnknownSampleError, isDepotError } from './errors.ts';
 import { DBI, DEPOT_FORMAT_VERSION, compressVariantSet, decompressReferenceBlocks, packVariantSet, refsHash, type VariantSetEntry, type Counters, type DepotMeta, type LogEntry, type Operation, type SegmentState, type TagEntry } from './layout.ts';
@@ -447,6 +447,19 @@ export class Depot {
    */
   getMany(sampleIds: readonly string[], options: GetOptions = {}): SampleView[] {
     return this.#reader.getMany(sampleIds, options);
+  }
+
+  /**
+   * @internal The export's read (src/io/source.ts): block `block` of each of
+   * `sampleIds` at `at`, as checked RecordViews in that order, from one read
+   * snapshot; the views hold memory of their own (never reused by a later
+   * read unless handed back as `reuse`) of at most twice the records' bytes.
+   * `reuse`: a buffer the caller no longer reads (e.g. the one of an earlier
+   * result it dropped), used for this read when large enough. Errors as
+   * {@link getMany}.
+   */
+  _readBlock(sampleIds: readonly string[], block: number, at?: At, reuse?: Uint8Array<ArrayBuffer>): RecordView[] {
+    return this.#reader.readBlock(sampleIds, block, at, reuse);
   }
 
   /** Tags, oldest version first. */

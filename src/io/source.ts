@@ -160,7 +160,8 @@ export function selectVariants(vs: VariantSet, regions: readonly (Region | strin
  *
  * Memory: `readBlock` returns copies of the records (the exporter keeps one
  * samples-chunk column of one variant block: samplesChunkSize × block record
- * bytes), reading at most 64 samples' chunks at a time. A version that
+ * bytes, at most twice that while whole chunks are kept; merged versions
+ * read at most 64 samples' chunks at a time). A version that
  * merges several sets densifies gVCF samples (MergedReader): their decoded
  * reference blocks are kept in a {@link BlockCache} of 256 MiB (21 bytes a
  * block), so memory holds at most that plus one sample's blocks.
@@ -239,6 +240,7 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', se
     ? undefined
     : new MergedReader(depot, sites, blockSize, { missingToRef: selection.missingToRef ?? false, fields: [...fieldStats.keys()], padPloidy: maxPloidy, blockCache });
   const byId = new Map(info.map((s) => [s.sampleId, s]));
+  const free: Uint8Array<ArrayBuffer>[] = [];
   return {
     version: pinned,
     variantSet,
@@ -249,16 +251,25 @@ export function depotExportSource(depot: Depot, at?: At, source = 'vczdepot', se
     fieldStats,
     source,
     readBlock: (ids, block) => {
-      // Read in small batches and copy each record out of its chunk buffer, so
-      // memory holds one block's records for the column, not every chunk
-      // they came from (one-sample chunks hold all blocks of a sample).
+      // One read of the column's records of this block (Depot._readBlock):
+      // memory holds at most twice those records, not every chunk they came
+      // from (one-sample chunks hold all blocks of a sample). Merged sites
+      // read in small batches.
+      if (!merged) return depot._readBlock(ids, block, pinned, free.pop());
       const out: RecordView[] = [];
       for (let i = 0; i < ids.length; i += READ_BATCH) {
         const batch = ids.slice(i, i + READ_BATCH);
-        if (merged) out.push(...merged.readRecords(batch.map((id) => byId.get(id)!), block));
-        else for (const v of depot.getMany(batch, { blocks: [block], at: pinned })) out.push(new RecordView(v.records[0]!.bytes.slice()));
+        out.push(...merged.readRecords(batch.map((id) => byId.get(id)!), block));
       }
       return out;
+    },
+    // A released block's buffer (when one buffer holds all its records) is
+    // the next read's memory: the export allocates a few buffers, not one
+    // per block (V8 collects garbage as external memory grows).
+    releaseBlock: (recs) => {
+      const ab = recs[0]?.bytes.buffer;
+      if (merged || !ab || free.length >= 2 || !recs.every((r) => r.bytes.buffer === ab)) return;
+      free.push(new Uint8Array(ab as ArrayBuffer));
     },
   };
 }

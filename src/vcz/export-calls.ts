@@ -154,6 +154,7 @@ export class CallTiles {
       const nS = source.sampleIds.length;
       this.column = sc;
       this.ids = source.sampleIds.slice(sc * sChunk, Math.min(nS, (sc + 1) * sChunk));
+      for (const recs of this.cache.values()) source.releaseBlock?.(recs);
       this.cache = new Map();
     }
     const { ids, cache, sel } = this;
@@ -162,7 +163,11 @@ export class CallTiles {
     // The record blocks holding this chunk's variants (in ascending order).
     const needed = new Set<number>();
     for (let v = v0; v < v1; v++) needed.add(Math.floor((sel ? sel[v]! : v) / source.blockSize));
-    for (const b of [...cache.keys()]) if (!needed.has(b)) cache.delete(b);
+    for (const [b, recs] of [...cache]) {
+      if (needed.has(b)) continue;
+      cache.delete(b);
+      source.releaseBlock?.(recs);
+    }
     for (const b of [...needed].sort((x, y) => x - y)) if (!cache.has(b)) cache.set(b, readRecords(source, ids, b));
     const ctx: TileContext = { cache, blockSize: source.blockSize, nIds: ids.length, v0, v1, vChunk, sChunk, ploidy: this.ploidy, sel };
     for (const plan of this.plans) {

@@ -33,6 +33,12 @@ export interface ExportSource {
   variants?: ArrayLike<number>;
   /** One RecordView per sample of `sampleIds` (same order) for block `block`. */
   readBlock(sampleIds: readonly string[], block: number): RecordView[];
+  /**
+   * Optional: the exporter calls it with a `readBlock` result it will not
+   * read again (every view of it); the source may then reuse that memory
+   * for a later `readBlock`.
+   */
+  releaseBlock?(records: RecordView[]): void;
   /** Root attribute `source`, e.g. `vczdepot-0.1.0`; default `vczdepot-<package version>`. */
   source?: string;
 }

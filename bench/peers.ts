@@ -341,7 +341,7 @@ await runCase('threads', `Every core: export with 1 and ${CORES} threads (the av
   threadRow(1),
   ...(CORES > 1 ? [threadRow(CORES)] : []),
   { key: `vcf2zarr convert -p ${CORES}`, side: 'peer', tool: 'vcf2zarr', runs: HEAVY_RUNS, prepare: (r) => rmSync(W(`p${r}.vcz`), { recursive: true, force: true }), cmd: (r) => [VCF2ZARR, 'convert', '-Q', '-p', String(CORES), COHORT, W(`p${r}.vcz`)], after: (r) => rmSync(W(`p${r}.vcz`), { recursive: true, force: true }) },
-], 'chunk compression (Blosc/zstd) runs in worker threads; reading and gathering the records stay on the main thread');
+], 'the main thread and N − 1 worker threads each read the records, build the tiles, encode and write whole (samples chunk, variant chunk) items (docs/scale.md "Every core")');
 // Import on every core (issue 16, docs/scale.md "Import on every core"): create --from with one thread and every core.
 const importKey = (n: number) => `vczdepot create --threads ${n === CORES ? `${n} (all)` : n}`;
 const importRow = (n: number): Variant => ({
@@ -353,7 +353,7 @@ const importRow = (n: number): Variant => ({
   after: (r) => rmSync(W(`i${n}-${r}.depot`), { recursive: true, force: true }),
 });
 if (CORES > 1) {
-  await runCase('importThreads', `Import on every core: create --from with 1 and ${CORES} threads`, [importRow(1), importRow(CORES)], 'sample columns are parsed and gathered in worker threads; gunzip, fixed columns, record encoding and zstd of the chunks stay on the main thread');
+  await runCase('importThreads', `Import on every core: create --from with 1 and ${CORES} threads`, [importRow(1), importRow(CORES)], 'worker threads parse the sample columns of whole variant blocks, encode the records and zstd-compress the chunks; gunzip, the fixed columns, the first pass that reads the variant set and staging stay on the main thread (docs/scale.md "Import on every core")');
 }
 
 // Append (both durable: vczdepot commits durably; vczstore runs through bench/lib/vczstore_durable.py)

@@ -7,7 +7,6 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { encodeBlockRecord, type SampleCalls, type VariantSet } from '../codec/index.ts';
 import type { FieldStats } from './layout.ts';
 import { CHUNK_HEADER_SIZE, FILE_HEADER_SIZE, SegmentWriter, encodeChunk, packRecordsIncrementally, type EncodedChunk, type Packed } from '../schunk/index.ts';
 
@@ -21,119 +20,6 @@ export interface EncodedSample {
   fields: Record<string, FieldStats>;
   /** The sample's reference blocks as `ref_blocks` stores them (compressed), and their raw size. */
   referenceBlocks?: { readonly stored: Uint8Array; readonly rawBytes: number };
-}
-
-/** FORMAT ID → width and, for an Integer field, the range of its values in `calls` (sentinels included). */
-export function fieldStats(calls: SampleCalls): Record<string, FieldStats> {
-  const out: Record<string, FieldStats> = {};
-  for (const f of calls.fields) {
-    if (Array.isArray(f.values) || f.values instanceof Float32Array) {
-      out[f.id] = { width: f.width };
-    } else {
-      const v = f.values as Int8Array | Int16Array | Int32Array;
-      let min = 0;
-      let max = 0;
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i]!;
-        if (x < min) min = x;
-        else if (x > max) max = x;
-      }
-      out[f.id] = { width: f.width, min, max };
-    }
-  }
-  return out;
-}
-
-/**
- * A compressed chunk made away from the transaction ({@link encodeBlock}):
- * the chunk ({@link EncodedChunk}: header + zstd frame) and where its
- * records are, as (sample index in the block, byte offset in the raw chunk,
- * length) triples in `items`.
- */
-export interface PreparedChunk extends EncodedChunk {
-  readonly items: Int32Array;
-}
-
-/**
- * One variant block of many samples, encoded away from the transaction (a
- * worker thread of a threaded import, src/vcf/parse-worker.ts) by
- * {@link encodeBlock}, for `BlockWriter.addEncoded`: the same records, and
- * when the block owns its chunks (its records fill at least 1/16 of a chunk
- * target) the same packed and compressed chunks, that `BlockWriter.add`
- * makes from the same calls, so the depot's bytes do not depend on where a
- * block was encoded.
- */
-export interface EncodedBlock {
-  /** The block (0-based). */
-  readonly block: number;
-  /** Each sample's ploidy in this block. */
-  readonly ploidy: Int32Array;
-  /** Each sample's FORMAT field stats in this block ({@link fieldStats}). */
-  readonly fields: Record<string, FieldStats>[];
-  /** The records, sample order, when the block shares chunks with others (below 1/16 of a chunk target); else null. */
-  readonly records: Uint8Array[] | null;
-  /** The block's own chunks, in order, when `records` is null. */
-  readonly chunks: PreparedChunk[];
-  /** What the chunks were made with: the stager refuses a block made for another depot's layout. */
-  readonly chunkTargetBytes: number;
-  readonly level: number;
-}
-
-/** What {@link encodeBlock} needs of the depot: its block size, chunk target (bytes) and zstd level (`DepotMeta`). */
-export interface BlockLayout {
-  readonly blockSize: number;
-  readonly chunkTargetBytes: number;
-  readonly level: number;
-}
-
-/**
- * Encodes block `block` of `sampleIds.length` samples over `vs` exactly as
- * `BlockWriter.add` does (encodeBlockRecord: validated, one FlatBuffers
- * record a sample) and, when the block owns its chunks, packs and
- * compresses them as {@link ChunkStager.addBlock} would (zstd at
- * `layout.level`). Runs anywhere (no depot, no LMDB): a worker thread
- * hands the result to the transaction's thread, transferring the records'
- * and chunks' buffers (each its own ArrayBuffer).
- *
- * @throws RecordValidationError when the calls do not fit the block (the
- *   same error `BlockWriter.add` throws); RangeError for a block outside the set.
- */
-export function encodeBlock(vs: VariantSet, layout: BlockLayout, sampleIds: readonly string[], block: number, calls: (i: number) => SampleCalls): EncodedBlock {
-  const S = sampleIds.length;
-  const records: Uint8Array[] = new Array(S);
-  const ploidy = new Int32Array(S);
-  const fields: Record<string, FieldStats>[] = new Array(S);
-  for (let i = 0; i < S; i++) {
-    const c = calls(i);
-    records[i] = encodeBlockRecord(vs, layout.blockSize, sampleIds[i]!, block, c);
-    ploidy[i] = c.ploidy;
-    fields[i] = fieldStats(c);
-  }
-  const base = { block, ploidy, fields, chunkTargetBytes: layout.chunkTargetBytes, level: layout.level };
-  if (!ownsChunks(totalLength(records), layout.chunkTargetBytes)) return { ...base, records, chunks: [] };
-  const chunks: PreparedChunk[] = [];
-  for (const p of packRecordsIncrementally(records, layout.chunkTargetBytes)) {
-    const items = new Int32Array(3 * p.items.length);
-    p.items.forEach((it, k) => {
-      items[3 * k] = it.index;
-      items[3 * k + 1] = it.offset;
-      items[3 * k + 2] = it.length;
-    });
-    chunks.push({ ...encodeChunk(p.raw, layout.level), items });
-  }
-  return { ...base, records: null, chunks };
-}
-
-/** The buffers of `b` to transfer to another thread (each record's and chunk's own ArrayBuffer). */
-export function encodedBlockBuffers(b: EncodedBlock): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  for (const r of b.records ?? []) out.add(r.buffer as ArrayBuffer);
-  for (const c of b.chunks) {
-    out.add(c.bytes.buffer as ArrayBuffer);
-    out.add(c.items.buffer as ArrayBuffer);
-  }
-  out.add(b.ploidy.buffer as ArrayBuffer);
-  return [...out];
 }
 
 /** Stands in for a staged record once it has been packed into a chunk. */
@@ -341,43 +227,6 @@ export class ChunkStager {
       open.used = align8(open.used) + r.length;
     }
     if (own) this.#closeOpen();
-  }
-
-  /**
-   * Stages block `block` of `samples` from an {@link EncodedBlock}: its
-   * records go through {@link addBlock}; its own chunks, already packed and
-   * compressed, are staged after the open chunk is closed, exactly where
-   * addBlock would have put them (same chunks, same record locations).
-   *
-   * @throws RangeError when the block was made for another chunk target or
-   *   level, or its records do not match `samples`
-   */
-  addEncodedBlock(samples: readonly EncodedSample[], encoded: EncodedBlock): void {
-    if (encoded.chunkTargetBytes !== this.chunkTargetBytes || encoded.level !== this.level) {
-      throw new RangeError(`block ${encoded.block} was encoded for chunks of ${encoded.chunkTargetBytes} bytes at zstd level ${encoded.level}, not ${this.chunkTargetBytes} at ${this.level}`);
-    }
-    if (encoded.records) {
-      if (encoded.records.length !== samples.length) throw new RangeError(`block ${encoded.block} has ${encoded.records.length} records for ${samples.length} samples`);
-      this.addBlock(samples, encoded.block, encoded.records);
-      return;
-    }
-    this.#closeOpen();
-    let seen = 0;
-    for (const ch of encoded.chunks) {
-      const c = this.chunks.length;
-      for (let k = 0; k < ch.items.length; k += 3) {
-        const sample = samples[ch.items[k]!];
-        if (!sample) throw new RangeError(`block ${encoded.block} has a record of sample ${ch.items[k]} of ${samples.length}`);
-        let w = this.where.get(sample);
-        if (!w) this.where.set(sample, (w = []));
-        w[encoded.block] = { chunk: c, offset: ch.items[k + 1]!, length: ch.items[k + 2]! };
-        seen++;
-      }
-      this.chunks.push({ bytes: ch.bytes, staged: null, rawLength: ch.rawLength, compressedLength: ch.compressedLength, checksum: ch.checksum, items: ch.items.length / 3 });
-      this.#memoryBytes += ch.bytes.length;
-      if (this.spill && this.#memoryBytes >= this.spill.thresholdBytes) this.#spillAll();
-    }
-    if (seen !== samples.length) throw new RangeError(`block ${encoded.block} has ${seen} records for ${samples.length} samples`);
   }
 
   /** Packs and compresses the open chunk of addBlock, if any. */

@@ -23,4 +23,3 @@ export type {
   VerifyReport,
 } from './types.ts';
 export type { ChunkEntry, DepotMeta, FieldStats, LogEntry, Operation, TagEntry } from './layout.ts';
-export type { BlockLayout, EncodedBlock } from './chunks.ts';

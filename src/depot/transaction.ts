@@ -20,7 +20,7 @@ import { FILE_HEADER_SIZE, type EncodedChunk } from '../schunk/index.ts';
 import { DuplicateSampleError, InvalidArgumentError, TagExistsError, UnknownSampleError } from './errors.ts';
 import { DEPOT_FORMAT_VERSION, compressReferenceBlocks, compressVariantSet, packVariantSet, refsHash, type Counters, type DepotMeta, type FieldStats, type LogEntry, type Operation, type SampleEntry, type SegmentState, type TagEntry, type VariantSetEntry } from './layout.ts';
 import { checkVariantSet } from './variant-set-check.ts';
-import { ChunkStager, fieldStats, type EncodedSample } from './chunks.ts';
+import { ChunkStager, type EncodedSample } from './chunks.ts';
 import { ALL_DIGITS, CHUNK_DIR, checkName, rebuildRefs, segmentPath, type DepotCore } from './core.ts';
 import type { BeginOptions, BlockWriter, CommitInfo, StagedTransaction, VariantSetRef } from './types.ts';
 
@@ -42,12 +42,25 @@ interface StagedSet {
 const isStaged = (r: VariantSetRef): r is StagedSet => typeof r === 'object' && r !== null && (r as StagedSet).staged === true;
 
 
-/** Sets a sample's ploidy at block 0; a later block must have the same. */
-function samePloidy(s: EncodedSample, block: number, ploidy: number): void {
-  if (block === 0) s.ploidy = ploidy;
-  else if (ploidy !== s.ploidy) {
-    throw new RecordValidationError(s.sampleId, 'GT', undefined, `ploidy ${ploidy} in block ${block} but ${s.ploidy} in block 0: every block of a sample must have the same ploidy`);
+/** FORMAT ID → width and, for an Integer field, the range of its values in `calls`. */
+function fieldStats(calls: SampleCalls): Record<string, FieldStats> {
+  const out: Record<string, FieldStats> = {};
+  for (const f of calls.fields) {
+    if (Array.isArray(f.values) || f.values instanceof Float32Array) {
+      out[f.id] = { width: f.width };
+    } else {
+      const v = f.values as Int8Array | Int16Array | Int32Array;
+      let min = 0;
+      let max = 0;
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]!;
+        if (x < min) min = x;
+        else if (x > max) max = x;
+      }
+      out[f.id] = { width: f.width, min, max };
+    }
   }
+  return out;
 }
 
 /** Merges one block's field stats into a sample's: widest width, widest Integer range. */
@@ -153,24 +166,13 @@ export function beginTransaction(core: DepotCore, options: BeginOptions = {}): S
           const s = samples[i]!;
           const c = calls(i);
           records[i] = encodeBlockRecord(vs, blockSize, s.sampleId, block, c);
-          samePloidy(s, block, c.ploidy);
+          if (block === 0) s.ploidy = c.ploidy;
+          else if (c.ploidy !== s.ploidy) {
+            throw new RecordValidationError(s.sampleId, 'GT', undefined, `ploidy ${c.ploidy} in block ${block} but ${s.ploidy} in block 0: every block of a sample must have the same ploidy`);
+          }
           mergeFieldStats(s.fields, fieldStats(c));
         }
         stager.addBlock(samples, block, records);
-        state.nextBlock = block + 1;
-      },
-      addEncoded: (encoded) => {
-        live();
-        const block = state.nextBlock;
-        if (block >= nBlocks) throw new InvalidArgumentError('block', `all ${nBlocks} blocks of this putBlocks were already added`);
-        if (encoded.block !== block) throw new InvalidArgumentError('block', `an encoded block ${encoded.block} was given where block ${block} is next`);
-        if (encoded.ploidy.length !== samples.length) throw new InvalidArgumentError('block', `encoded block ${block} holds ${encoded.ploidy.length} samples, not ${samples.length}`);
-        for (let i = 0; i < samples.length; i++) {
-          const s = samples[i]!;
-          samePloidy(s, block, encoded.ploidy[i]!);
-          mergeFieldStats(s.fields, encoded.fields[i]!);
-        }
-        stager.addEncodedBlock(samples, encoded);
         state.nextBlock = block + 1;
       },
     };

@@ -8,7 +8,6 @@
  */
 import type { RecordView, SampleCalls, VariantSet } from '../codec/index.ts';
 import type { FieldStats, Operation } from './layout.ts';
-import type { EncodedBlock } from './chunks.ts';
 
 /**
  * A version number, or a string: the name of a tag, or, when it is all
@@ -299,19 +298,6 @@ export interface BlockWriter {
    *   block was already added. The transaction must then be dropped.
    */
   add(calls: (sampleIndex: number) => SampleCalls): void;
-  /**
-   * Stages block `nextBlock` from records already encoded (and, for a block
-   * that owns its chunks, packed and zstd-compressed) elsewhere by
-   * `encodeBlock` (./chunks.ts), e.g. on a worker thread of a threaded
-   * import: the depot's bytes are those {@link BlockWriter.add} writes for
-   * the same calls. The ploidy and field-stats checks of `add` apply.
-   *
-   * @throws InvalidArgumentError when `encoded.block` is not `nextBlock` or
-   *   holds another sample count; RecordValidationError when a sample's
-   *   ploidy changes between blocks; RangeError when it was encoded for
-   *   another chunk target or zstd level. The transaction must then be dropped.
-   */
-  addEncoded(encoded: EncodedBlock): void;
 }
 
 /**

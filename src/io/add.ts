@@ -14,7 +14,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { blockCount, maxAlleles } from '../codec/index.ts';
 import type { VariantSet } from '../codec/index.ts';
-import { Depot, type BlockLayout, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type VariantSetRef } from '../depot/index.ts';
+import { Depot, type BlockWriter, type CommitInfo, type CreateOptions, type DepotTransaction, type VariantSetRef } from '../depot/index.ts';
 import type { VcfCallShape, VcfWarning } from '../vcf/index.ts';
 import { gvcfImport, isVczPath, readGvcf, readGvcfVariants, readGvcfWindows, readInput, readVcf, readVcfVariants, readVcfWindows, type ImportedCalls } from './input.ts';
 import { encodeReferenceBlocks, sniffGvcf } from '../vcf/index.ts';
@@ -118,9 +118,9 @@ export interface AddFilesOptions {
    */
   readonly onWarning?: (warning: VcfWarning) => void;
   /**
-   * Threads that parse a streamed VCF's or BCF's sample columns and
-   * encode and compress its blocks' records: this one and `threads` − 1
-   * worker threads (docs/scale.md, "Import on every core"). Default: the machine's available parallelism
+   * Threads that parse a streamed VCF's or BCF's sample columns: this one
+   * and `threads` − 1 worker threads (docs/scale.md, "Import on every
+   * core"). Default: the machine's available parallelism
    * (`os.availableParallelism()`). The depot is byte for byte the same for
    * any value. gVCFs, VCFs read whole (below `streamFromBytes`) and VCZ
    * stores are read on one thread.
@@ -222,7 +222,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
           options.onProgress?.(before, totalBytes);
           continue;
         }
-        const r = await stageVcf(streamSet, depot.meta, txn, refs, file, gvcf, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning, threads);
+        const r = await stageVcf(streamSet, depot.meta.blockSize, txn, refs, file, gvcf, shapes.get(k), (n) => options.onProgress?.(before + n, totalBytes), options.signal, onWarning, threads);
         before += sizes[k]!;
         workerWindows += r.workerWindows;
         if (r.restartShape) {
@@ -255,7 +255,7 @@ export async function addFiles(depot: Depot, files: readonly string[], options: 
  */
 async function stageVcf(
   vs: VariantSet,
-  layout: BlockLayout,
+  blockSize: number,
   txn: DepotTransaction,
   refs: StagedRef[],
   file: string,
@@ -266,7 +266,6 @@ async function stageVcf(
   onWarning: ((w: VcfWarning) => void) | undefined,
   threads: number,
 ): Promise<{ samples: number; restartShape?: VcfCallShape; workerWindows: number }> {
-  const blockSize = layout.blockSize;
   const nBlocks = blockCount(vs.numVariants, blockSize);
   let ref: VariantSetRef | undefined;
   let writer: BlockWriter | undefined;
@@ -276,8 +275,7 @@ async function stageVcf(
     ...(shape ? { shape } : {}),
     ...(onWarning ? { onWarning } : {}),
     // A gVCF's reader splits its records itself and parses on this thread.
-    // Worker threads also encode the records and compress the chunks of the blocks they parse.
-    ...(gvcf ? {} : { threads, encode: { variantSet: vs, layout: { blockSize, chunkTargetBytes: layout.chunkTargetBytes, level: layout.level } } }),
+    ...(gvcf ? {} : { threads }),
     onProgress: (n) => onBytes(n),
     onWindow: (w) => {
       signal?.throwIfAborted();
@@ -286,8 +284,7 @@ async function stageVcf(
       if (w.sampleIds.length === 0 || w.index >= nBlocks || w.end !== Math.min(vs.numVariants, (w.index + 1) * blockSize)) return;
       if (!ref) refs.push({ ref: (ref = txn.addVariantSet(vs, { label: file })), file });
       writer ??= txn.putBlocks(w.sampleIds, ref);
-      if (w.encoded) writer.addEncoded(w.encoded);
-      else writer.add((i) => w.calls(i));
+      writer.add((i) => w.calls(i));
     },
   });
   checkSameVariants(vs, r.variantSet, file);

@@ -17,8 +17,8 @@ import { InfoReader } from './info.ts';
 import { ParsePool } from './parse-pool.ts';
 import { SampleReader } from './samples.ts';
 import { allDigits, bytesEqual, bytesText, DOT, f32, floatBits, INT32_HIGH, parseIntBytes, TAB, u32 } from './text.ts';
-import type { FieldNameCheck, VcfCallShape, VcfData, VcfWarning, VcfWindow, VcfWindowOptions, VcfWindowResult } from './types.ts';
-import { fieldWidth, parseWindow, sameShape, unpackWindow, type EncodedWindow, type ParsedWindow, type WindowBatch } from './window-parse.ts';
+import type { FieldNameCheck, VcfCallShape, VcfData, VcfWarning, VcfWindow, VcfWindowResult } from './types.ts';
+import { fieldWidth, parseWindow, sameShape, unpackWindow, type ParsedWindow, type WindowBatch } from './window-parse.ts';
 
 /** What the builder does with sample columns. */
 export type BuilderMode =
@@ -37,8 +37,6 @@ interface WindowMode {
   readonly onWindow: (w: VcfWindow) => void;
   /** Threads that parse sample columns (this one and threads − 1 workers, ./parse-pool.ts); default 1. */
   readonly threads?: number;
-  /** Workers also encode the depot records of their windows (VcfWindowOptions.encode). */
-  readonly encode?: VcfWindowOptions['encode'];
 }
 
 /** A window of a threaded read, from its dispatch to its hand-out (in file order). */
@@ -48,8 +46,8 @@ interface PendingWindow {
   readonly end: number;
   readonly variants: VcfWindow['variants'];
   readonly batch: WindowBatch;
-  /** Its parse: calls, a worker's encoded records, an error thrown parsing it here, 'failed' (a worker's parse threw), or undefined (at a worker). */
-  result: ParsedWindow | EncodedWindow | { error: unknown } | 'failed' | undefined;
+  /** Its parse: calls, an error thrown parsing it here, 'failed' (a worker's parse threw), or undefined (at a worker). */
+  result: ParsedWindow | { error: unknown } | 'failed' | undefined;
 }
 
 /** The state of a threaded windowed read (./parse-pool.ts): see VcfBuilder.dispatchWindow. */
@@ -369,13 +367,11 @@ export class VcfBuilder {
   private startThreads(chromLine: string, chromLineNo: number): void {
     const mode = this.mode;
     if (mode.kind !== 'window' || (mode.threads ?? 1) <= 1 || this.samples.nSamples === 0) return;
-    if (mode.encode && mode.encode.layout.blockSize !== mode.windowSize) throw new RangeError(`windowSize ${mode.windowSize} is not the depot's block size ${mode.encode.layout.blockSize}`);
-    const init = { file: this.file, metaLines: this.metaLines, chromLine, chromLineNo, maxAlleles: mode.maxAlleles, ...(mode.encode ? { encode: mode.encode } : {}) };
-    const pool = ParsePool.create(mode.threads!, init, (id, result, text) => {
+    const pool = ParsePool.create(mode.threads!, { file: this.file, metaLines: this.metaLines, chromLine, chromLineNo, maxAlleles: mode.maxAlleles }, (id, packed, text) => {
       const w = this.threaded!.byIndex.get(id);
       if (!w) return;
       w.batch.text = text;
-      w.result = result === undefined ? 'failed' : 'encoded' in result ? result : unpackWindow(result);
+      w.result = packed ? unpackWindow(packed) : 'failed';
     });
     if (!pool) return;
     const F = this.h.formatAccs.length;
@@ -510,28 +506,12 @@ export class VcfBuilder {
       if (this.emittedShape && !sameShape(this.emittedShape, shape)) this.restartNeeded = true;
       else {
         this.emittedShape ??= shape;
-        let parsed: ParsedWindow | undefined;
         if (!sameShape(r.shape, shape)) {
           // Gathered narrower than the windows before it (dispatched before their shape was known): gather again at theirs.
-          const again = this.parseHere(w.batch, shape);
-          if ('error' in again) throw again.error;
-          parsed = again;
-        } else if (!('encoded' in r)) parsed = r;
-        const base = { index: w.index, start: w.start, end: w.end, sampleIds: this.h.sampleIds, variants: w.variants };
-        if (parsed) mode.onWindow({ ...base, calls: parsed.calls });
-        else {
-          // A worker encoded the records at this shape; the calls are parsed here only if asked for (before the next window).
-          let here: ParsedWindow | undefined;
-          const calls = (i: number): SampleCalls => {
-            if (!here) {
-              const again = this.parseHere(w.batch, shape);
-              if ('error' in again) throw again.error;
-              here = again;
-            }
-            return here.calls(i);
-          };
-          mode.onWindow({ ...base, calls, encoded: (r as EncodedWindow).encoded });
+          r = this.parseHere(w.batch, shape);
+          if ('error' in r) throw r.error;
         }
+        mode.onWindow({ index: w.index, start: w.start, end: w.end, sampleIds: this.h.sampleIds, variants: w.variants, calls: r.calls });
       }
     }
     this.windowsEmitted++;

@@ -2,22 +2,18 @@
  * A pool of VCF parser worker threads (`node:worker_threads`) for one
  * threaded streaming read (`readVcfWindows` with `threads` > 1, ./builder.ts):
  * `threads − 1` workers parse windows of sample columns
- * (./window-parse.ts, ./parse-worker.ts) and, for an import
- * (ParseInit.encode), encode each window's depot records and compress the
- * chunks of a block that owns them, while the main thread reads the file,
- * its fixed columns and INFO, and stages what the workers hand back; the
- * main thread parses a window itself when every worker has
- * {@link MAX_IN_FLIGHT} windows, so no thread waits for another.
+ * (./window-parse.ts, ./parse-worker.ts) while the main thread reads the
+ * file, its fixed columns and INFO, and stages the calls; the main thread
+ * parses a window itself when every worker has {@link MAX_IN_FLIGHT}
+ * windows, so no thread waits for another.
  *
  * Memory bound, per worker: at most {@link MAX_IN_FLIGHT} windows in
  * flight, each its text T (the window's FORMAT and sample columns as in
  * the file, decompressed) and, once parsed, its calls G (the window's
  * calls in the narrowest dtypes: about variants × samples × (ploidy + 1 +
- * FORMAT values) bytes), or for an import its records R (≈ G) and
- * compressed chunks Z (≈ R / 5, zstd); plus the worker's own columns
- * C (≈ G), a copy of the file's variant set (an import's) and its V8
- * isolate: 2 (T + G + Z) + C + R + variant set + isolate.
- * docs/scale.md, "Import on every core", gives the numbers.
+ * FORMAT values) bytes); plus the worker's own columns C (≈ G) and its V8
+ * isolate: 2 (T + G) + C + isolate. docs/scale.md, "Import on every core",
+ * gives the numbers.
  *
  * Where the worker's code is: next to a bundle (`dist/vcf-worker.cjs`,
  * scripts/build.mjs) when this module runs bundled, else ./parse-worker.ts
@@ -32,9 +28,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { VcfWorkerError } from './errors.ts';
 import type { MetaLine } from './header.ts';
 import type { VcfCallShape } from './types.ts';
-import type { EncodedWindow, PackedWindow, WindowBatch } from './window-parse.ts';
-import type { BlockLayout } from '../depot/chunks.ts';
-import type { VariantSet } from '../codec/index.ts';
+import type { PackedWindow, WindowBatch } from './window-parse.ts';
 
 /** Windows a worker holds at once (queued, being parsed, or parsed and not yet taken). */
 export const MAX_IN_FLIGHT = 2;
@@ -73,16 +67,10 @@ export interface ParseInit {
   readonly chromLine: string;
   readonly chromLineNo: number;
   readonly maxAlleles: number;
-  /** Workers also encode and compress each window's depot records over this variant set (VcfWindowOptions.encode). */
-  readonly encode?: { readonly variantSet: VariantSet; readonly layout: BlockLayout };
 }
 
-/**
- * A window's answer: its packed calls, or (with {@link ParseInit.encode})
- * its encoded depot records, or undefined when parsing or encoding it threw
- * (the main thread parses it again).
- */
-export type ParseResult = (id: number, result: PackedWindow | EncodedWindow | undefined, text: Uint8Array) => void;
+/** A window's answer: its packed calls, or undefined when parsing it threw (the main thread parses it again). */
+export type ParseResult = (id: number, packed: PackedWindow | undefined, text: Uint8Array) => void;
 
 interface Slot {
   readonly worker: Worker;
@@ -166,12 +154,11 @@ export class ParsePool {
   poll(): void {
     for (const slot of this.slots) {
       for (let m = receiveMessageOnPort(slot.results); m !== undefined && !this.closed; m = receiveMessageOnPort(slot.results)) {
-        const msg = m.message as { id: number; packed?: PackedWindow; encoded?: EncodedWindow; failed?: true; text: Uint8Array };
+        const msg = m.message as { id: number; packed?: PackedWindow; failed?: true; text: Uint8Array };
         if (!this.owner.delete(msg.id)) continue;
         if (--slot.inFlight === 0) slot.worker.unref();
-        const result = msg.packed ?? msg.encoded;
-        if (result) this.parsed++;
-        this.onResult(msg.id, result, msg.text);
+        if (msg.packed) this.parsed++;
+        this.onResult(msg.id, msg.packed, msg.text);
       }
     }
   }

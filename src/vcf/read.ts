@@ -141,7 +141,6 @@ export async function readVcfWindows(path: string, options: VcfWindowOptions): P
     onWindow: options.onWindow,
     ...(options.shape ? { shape: options.shape } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
-    ...(options.encode ? { encode: options.encode } : {}),
   }, options.onWarning, options.fieldName);
   try {
     try {

@@ -3,7 +3,6 @@
  * whole file, the windows of a windowed read, warnings and options.
  */
 import type { SampleCalls, VariantSet } from '../codec/index.ts';
-import type { BlockLayout, EncodedBlock } from '../depot/chunks.ts';
 
 /**
  * A problem bcftools reads past with a warning, and so do we (the import
@@ -109,13 +108,6 @@ export interface VcfWindow {
    * Fresh arrays; valid until the next window is read.
    */
   calls(sampleIndex: number): SampleCalls;
-  /**
-   * With {@link VcfWindowOptions.encode}, when a worker thread parsed this
-   * window at the shape handed out: its depot records, encoded (and
-   * compressed) from exactly the calls `calls` gives, for
-   * `BlockWriter.addEncoded`. Absent when this thread parsed the window.
-   */
-  readonly encoded?: EncodedBlock;
 }
 
 /** How a windowed read ended. */
@@ -153,16 +145,6 @@ export interface VcfWindowOptions extends VcfReadOptions {
    * any value (docs/scale.md, "Import on every core").
    */
   readonly threads?: number;
-  /**
-   * With `threads` > 1: worker threads also encode the depot records of the
-   * windows they parse (windows are then the depot's blocks: `windowSize`
-   * must be `layout.blockSize`) over `variantSet` (the file's, from a first
-   * read) and pack and compress the chunks of a block that owns its chunks
-   * (src/depot/chunks.ts `encodeBlock`); such windows carry
-   * {@link VcfWindow.encoded}. A worker's copy of `variantSet` adds its size
-   * to each worker's memory.
-   */
-  readonly encode?: { readonly variantSet: VariantSet; readonly layout: BlockLayout };
 }
 
 /** Receives one line as bytes buf[start, end) (without `\n` or a trailing `\r`) and its 1-based number (./lines.ts, ./bcf.ts). */

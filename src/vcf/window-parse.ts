@@ -14,7 +14,6 @@ import { makeCalls } from './calls.ts';
 import type { FieldAcc } from './columns.ts';
 import type { SampleReader } from './samples.ts';
 import type { VcfCallShape } from './types.ts';
-import type { EncodedBlock } from '../depot/chunks.ts';
 
 /**
  * The FORMAT and sample columns of a window's lines, copied out of the
@@ -136,17 +135,6 @@ export function parseWindow(reader: SampleReader, batch: WindowBatch, maxAlleles
   const stats: WindowStats = { ploidy: reader.maxPloidySeen, counts };
   const shape = maxShape(looseShape(reader.hasGenotype, reader.formatAccs, maxAlleles, stats), floor);
   return { stats, shape, calls: makeCalls(reader, batch.n, shape.ploidy, shape.widths) };
-}
-
-/**
- * A window a worker parsed and encoded (ParseInit.encode): its stats and
- * the shape its calls were gathered at, and the depot records of those
- * calls (src/depot/chunks.ts `encodeBlock`), in place of the calls.
- */
-export interface EncodedWindow {
-  readonly stats: WindowStats;
-  readonly shape: VcfCallShape;
-  readonly encoded: EncodedBlock;
 }
 
 // ---- a parsed window as one transferable buffer ------------------------------

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxAlleles, type SampleCalls } from '../../src/codec/index.ts';
 import { readVcf, readVcfWindows, type VcfCallShape } from '../../src/vcf/index.ts';
-import { encodeBlock } from '../../src/depot/chunks.ts';
 import { diffCalls } from '../helpers/synthetic.ts';
 import { vcfInputs } from './edge-vcfs.ts';
 import { useTempDir } from '../helpers/tmp.ts';
@@ -190,41 +189,6 @@ describe('readVcfWindows on worker threads', () => {
         const e = (one as { error: { code?: string; line?: number } }).error;
         expect(e.code, name).toBe(want[name]![0]);
         if (want[name]![1] >= 0) expect(e.line, name).toBe(want[name]![1]);
-      }
-    }
-  }, 120_000);
-
-  it('with `encode`, hands out the records (and compressed chunks) workers encoded: what encodeBlock makes here from the same calls', async () => {
-    for (const file of ['plain.vcf', 'plain.bcf']) {
-      const path = join(tmp(), file);
-      const { variantSet } = await readVcf(path);
-      // 23 samples × 7 variants: several KB of records a block, which own chunks of 4 KB (≥ 1/16) and share chunks of 4 MiB.
-      for (const chunkTargetBytes of [4096, 4 * 1024 * 1024]) {
-        const layout = { blockSize: 7, chunkTargetBytes, level: 3 };
-        let encoded = 0;
-        let owning = 0;
-        const windows: { index: number; calls: SampleCalls[] }[] = [];
-        await readVcfWindows(path, {
-          windowSize: 7,
-          maxAlleles: maxAlleles(variantSet),
-          threads: 3,
-          encode: { variantSet, layout },
-          onWindow: (w) => {
-            // The calls (parsed again here when a worker encoded the block) and the encoding agree.
-            const calls = Array.from({ length: w.sampleIds.length }, (_, i) => w.calls(i));
-            windows.push({ index: w.index, calls });
-            if (!w.encoded) return;
-            encoded++;
-            if (w.encoded.records === null) owning++;
-            expect(w.encoded, `${file} ${chunkTargetBytes} block ${w.index}`).toEqual(encodeBlock(variantSet, layout, w.sampleIds, w.index, (i) => calls[i]!));
-          },
-        });
-        expect(encoded, `${file} ${chunkTargetBytes}`).toBeGreaterThan(0);
-        expect(owning > 0, `${file} ${chunkTargetBytes}`).toBe(chunkTargetBytes === 4096);
-        const one = await read(path, 7, 1, maxAlleles(variantSet));
-        if ('error' in one) throw new Error(one.error.message);
-        expect(windows.map((w) => w.index)).toEqual(one.windows.map((w) => w.index));
-        one.windows.forEach((w, k) => w.calls.forEach((c, i) => expect(diffCalls(c, windows[k]!.calls[i]!), `${file} window ${w.index} sample ${i}`).toBeUndefined()));
       }
     }
   }, 120_000);

@@ -353,7 +353,7 @@ const importRow = (n: number): Variant => ({
   after: (r) => rmSync(W(`i${n}-${r}.depot`), { recursive: true, force: true }),
 });
 if (CORES > 1) {
-  await runCase('importThreads', `Import on every core: create --from with 1 and ${CORES} threads`, [importRow(1), importRow(CORES)], 'worker threads parse the sample columns of whole variant blocks, encode the records and zstd-compress the chunks; gunzip, the fixed columns, the first pass that reads the variant set and staging stay on the main thread (docs/scale.md "Import on every core")');
+  await runCase('importThreads', `Import on every core: create --from with 1 and ${CORES} threads`, [importRow(1), importRow(CORES)], 'worker threads parse and gather the sample columns of whole variant blocks; gunzip, the fixed columns, the first pass that reads the variant set, record encoding, zstd of the chunks and staging stay on the main thread (docs/scale.md "Import on every core")');
 }
 
 // Append (both durable: vczdepot commits durably; vczstore runs through bench/lib/vczstore_durable.py)

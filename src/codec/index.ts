@@ -13,4 +13,4 @@ export {
   type FieldView,
   VCF_TYPES,
 } from './record.ts';
-export { gatherCalls, materializeCalls, sliceCalls } from './materialize.ts';
+export { gatherCalls, materializeCalls, numericColumn, sliceCalls } from './materialize.ts';

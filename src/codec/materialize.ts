@@ -7,6 +7,20 @@ import { FLOAT32_FILL_BITS, FLOAT32_MISSING_BITS, INT_FILL, INT_MISSING, STRING_
 import type { FieldValues, SampleCalls, VariantSet } from './types.ts';
 
 /**
+ * A numeric FORMAT column of `length` cells (values per variant × variants),
+ * every cell `sentinel` ('missing': INT_MISSING / the Float missing NaN bits;
+ * 'fill': INT_FILL / the Float fill NaN bits): an Int32Array, or for
+ * `float` a Float32Array, and `bits`, the view float bits are copied
+ * through (Uint32Array over the same buffer; the Int32Array itself).
+ */
+export function numericColumn(float: boolean, length: number, sentinel: 'missing' | 'fill'): { values: Float32Array | Int32Array; bits: Uint32Array | Int32Array } {
+  const values = float ? new Float32Array(length) : new Int32Array(length);
+  const bits = float ? new Uint32Array(values.buffer) : (values as Int32Array);
+  bits.fill(sentinel === 'missing' ? (float ? FLOAT32_MISSING_BITS : INT_MISSING) : float ? FLOAT32_FILL_BITS : INT_FILL);
+  return { values, bits };
+}
+
+/**
  * Concatenates a sample's records (all blocks, block order) into
  * {@link SampleCalls} over the whole variant set. Integer fields come back as
  * Int32Array, genotypes as Int16Array when any block is int16 else Int8Array;
@@ -48,9 +62,7 @@ export function materializeCalls(vs: VariantSet, records: readonly RecordView[])
       fields.push({ id: def.id, width, values });
     } else {
       const float = def.type === 'Float';
-      const values = float ? new Float32Array(n * width) : new Int32Array(n * width);
-      const bits = float ? new Uint32Array(values.buffer) : (values as Int32Array);
-      bits.fill(float ? FLOAT32_MISSING_BITS : INT_MISSING);
+      const { values, bits } = numericColumn(float, n * width, 'missing');
       records.forEach((r, i) => {
         const f = present[i];
         if (!f) return;
@@ -147,9 +159,7 @@ export function gatherCalls(vs: VariantSet, records: readonly RecordView[], site
       fields.push({ id: def.id, width, values });
     } else {
       const float = def.type === 'Float';
-      const values = float ? new Float32Array(n * width) : new Int32Array(n * width);
-      const bits = float ? new Uint32Array(values.buffer) : (values as Int32Array);
-      bits.fill(float ? FLOAT32_MISSING_BITS : INT_MISSING);
+      const { values, bits } = numericColumn(float, n * width, 'missing');
       for (let i = 0; i < n; i++) {
         const r = recOf[i]!;
         const f = r.field(def.id);

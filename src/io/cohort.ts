@@ -20,6 +20,7 @@ import {
   type FormatFieldDef,
   gatherCalls,
   maxAlleles,
+  numericColumn,
   RecordView,
   subsetVariantSet,
   type SampleCalls,
@@ -484,9 +485,7 @@ export class MergedReader {
         fields.push({ id: def.id, width, values });
       } else {
         const float = def.type === 'Float';
-        const values = float ? new Float32Array(n * width) : new Int32Array(n * width);
-        const bits = float ? new Uint32Array(values.buffer) : (values as Int32Array);
-        bits.fill(float ? FLOAT32_FILL_BITS : INT_FILL);
+        const { values, bits } = numericColumn(float, n * width, 'fill');
         for (let v = 0; v < n; v++) bits[v * width] = float ? FLOAT32_MISSING_BITS : INT_MISSING;
         fields.push({ id: def.id, width, values });
       }

@@ -18,6 +18,7 @@ import { VcfSampleCountError, VcfValueError } from './errors.ts';
 import { GvcfBlockEndError, GvcfOverlapError, GvcfRecordEndError, GvcfUnsortedError } from './gvcf-errors.ts';
 import { parseHeader, type MetaLine, type VcfHeader } from './header.ts';
 import { forEachLine } from './lines.ts';
+import { windowBuilder } from './read.ts';
 import type { ReferenceBlocks } from './ref-blocks.ts';
 import type { LineHandler, VcfData, VcfReadOptions, VcfWindowOptions, VcfWindowResult } from './types.ts';
 
@@ -448,14 +449,7 @@ export async function readGvcf(path: string, options: VcfReadOptions = {}): Prom
  * @throws the errors of {@link readGvcf} and of readVcfWindows.
  */
 export async function readGvcfWindows(path: string, options: VcfWindowOptions): Promise<GvcfData & { window: VcfWindowResult }> {
-  if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) throw new RangeError(`windowSize ${options.windowSize} must be an integer >= 1`);
-  const builder = new VcfBuilder(path, {
-    kind: 'window',
-    windowSize: options.windowSize,
-    maxAlleles: options.maxAlleles,
-    onWindow: options.onWindow,
-    ...(options.shape ? { shape: options.shape } : {}),
-  }, options.onWarning, options.fieldName);
+  const builder = windowBuilder(path, options);
   const splitter = new GvcfSplitter(path, (buf, start, end, line) => builder.line(buf, start, end, line));
   await forEachLine(path, (buf, start, end, line) => splitter.line(buf, start, end, line), options.onProgress);
   const data = builder.finish() as VcfData & { window: VcfWindowResult };

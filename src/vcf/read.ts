@@ -107,6 +107,26 @@ export async function readVcfVariants(
 }
 
 /**
+ * The builder of a windowed read of `path` (readVcfWindows, and the gVCF
+ * reader's readGvcfWindows): `options`' windows, shape and callbacks, on
+ * `threads` threads (one when undefined).
+ *
+ * @throws RangeError when `options.windowSize` or `threads` is not an integer >= 1.
+ */
+export function windowBuilder(path: string, options: VcfWindowOptions, threads?: number): VcfBuilder {
+  if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) throw new RangeError(`windowSize ${options.windowSize} must be an integer >= 1`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new RangeError(`threads ${threads} must be an integer >= 1`);
+  return new VcfBuilder(path, {
+    kind: 'window',
+    windowSize: options.windowSize,
+    maxAlleles: options.maxAlleles,
+    onWindow: options.onWindow,
+    ...(options.shape ? { shape: options.shape } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+  }, options.onWarning, options.fieldName);
+}
+
+/**
  * Reads the VCF at `path` as {@link readVcf} does, but hands its calls out
  * window by window of `windowSize` variants and never holds more than one
  * window of them: memory is about one window of calls (variants × samples ×
@@ -132,16 +152,7 @@ export async function readVcfVariants(
  *   read finds calls wider than `shape`; whatever `onWindow` throws.
  */
 export async function readVcfWindows(path: string, options: VcfWindowOptions): Promise<VcfData & { window: VcfWindowResult }> {
-  if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) throw new RangeError(`windowSize ${options.windowSize} must be an integer >= 1`);
-  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new RangeError(`threads ${options.threads} must be an integer >= 1`);
-  const builder = new VcfBuilder(path, {
-    kind: 'window',
-    windowSize: options.windowSize,
-    maxAlleles: options.maxAlleles,
-    onWindow: options.onWindow,
-    ...(options.shape ? { shape: options.shape } : {}),
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
-  }, options.onWarning, options.fieldName);
+  const builder = windowBuilder(path, options, options.threads);
   try {
     try {
       await forEachLine(path, (buf, start, end, line) => builder.line(buf, start, end, line), options.onProgress, undefined, () => builder.pace());

@@ -44,6 +44,16 @@ process.stdout.write(JSON.stringify([Number(id), Number(id - 1n)]));`;
   return JSON.parse(r.stdout) as [number, number];
 }
 
+/** A depot at version 2 (S1, S2), its lock file's last transaction id then set back one, as after a racing open. */
+function depotSetBack(): { path: string; d: Depot } {
+  const path = join(dir(), 'd');
+  const d = Depot.create(path, vs, { blockSize: 40 });
+  d.put('S1', calls(1));
+  d.put('S2', calls(2));
+  setLastTxnIdBack(path);
+  return { path, d };
+}
+
 describe('the lock file\'s last transaction id set back by a racing open', () => {
   it('the next commit does not overwrite the newest one: a new version, every sample there, verify clean', () => {
     const path = join(dir(), 'd');
@@ -72,12 +82,8 @@ describe('the lock file\'s last transaction id set back by a racing open', () =>
   });
 
   it('a tag after it names the newest version', () => {
-    const path = join(dir(), 'd');
-    const d = Depot.create(path, vs, { blockSize: 40 });
+    const { d } = depotSetBack();
     try {
-      d.put('S1', calls(1));
-      d.put('S2', calls(2));
-      setLastTxnIdBack(path);
       expect(d.tag('t2').version).toBe(2);
       expect(d.samples({ at: 't2' })).toEqual(['S1', 'S2']);
     } finally {
@@ -86,12 +92,8 @@ describe('the lock file\'s last transaction id set back by a racing open', () =>
   });
 
   it('a read after it in the process that committed sees its commit, not the version before', () => {
-    const path = join(dir(), 'd');
-    const d = Depot.create(path, vs, { blockSize: 40 });
+    const { d } = depotSetBack();
     try {
-      d.put('S1', calls(1));
-      d.put('S2', calls(2));
-      setLastTxnIdBack(path);
       // Unrepaired, the read transaction starts at the older id: version 1, without S2.
       expect(d.version()).toBe(2);
       expect(d.samples()).toEqual(['S1', 'S2']);

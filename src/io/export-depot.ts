@@ -9,7 +9,7 @@ import type { At, Depot } from '../depot/index.ts';
 import { VCZDEPOT_VERSION } from '../version.ts';
 import {
   chunkOptions,
-  type ExportBuilders,
+  type ThreadBuilders,
   ExportPartitionError,
   exportPartition,
   exportVcz,
@@ -24,7 +24,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { checkS3Target, defaultThreads, isS3Url, parseS3Url, publishStoreToS3, S3StoreUpload, workerEntry } from '../zarr/index.ts';
 import type { DepotExportWorkerData } from './export-worker.ts';
-import { depotExportSource, type Region, type SampleSelection } from './source.ts';
+import { depotExportCheck, depotExportSource, type Region, type SampleSelection } from './source.ts';
 import { namedErrorClass } from '../errors.ts';
 import { stagingDir } from './staging.ts';
 
@@ -115,10 +115,26 @@ export interface ExportDepotOptions extends ExportOptions {
 export async function exportDepot(depot: Depot, out: string, options: ExportDepotOptions = {}): Promise<ExportSummary & { version: number; samples: number; variants: number }> {
   const { at, force, samples, regions, signal, missingToRef, s3Client, workerCacheBytes, ...exportOptions } = options;
   signal?.throwIfAborted();
-  const source = depotExportSource(depot, at, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}), ...(missingToRef ? { missingToRef: true } : {}) });
-  const onProgress = exportOptions.onProgress;
-  const builders = depotBuilders(depot, source, exportOptions, { regions, missingToRef: missingToRef ?? false, workerCacheBytes });
-  const withBuilders: ExportOptions = builders ? { ...exportOptions, builders } : exportOptions;
+  // The version is pinned first, so that the worker threads, started now, build their sources while this one builds its own.
+  const version = depot.resolveVersion(at);
+  const builders = depotBuilders(depot, out, exportOptions, { version, samples, regions, missingToRef: missingToRef ?? false, workerCacheBytes });
+  try {
+    const source = depotExportSource(depot, version, `vczdepot-${VCZDEPOT_VERSION}`, { ...(samples ? { samples } : {}), ...(regions ? { regions } : {}), ...(missingToRef ? { missingToRef: true } : {}) });
+    if (builders) builders.check = depotExportCheck(source);
+    return await exportDepotSource(source, out, { ...exportOptions, ...(builders ? { builders } : {}) }, { force, signal, s3Client });
+  } finally {
+    await builders?.dispose();
+  }
+}
+
+/** exportDepot once the source is built (and the worker threads, if any, started). */
+async function exportDepotSource(
+  source: ReturnType<typeof depotExportSource>,
+  out: string,
+  withBuilders: ExportOptions,
+  { force, signal, s3Client }: Pick<ExportDepotOptions, 'force' | 'signal' | 's3Client'>,
+): Promise<ExportSummary & { version: number; samples: number; variants: number }> {
+  const onProgress = withBuilders.onProgress;
   const checked: ExportOptions = signal
     ? {
         ...withBuilders,
@@ -167,37 +183,41 @@ const WORKER_MIN_CACHE_BYTES = 32 * 1024 * 1024;
 /**
  * Worker threads that read the records and build, encode and write the
  * chunks themselves (src/vcz/export-threads.ts, src/io/export-worker.ts),
- * or undefined (one thread, an invalid thread count exportVcz reports, or a
- * bundle without `export-worker.cjs`: the export then runs as before, the
- * main thread reading and encoder-only workers compressing).
+ * started at once so that each builds its export source while the main
+ * thread builds its own (threads − 1 of them, or `threads` for an `s3://`
+ * directory store, whose main thread only uploads), or undefined (one
+ * thread, an invalid thread count exportVcz reports, or a bundle without
+ * `export-worker.cjs`: the export then runs as before, the main thread
+ * reading and encoder-only workers compressing).
  */
 function depotBuilders(
   depot: Depot,
-  source: ReturnType<typeof depotExportSource>,
+  out: string,
   options: ExportOptions,
-  extra: { regions: readonly (Region | string)[] | undefined; missingToRef: boolean; workerCacheBytes: number | undefined },
-): ExportBuilders | undefined {
+  extra: { version: number; samples: SampleSelection | undefined; regions: readonly (Region | string)[] | undefined; missingToRef: boolean; workerCacheBytes: number | undefined },
+): ThreadBuilders | undefined {
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 2) return undefined;
   const entry = workerEntry('export-worker', new URL('./export-worker.ts', import.meta.url).href);
   if (!entry) return undefined;
-  const base = {
+  const workerData: DepotExportWorkerData = {
     depot: depot.path,
     // The depot's default chunk cache (256 MiB) shared out, so the workers' caches together stay within it.
     cacheBytes: extra.workerCacheBytes ?? Math.max(WORKER_MIN_CACHE_BYTES, Math.floor(DEFAULT_DEPOT_CACHE_BYTES / threads)),
-    version: source.version,
-    source: source.source ?? `vczdepot-${VCZDEPOT_VERSION}`,
-    samples: source.sampleIds,
+    version: extra.version,
+    source: `vczdepot-${VCZDEPOT_VERSION}`,
+    ...(extra.samples ? { samples: extra.samples } : {}),
     ...(extra.regions ? { regions: extra.regions } : {}),
     missingToRef: extra.missingToRef,
-    expect: { numVariants: source.variantSet.numVariants, exported: source.variants?.length ?? source.variantSet.numVariants, blockSize: source.blockSize, maxPloidy: source.maxPloidy },
   };
+  const s3Directory = isS3Url(out) && !(options.zip ?? /\.zip$/i.test(parseS3Url(out).key));
   return threadBuilders({
     threads,
     entry,
     options: chunkOptions(options),
-    workerData: (init): DepotExportWorkerData => ({ ...base, init }),
-    rebuild: (flat, out) => rebuildWorkerError(flat, namedErrorClass, out),
+    workerData,
+    rebuild: (flat, o) => rebuildWorkerError(flat, namedErrorClass, o),
+    prestart: s3Directory ? threads : threads - 1,
   });
 }
 

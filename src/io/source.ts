@@ -307,3 +307,8 @@ function selectSamples<T extends { sampleId: string }>(live: readonly T[], selec
   }
   return exclude ? live.filter((s) => !seen.has(s.sampleId)) : list.map((id) => byId.get(id)!);
 }
+
+/** What a worker's source must match of the main thread's (the job's `check`): variants in the set, exported variants, block size, max ploidy, samples. */
+export function depotExportCheck(source: ExportSource): unknown {
+  return { numVariants: source.variantSet.numVariants, exported: source.variants?.length ?? source.variantSet.numVariants, blockSize: source.blockSize, maxPloidy: source.maxPloidy, samples: source.sampleIds };
+}

@@ -33,6 +33,11 @@
  * message, which puts them and waits for the backend's `ready()` before
  * telling that worker to take its next item (the upload's bound holds).
  *
+ * Start: a worker may be started before its job is known (`prestart`: it
+ * builds its source while the main thread builds its own). Its first
+ * message is `{t: 'job', init, check}` ({@link ExportWorkerStart}: the job,
+ * and what its source must match) or `{t: 'stop'}` (not needed: it exits).
+ *
  * Protocol: worker → main `{t: 'done', sc, c, counts, chunks, bytes,
  * files?}`, `{t: 'finished'}` (no items left: it exits), `{t: 'error',
  * error}` ({@link flattenWorkerError}); main → worker, with a backend only,
@@ -130,14 +135,36 @@ export function rebuildWorkerError(flat: FlatWorkerError, classOf: (name: string
 export interface ThreadBuildersSpec {
   /** Threads building at most (one per item at most): the main thread (when the job lets it build) and workers. */
   readonly threads: number;
-  /** The worker's code: it builds the source and calls {@link serveExportItems}. */
+  /** The worker's code: it builds the source, waits for its job and calls {@link serveExportItems}. */
   readonly entry: WorkerEntry;
-  /** The `workerData` of each worker, given the export's part of it. */
-  workerData(init: ExportWorkerInit): unknown;
+  /** The `workerData` of every worker: what it needs to build its export source (the job comes by message). */
+  readonly workerData: unknown;
   /** The export's chunk options (the main thread's). */
   readonly options: ChunkOptions;
   /** Rebuilds a worker's error as its class (see {@link rebuildWorkerError}). */
   rebuild(flat: FlatWorkerError, out: string): Error;
+  /**
+   * Workers to start now, before the job is known (default 0): each builds
+   * its export source while the main thread builds its own, instead of
+   * after (docs/scale.md, "Every core"). `run` starts any more it needs.
+   */
+  readonly prestart?: number;
+}
+
+/** The builders {@link threadBuilders} makes: `run` at most once, then `dispose` (in a finally). */
+export interface ThreadBuilders extends ExportBuilders {
+  /**
+   * What every worker checks its own source against before it builds
+   * (structured-cloneable, posted with the job; e.g. the main thread's
+   * variant and sample counts). Set it before `run`.
+   */
+  check: unknown;
+  /**
+   * Stops the prestarted workers `run` did not take (all of them when it
+   * never ran) and resolves once they have exited; call it whether the
+   * export ran, failed or never started. Idempotent.
+   */
+  dispose(): Promise<void>;
 }
 
 /** How long a failed export waits for a worker to end its current item and exit before terminating it (ms). */
@@ -148,10 +175,43 @@ type FromWorker =
   | { readonly t: 'finished' }
   | { readonly t: 'error'; readonly error: FlatWorkerError };
 
+/** The first message a worker gets: its job, or stop (a prestarted worker the export does not need). */
+export type ExportWorkerStart = { readonly t: 'job'; readonly init: ExportWorkerInit; readonly check: unknown } | { readonly t: 'stop' };
+
+/** A started worker whose 'exit' and 'error' are recorded from the start (an early 'error' is then not unhandled). */
+interface Started {
+  readonly worker: Worker;
+  readonly exit: Promise<number>;
+  exitCode?: number;
+  error?: Error;
+}
+
+function start(spec: ThreadBuildersSpec): Started {
+  const worker = startWorker(spec.entry, spec.workerData);
+  const s: { worker: Worker; exit?: Promise<number>; exitCode?: number; error?: Error } = { worker };
+  s.exit = new Promise((r) =>
+    worker.once('exit', (code) => {
+      s.exitCode = code;
+      r(code);
+    }),
+  );
+  worker.on('error', (err) => (s.error ??= err));
+  return s as Started;
+}
+
+/** Tells `s` to stop (or, with `go`, that no item is left) and resolves once it exited: terminated only after WORKER_STOP_MS. */
+function stopped(s: Started, message: ExportWorkerStart | { t: 'go' }): Promise<unknown> {
+  if (s.exitCode !== undefined) return Promise.resolve();
+  s.worker.postMessage(message);
+  const timer = setTimeout(() => void s.worker.terminate().catch(() => 0), WORKER_STOP_MS);
+  return s.exit.finally(() => clearTimeout(timer));
+}
+
 /**
  * Builders (`ExportOptions.builders`) that build every item of an export in
  * up to `spec.threads` threads: the main thread (`job.buildItem`, unless the
- * job has a backend) and worker threads; see the module comment.
+ * job has a backend) and worker threads; see the module comment. Starts
+ * `spec.prestart` workers at once.
  *
  * Memory: each worker holds what a one-thread export of its items holds
  * (its own export source, one column's record blocks, one tile per call
@@ -164,29 +224,46 @@ type FromWorker =
  *   `job.buildItem` or the backend throws. Every worker has stopped, and
  *   the main thread builds no more, when `run` rejects.
  */
-export function threadBuilders(spec: ThreadBuildersSpec): ExportBuilders {
-  return { run: (job) => runThreads(spec, job) };
+export function threadBuilders(spec: ThreadBuildersSpec): ThreadBuilders {
+  const idle: Started[] = [];
+  for (let k = 0; k < (spec.prestart ?? 0); k++) {
+    try {
+      idle.push(start(spec));
+    } catch {
+      break; // `run` starts the workers it needs again and reports the failure
+    }
+  }
+  const builders: ThreadBuilders = {
+    check: undefined,
+    run: (job) => runThreads(spec, job, builders.check, idle),
+    dispose: async () => {
+      await Promise.all(idle.splice(0).map((s) => stopped(s, { t: 'stop' })));
+    },
+  };
+  return builders;
 }
 
-function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: number; bytes: number; threads: number }> {
+function runThreads(spec: ThreadBuildersSpec, job: BuildJob, check: unknown, idle: Started[]): Promise<{ chunks: number; bytes: number; threads: number }> {
   const total = job.variantChunks * job.columns;
-  if (total === 0) return Promise.resolve({ chunks: 0, bytes: 0, threads: 0 });
   const buildItem = job.backend ? undefined : job.buildItem;
   // Workers: threads − 1 when the main thread builds too (each thread gets at least one item), else threads.
-  const n = buildItem ? Math.max(0, Math.min(spec.threads - 1, total - 1)) : Math.max(1, Math.min(spec.threads, total));
+  const n = total === 0 ? 0 : buildItem ? Math.max(0, Math.min(spec.threads - 1, total - 1)) : Math.max(1, Math.min(spec.threads, total));
+  // Prestarted workers first; those not needed are stopped.
+  const taken = idle.splice(0, n);
+  const extra = Promise.all(idle.splice(0).map((s) => stopped(s, { t: 'stop' })));
+  if (total === 0) return extra.then(() => ({ chunks: 0, bytes: 0, threads: 0 }));
   // Items 0 … n − 1 are the workers' first, item n the main thread's; the counter hands out the rest.
   const claim = new Int32Array(new SharedArrayBuffer(4));
   claim[0] = buildItem ? n + 1 : n;
   const deal = (first: number): ExportDeal => ({ claim, total, variantChunks: job.variantChunks, first, paced: job.backend !== undefined });
   return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
+    const workers: Started[] = [];
     let chunks = 0;
     let bytes = 0;
     let exited = 0;
     let mainDone = buildItem === undefined;
     let mainLoop: Promise<void> = Promise.resolve();
     let failed = false;
-    const exits: Promise<unknown>[] = [];
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
@@ -196,26 +273,22 @@ function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: 
       // nodejs/node-addon-api#902). terminate() stays the last resort for a worker that has not exited after
       // WORKER_STOP_MS. Reject once no thread writes anymore (the caller then removes the temporary store).
       Atomics.store(claim, 0, total);
-      for (const w of workers) w.postMessage({ t: 'go' });
-      const stopped = workers.map((w, k) => {
-        const timer = setTimeout(() => void w.terminate().catch(() => 0), WORKER_STOP_MS);
-        return exits[k]!.finally(() => clearTimeout(timer));
-      });
-      void Promise.all([...stopped, mainLoop.catch(() => undefined)]).then(() => reject(err));
+      const stops = [...workers.map((s) => stopped(s, { t: 'go' })), ...taken.slice(workers.length).map((s) => stopped(s, { t: 'stop' }))];
+      void Promise.all([...stops, extra, mainLoop.catch(() => undefined)]).then(() => reject(err));
     };
     const settle = (): void => {
-      if (!failed && mainDone && exited === n) resolve({ chunks, bytes, threads: n + (buildItem ? 1 : 0) });
+      if (!failed && mainDone && exited === n) void extra.then(() => resolve({ chunks, bytes, threads: n + (buildItem ? 1 : 0) }));
     };
-    for (let k = 0; k < n; k++) {
-      let w: Worker;
+    for (let k = 0; k < n && !failed; k++) {
+      let s: Started;
       try {
-        w = startWorker(spec.entry, spec.workerData({ out: job.out, dir: job.dir, options: spec.options, deal: deal(k) }));
+        s = taken[k] ?? start(spec);
       } catch (err) {
         fail(new ZarrStateError(job.out, `cannot start export worker thread ${k}: ${(err as Error).message}; rerun with one thread (--threads 1)`, { cause: err }));
         return;
       }
-      workers.push(w);
-      exits.push(new Promise((r) => w.once('exit', r)));
+      workers.push(s);
+      const w = s.worker;
       let finished = false;
       w.on('message', (m: FromWorker) => {
         if (failed) return;
@@ -232,15 +305,21 @@ function runThreads(spec: ThreadBuildersSpec, job: BuildJob): Promise<{ chunks: 
           fail(err);
         }
       });
-      w.on('error', (err) => fail(new ZarrStateError(job.out, `export worker thread ${k} failed: ${err.message}; rerun with one thread (--threads 1)`, { cause: err })));
-      w.on('exit', (code) => {
+      const onError = (err: Error): void => fail(new ZarrStateError(job.out, `export worker thread ${k} failed: ${err.message}; rerun with one thread (--threads 1)`, { cause: err }));
+      const onExit = (code: number): void => {
         if (finished && code === 0) {
           exited++;
           settle();
           return;
         }
         fail(new ZarrStateError(job.out, `export worker thread ${k} stopped (exit code ${code}) before the export was complete; rerun with one thread (--threads 1)`));
-      });
+      };
+      // A prestarted worker may already have failed or ended (its 'error' and 'exit' were recorded).
+      if (s.error) onError(s.error);
+      else w.on('error', onError);
+      if (s.exitCode !== undefined) onExit(s.exitCode);
+      else void s.exit.then(onExit);
+      if (!failed && s.exitCode === undefined) w.postMessage({ t: 'job', init: { out: job.out, dir: job.dir, options: spec.options, deal: deal(k) }, check } satisfies ExportWorkerStart);
     }
     if (buildItem) {
       mainLoop = (async () => {

@@ -18,7 +18,9 @@ export {
   type ErrorClass,
   type ExportDeal,
   type ExportWorkerInit,
+  type ExportWorkerStart,
   type FlatWorkerError,
+  type ThreadBuilders,
   type ThreadBuildersSpec,
 } from './export-threads.ts';
 export { exportPartition, finalisePartitions, partitionWorkDir, type PartitionedExportOptions, type PartitionIdentity, type PartitionSummary } from './export-parts.ts';

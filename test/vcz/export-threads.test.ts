@@ -241,7 +241,7 @@ describe('a failing export worker thread', () => {
     const out = join(outDir, 'out.vcz');
     // A worker that exits before it has built its items.
     const code = 'setTimeout(() => process.exit(7), 50);';
-    const builders = threadBuilders({ threads: 2, entry: { code }, options: {}, workerData: () => null, rebuild: (flat, o) => rebuildWorkerError(flat, () => undefined, o) });
+    const builders = threadBuilders({ threads: 2, entry: { code }, options: {}, workerData: null, rebuild: (flat, o) => rebuildWorkerError(flat, () => undefined, o) });
     await withDepot(async (d) => {
       const err = await exportVcz(depotExportSource(d, 'v1'), out, { ...CHUNKS, threads: 2, builders }).then(
         () => undefined,
@@ -373,4 +373,44 @@ process.stdout.write(JSON.stringify({ rssMiB: process.resourceUsage().maxRSS / 1
     const w = one.rssMiB - bare.rssMiB;
     expect(three.rssMiB - one.rssMiB, info).toBeLessThan(2 * (w + bare.rssMiB / 2 + 40));
   }, 300_000);
+});
+
+describe('worker threads started before the export source is built (prestart)', () => {
+  it('are stopped when the export fails before it builds, and when it needs fewer: the process then ends by itself', () => {
+    // In a child that never calls process.exit: a worker left waiting for its job would keep it alive until the timeout.
+    const script = join(dir(), 'prestart-child.mts');
+    const taken = join(dir(), 'taken');
+    mkdirSync(taken, { recursive: true });
+    writeFileSync(join(taken, 'notes.txt'), 'not a store');
+    writeFileSync(
+      script,
+      `import { Depot } from ${JSON.stringify(join(repoRoot, 'src', 'depot', 'index.ts'))};
+import { exportDepot } from ${JSON.stringify(join(repoRoot, 'src', 'io', 'index.ts'))};
+const d = Depot.open(process.argv[2], { readOnly: true });
+const out = [];
+const attempt = async (target, options) => {
+  try {
+    const r = await exportDepot(d, target, { threads: 3, ...options });
+    out.push({ ok: true, workerChunks: r.workerChunks, chunks: r.chunks });
+  } catch (err) {
+    out.push({ ok: false, name: err.name, message: err.message });
+  }
+};
+await attempt(process.argv[3] + '/bad-sample.vcz', { samples: ['NO_SUCH_SAMPLE'] });
+await attempt(process.argv[4], {});
+await attempt(process.argv[3] + '/one-item.vcz', { variantsChunkSize: 1000, samplesChunkSize: 1000 });
+d.close();
+process.stdout.write(JSON.stringify(out));
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, depotPath, dir(), taken], { cwd: repoRoot, encoding: 'utf8', timeout: 90_000 });
+    expect(r.error, 'the child did not end by itself: a worker thread was left running').toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as { ok: boolean; name?: string; workerChunks?: number }[];
+    expect(got[0]).toMatchObject({ ok: false, name: 'ExportSelectionError' });
+    expect(got[1]).toMatchObject({ ok: false, name: 'ExportTargetError' });
+    // One item: the main thread builds it and both prestarted workers are told to stop.
+    expect(got[2]).toMatchObject({ ok: true, workerChunks: 0 });
+    expect(readdirSync(taken)).toEqual(['notes.txt']);
+  }, 120_000);
 });

@@ -14,7 +14,7 @@ import { IntVec, type FieldAcc } from './columns.ts';
 import { VcfFieldCountError, VcfHeaderError, VcfSampleCountError, VcfShapeChangedError, VcfSyntaxError, VcfValueError } from './errors.ts';
 import { parseHeader, type MetaLine, type VcfHeader } from './header.ts';
 import { InfoReader } from './info.ts';
-import { ParsePool } from './parse-pool.ts';
+import { MAX_IN_FLIGHT, ParsePool } from './parse-pool.ts';
 import { SampleReader } from './samples.ts';
 import { allDigits, bytesEqual, bytesText, DOT, f32, floatBits, INT32_HIGH, parseIntBytes, TAB, u32 } from './text.ts';
 import type { FieldNameCheck, VcfCallShape, VcfData, VcfWarning, VcfWindow, VcfWindowResult } from './types.ts';
@@ -69,7 +69,7 @@ interface Threaded {
   failure?: unknown;
 }
 
-/** Windows a threaded read holds dispatched and not handed out, beyond 2 per worker. */
+/** Windows a threaded read holds dispatched and not handed out, beyond {@link MAX_IN_FLIGHT} per worker. */
 const QUEUE_SLACK = 2;
 
 /** Shared FILTER rows (read only): `.` and PASS. */
@@ -520,14 +520,14 @@ export class VcfBuilder {
 
   /**
    * Between chunks of the file: hands out ready windows, and waits for the
-   * workers while more than 2 windows per worker (+ {@link QUEUE_SLACK}) are
+   * workers while more than {@link MAX_IN_FLIGHT} windows per worker (+ {@link QUEUE_SLACK}) are
    * dispatched and not handed out (the memory bound, ./parse-pool.ts).
    */
   async pace(): Promise<void> {
     const t = this.threaded;
     if (!t) return;
     this.handOutReady();
-    while (t.queue.length > 2 * t.pool.maxWorkers + QUEUE_SLACK) {
+    while (t.queue.length > MAX_IN_FLIGHT * t.pool.maxWorkers + QUEUE_SLACK) {
       await t.pool.wait();
       this.handOutReady();
     }

@@ -12,7 +12,7 @@
  * the file, decompressed) and, once parsed, its calls G (the window's
  * calls in the narrowest dtypes: about variants × samples × (ploidy + 1 +
  * FORMAT values) bytes); plus the worker's own columns C (≈ G) and its V8
- * isolate: 2 (T + G) + C + isolate. docs/scale.md, "Import on every core",
+ * isolate: 3 (T + G) + C + isolate. docs/scale.md, "Import on every core",
  * gives the numbers.
  *
  * Where the worker's code is: next to a bundle (`dist/vcf-worker.cjs`,
@@ -31,7 +31,7 @@ import type { VcfCallShape } from './types.ts';
 import type { PackedWindow, WindowBatch } from './window-parse.ts';
 
 /** Windows a worker holds at once (queued, being parsed, or parsed and not yet taken). */
-export const MAX_IN_FLIGHT = 2;
+export const MAX_IN_FLIGHT = 3;
 
 type WorkerEntry = { readonly file: string } | { readonly code: string };
 let entryCache: WorkerEntry | null | undefined;

@@ -296,7 +296,7 @@ function runThreads(spec: ThreadBuildersSpec, job: BuildJob, check: unknown, idl
           if (m.t === 'done') {
             chunks += m.chunks;
             bytes += m.bytes;
-            if (m.files) for (const [key, data] of m.files) job.backend!.put(key, data);
+            if (m.files) for (const [key, data] of m.files) job.backend!.put(key, data, true); // transferred: the worker kept no reference
             job.onItem({ sc: m.sc, c: m.c }, m.counts, m.chunks);
             if (job.backend) job.backend.ready().then(() => w.postMessage({ t: 'go' }), fail);
           } else if (m.t === 'finished') finished = true;

@@ -59,11 +59,13 @@ export interface ZarrStoreBackend {
   /**
    * Takes the file at store key `key` (`/`-separated, relative to the store
    * root, e.g. `call_genotype/0.0.0`, `.zgroup`). `data` is valid only during
-   * the call (copy it to keep it).
+   * the call (copy it to keep it), unless `owned` is true: then the caller
+   * hands `data` over (it never touches it again) and the backend may keep
+   * it without a copy.
    *
    * @throws the backend's error once it has failed (e.g. a PUT that failed after its retries)
    */
-  put(key: string, data: Uint8Array | string): void;
+  put(key: string, data: Uint8Array | string, owned?: boolean): void;
   /** Resolves when the backend can take more (its buffered bytes are below its bound); rejects once it has failed. */
   ready(): Promise<void>;
   /** Every file has been put: make the store visible. @returns bytes stored */

@@ -369,7 +369,7 @@ export function program(): Command {
     .option('--partitions <n>', 'export as N independent jobs: with --partition I, write only partition I\'s variant chunks (c mod N = I) beside OUT; needs --at (docs/scale.md)', positiveInt())
     .option('--partition <i>', '0-based partition index, with --partitions', intInRange(0))
     .option('--finalise', 'after every partition has run: check them, write the metadata and region_index, and move the store into place at OUT (same --at and options)')
-    .option('--threads <n>', 'threads that compress chunks: this one (which also reads the records) and N-1 worker threads; the output is byte-identical for any N (default: the available parallelism, os.availableParallelism())', positiveInt())
+    .option('--threads <n>', 'threads that build the chunks (read the records, build and encode the tiles, write): this one and N-1 worker threads (to s3://, N workers while this one uploads; with --partitions or --finalise, this one builds and N-1 workers only compress); the output is byte-identical for any N (default: the available parallelism, os.availableParallelism())', positiveInt())
     .option('--json', 'print the result as JSON')
     .action(
       async (

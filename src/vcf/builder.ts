@@ -46,8 +46,10 @@ interface PendingWindow {
   readonly end: number;
   readonly variants: VcfWindow['variants'];
   readonly batch: WindowBatch;
-  /** Its parse: calls, an error thrown parsing it here, 'failed' (a worker's parse threw), or undefined (at a worker). */
+  /** Its parse: calls, an error thrown parsing it here, 'failed' (a worker's parse threw), or undefined (at a worker, or waiting). */
   result: ParsedWindow | { error: unknown } | 'failed' | undefined;
+  /** Not yet given to a worker (every worker had {@link MAX_IN_FLIGHT} when it was read): see VcfBuilder.submitWaiting. */
+  waiting: boolean;
 }
 
 /** The state of a threaded windowed read (./parse-pool.ts): see VcfBuilder.dispatchWindow. */
@@ -357,8 +359,9 @@ export class VcfBuilder {
   //
   // With mode.threads > 1 this thread reads the lines, their fixed columns and
   // INFO, and copies each line's FORMAT and sample columns into the window's
-  // batch; a full window goes to a worker (./parse-pool.ts), or is parsed
-  // here when every worker is busy. Windows are handed out in file order
+  // batch; a full window goes to a worker (./parse-pool.ts), or waits for
+  // one while every worker is busy, and is parsed here only when this
+  // thread would otherwise wait (submitWaiting). Windows are handed out in file order
   // (handOut), with the shape checks and errors of a one-thread read, from
   // the counts of the windows before them: the calls, the restart decision
   // and the first error (file, line) are a one-thread read's.
@@ -428,7 +431,7 @@ export class VcfBuilder {
     return (this.mode as WindowMode).shape ?? this.emittedShape;
   }
 
-  /** The window just read goes to a worker, or is parsed here when every worker is busy; ready windows are handed out. */
+  /** Queues the window just read (for a worker: handOutReady submits it) and hands out the ready ones. */
   private dispatchWindow(): void {
     const t = this.threaded!;
     const a = this.windowStart;
@@ -436,31 +439,55 @@ export class VcfBuilder {
     const contig: string[] = new Array(b - a);
     for (let v = a; v < b; v++) contig[v - a] = this.h.contigs[this.contigCol.data[v]!]!.id;
     const batch = t.batch;
-    const w: PendingWindow = { index: t.dispatched++, start: a, end: b, variants: { contig, position: this.positionCol.data.slice(a, b), alleles: this.alleles.slice(a, b) }, batch, result: undefined };
+    const w: PendingWindow = { index: t.dispatched++, start: a, end: b, variants: { contig, position: this.positionCol.data.slice(a, b), alleles: this.alleles.slice(a, b) }, batch, result: undefined, waiting: true };
     t.batch = this.newBatch(t.pool, Math.ceil(t.used * 1.1));
     t.used = 0;
     this.windowStart = b;
     t.queue.push(w);
     t.byIndex.set(w.index, w);
-    const floor = this.floor();
-    // A worker hands the text back with its answer (for a second parse here: a worker's failure, a wider shape).
-    if (!t.pool.submit(w.index, batch, floor)) {
-      const r = this.parseHere(batch, floor);
-      // Gathered now: this thread's columns hold only the window parsed last.
-      if ('error' in r) w.result = r;
-      else {
-        const S = this.samples.nSamples;
-        const all = Array.from({ length: S }, (_, i) => r.calls(i));
-        w.result = {
-          ...r,
-          calls: (i) => {
-            if (!Number.isInteger(i) || i < 0 || i >= S) throw new RangeError(`sample index ${i} is outside [0, ${S})`);
-            return all[i]!;
-          },
-        };
-      }
-    }
     this.handOutReady();
+  }
+
+  /**
+   * Gives the waiting windows to workers, oldest first, while one has room.
+   * A window every worker is too busy for waits (its text held, counted in
+   * the queue's bound) rather than being parsed here at once: this thread
+   * also stages what the workers parse, and when it is the slower side,
+   * each window it parses itself lengthens the read (docs/scale.md, "Import
+   * on every core"). It parses one only when it would otherwise wait
+   * ({@link parseWaitingHere}).
+   */
+  private submitWaiting(): void {
+    const t = this.threaded!;
+    for (const w of t.queue) {
+      if (!w.waiting) continue;
+      // A worker hands the text back with its answer (for a second parse here: a worker's failure, a wider shape).
+      if (!t.pool.submit(w.index, w.batch, this.floor())) return;
+      w.waiting = false;
+    }
+  }
+
+  /** Parses the oldest waiting window on this thread; false when none waits. */
+  private parseWaitingHere(): boolean {
+    const t = this.threaded!;
+    const w = t.queue.find((x) => x.waiting);
+    if (!w) return false;
+    w.waiting = false;
+    const r = this.parseHere(w.batch, this.floor());
+    // Gathered now: this thread's columns hold only the window parsed last.
+    if ('error' in r) w.result = r;
+    else {
+      const S = this.samples.nSamples;
+      const all = Array.from({ length: S }, (_, i) => r.calls(i));
+      w.result = {
+        ...r,
+        calls: (i) => {
+          if (!Number.isInteger(i) || i < 0 || i >= S) throw new RangeError(`sample index ${i} is outside [0, ${S})`);
+          return all[i]!;
+        },
+      };
+    }
+    return true;
   }
 
   /** Hands out the windows at the head of the queue that are parsed, in order. */
@@ -468,6 +495,7 @@ export class VcfBuilder {
     const t = this.threaded!;
     if (t.failure !== undefined) throw t.failure;
     t.pool.poll();
+    this.submitWaiting();
     while (t.queue.length > 0 && t.queue[0]!.result !== undefined) {
       const w = t.queue.shift()!;
       t.byIndex.delete(w.index);
@@ -528,7 +556,7 @@ export class VcfBuilder {
     if (!t) return;
     this.handOutReady();
     while (t.queue.length > MAX_IN_FLIGHT * t.pool.maxWorkers + QUEUE_SLACK) {
-      await t.pool.wait();
+      if (!this.parseWaitingHere()) await t.pool.wait();
       this.handOutReady();
     }
   }
@@ -539,7 +567,7 @@ export class VcfBuilder {
     if (!t) return;
     if (this.numVariants > this.windowStart) this.dispatchWindow();
     while (t.queue.length > 0) {
-      await t.pool.wait();
+      if (!this.parseWaitingHere()) await t.pool.wait();
       this.handOutReady();
     }
   }
@@ -554,7 +582,7 @@ export class VcfBuilder {
     const t = this.threaded;
     if (!t || err === t.failure) throw err;
     while (t.queue.length > 0) {
-      await t.pool.wait();
+      if (!this.parseWaitingHere()) await t.pool.wait();
       this.handOutReady();
     }
     if (t.batch.n > 0) {

@@ -3,9 +3,10 @@
  * threaded streaming read (`readVcfWindows` with `threads` > 1, ./builder.ts):
  * `threads − 1` workers parse windows of sample columns
  * (./window-parse.ts, ./parse-worker.ts) while the main thread reads the
- * file, its fixed columns and INFO, and stages the calls; the main thread
- * parses a window itself when every worker has {@link MAX_IN_FLIGHT}
- * windows, so no thread waits for another.
+ * file, its fixed columns and INFO, and stages the calls; a window every
+ * worker is too busy for (each has {@link MAX_IN_FLIGHT}) waits for one,
+ * and the main thread parses it itself only when it would otherwise wait
+ * (./builder.ts, submitWaiting), so no thread waits for another.
  *
  * Memory bound, per worker: at most {@link MAX_IN_FLIGHT} windows in
  * flight, each its text T (the window's FORMAT and sample columns as in
@@ -121,7 +122,7 @@ export class ParsePool {
    * transferred: `batch.text` is detached on return), starting a worker
    * when all running ones are busy.
    *
-   * @returns false when every worker has {@link MAX_IN_FLIGHT} windows: parse it yourself
+   * @returns false when every worker has {@link MAX_IN_FLIGHT} windows: submit it later, or parse it yourself
    * @throws the failure of a worker thread (VcfWorkerError)
    */
   submit(id: number, batch: WindowBatch, floor: VcfCallShape | undefined): boolean {

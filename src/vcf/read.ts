@@ -140,8 +140,9 @@ export function windowBuilder(path: string, options: VcfWindowOptions, threads?:
  *
  * With `threads` N > 1 (a file with samples), the sample columns of each
  * window are parsed by N − 1 worker threads (./parse-pool.ts), or by this
- * thread when every worker has 3 windows, while this thread reads the file
- * (gunzip, BCF decoding), the fixed columns and INFO, and hands the windows
+ * thread when every worker has 3 windows and it would otherwise wait,
+ * while this thread reads the file (gunzip, BCF decoding), the fixed
+ * columns and INFO, and hands the windows
  * out in file order: the windows, the result and the first error (file,
  * line) are exactly those of a one-thread read (docs/scale.md, "Import on
  * every core").

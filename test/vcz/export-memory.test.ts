@@ -5,13 +5,12 @@
  * processes and compares their peak live memory: the 5× larger cohort may
  * not need much more.
  */
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Depot } from '../../src/index.ts';
 import { BENCH_FORMAT, syntheticCalls, syntheticVariantSet } from '../helpers/synthetic.ts';
 import { repoRoot } from '../helpers/interop.ts';
+import { type ChildMemory, childMemory } from '../helpers/memory.ts';
 import { useTempDir } from '../helpers/tmp.ts';
 
 const dir = useTempDir('exportmem');
@@ -30,44 +29,19 @@ function makeDepot(n: number): { path: string; rawMiB: number } {
   return { path, rawMiB };
 }
 
-interface Memory {
-  /** Peak resident set of the child process, MiB (all threads). */
-  rssMiB: number;
-  /**
-   * Peak live memory of the main thread, MiB: V8 heap in use plus external
-   * (ArrayBuffer) bytes, sampled right after a full collection every 50 ms
-   * and once at the end. Unlike peak RSS it does not move with when V8
-   * chooses to collect, which the machine's load shifts.
-   */
-  liveMiB: number;
-}
-
 /** Exports `depot` to `out` in a child process (default threads) and returns its memory. */
-function measure(depot: string, out: string): Memory {
-  const script = join(dir(), 'export-child.mts');
-  writeFileSync(
-    script,
+function measure(depot: string, out: string): ChildMemory {
+  return childMemory(
+    join(dir(), 'export-child.mts'),
     `import { Depot } from ${JSON.stringify(join(repoRoot, 'src', 'index.ts'))};
 import { depotExportSource } from ${JSON.stringify(join(repoRoot, 'src', 'io', 'index.ts'))};
-import { exportVcz } from ${JSON.stringify(join(repoRoot, 'src', 'vcz', 'index.ts'))};
-let live = 0;
-const sample = () => {
-  globalThis.gc!();
-  const m = process.memoryUsage();
-  live = Math.max(live, m.heapUsed + m.external);
-};
-const timer = setInterval(sample, 50);
-const d = Depot.open(process.argv[2], { readOnly: true, cacheBytes: 16 * 1024 * 1024 });
+import { exportVcz } from ${JSON.stringify(join(repoRoot, 'src', 'vcz', 'index.ts'))};`,
+    `const d = Depot.open(process.argv[2], { readOnly: true, cacheBytes: 16 * 1024 * 1024 });
 await exportVcz(depotExportSource(d), process.argv[3], { samplesChunkSize: 100, variantsChunkSize: 1000 });
 sample();
-clearInterval(timer);
-d.close();
-process.stdout.write(JSON.stringify({ rssMiB: process.resourceUsage().maxRSS / 1024, liveMiB: live / 2 ** 20 }));
-`,
+d.close();`,
+    [depot, out],
   );
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, depot, out], { cwd: repoRoot, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Memory;
 }
 
 describe('export memory', () => {

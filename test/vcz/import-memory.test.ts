@@ -7,11 +7,11 @@
  * live memory (sampled after full collections) and peak RSS; the whole-file reader (readVcf) is measured on the same files to
  * show the test can tell the two apart.
  */
-import { spawnSync } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/interop.ts';
+import { type ChildMemory, childMemory } from '../helpers/memory.ts';
 import { rng } from '../helpers/synthetic.ts';
 import { useTempDir } from '../helpers/tmp.ts';
 
@@ -41,31 +41,11 @@ async function writeVcf(path: string, variants: number): Promise<void> {
   await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
 }
 
-interface Memory {
-  /** Peak resident set of the child process, MiB (all threads). */
-  rssMiB: number;
-  /**
-   * Peak live memory of the main thread, MiB: V8 heap in use plus external
-   * (ArrayBuffer) bytes, sampled right after a full collection every 50 ms
-   * and once at the end. Unlike peak RSS it does not move with when V8
-   * chooses to collect, which the machine's load shifts.
-   */
-  liveMiB: number;
-}
-
-function measure(kind: 'stream' | 'whole', vcf: string, depot: string, threads = 1): Memory {
-  const script = join(dir(), 'import-child.mts');
-  writeFileSync(
-    script,
-    `import { createFromFile, readVcf } from ${JSON.stringify(join(repoRoot, 'src', 'index.ts'))};
-let live = 0;
-const sample = () => {
-  globalThis.gc!();
-  const m = process.memoryUsage();
-  live = Math.max(live, m.heapUsed + m.external);
-};
-const timer = setInterval(sample, 50);
-if (process.argv[2] === 'stream') {
+function measure(kind: 'stream' | 'whole', vcf: string, depot: string, threads = 1): ChildMemory {
+  return childMemory(
+    join(dir(), 'import-child.mts'),
+    `import { createFromFile, readVcf } from ${JSON.stringify(join(repoRoot, 'src', 'index.ts'))};`,
+    `if (process.argv[2] === 'stream') {
   const { depot } = await createFromFile(process.argv[4], process.argv[3], { spillBytes: 8 * 1024 * 1024, threads: Number(process.argv[5]) });
   sample();
   depot.close();
@@ -74,14 +54,9 @@ if (process.argv[2] === 'stream') {
   const held = [];
   for (let i = 0; i < data.sampleIds.length; i++) held.push(data.calls(i));
   sample();
-}
-clearInterval(timer);
-process.stdout.write(JSON.stringify({ rssMiB: process.resourceUsage().maxRSS / 1024, liveMiB: live / 2 ** 20 }));
-`,
+}`,
+    [kind, vcf, depot, String(threads)],
   );
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, kind, vcf, depot, String(threads)], { cwd: repoRoot, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Memory;
 }
 
 describe('import memory', () => {
@@ -94,7 +69,7 @@ describe('import memory', () => {
     const l = measure('stream', large, join(dir(), 'd-large'));
     const ws = measure('whole', small, '');
     const wl = measure('whole', large, '');
-    const f = (m: Memory) => `${m.liveMiB.toFixed(0)} live / ${m.rssMiB.toFixed(0)} RSS`;
+    const f = (m: ChildMemory) => `${m.liveMiB.toFixed(0)} live / ${m.rssMiB.toFixed(0)} RSS`;
     const msg = `MiB, streaming: ${f(s)} → ${f(l)}; whole file: ${f(ws)} → ${f(wl)}`;
     // The whole-file reader holds ~3 bytes per call: 20,000 more variants of
     // 1,000 samples are ≥ 57 MiB more live memory. The stream holds one block
@@ -113,8 +88,8 @@ describe('import memory', () => {
     // isolate under tsx (~40 MiB), the blocks waiting for it on the main
     // thread (their text: at most 5 T ≈ 35 MiB), and the garbage each
     // thread's V8 heap holds before it collects, which builds up over the
-    // first 20–35 blocks and then levels off. Measured +131 to +147 MiB over
-    // one thread's peak RSS in single runs, +117 and +131 as the smaller of
+    // first 20–35 blocks and then levels off. Measured +131 to +153 MiB over
+    // one thread's peak RSS in single runs, +117 to +153 as the smaller of
     // two (+90 to +140 before blocks waited for the worker); peak RSS moves
     // by tens of MiB with when V8 collects, so the smaller of two runs is
     // bounded, at 250 MiB (all 25 blocks' text held would be ~175 MiB more).
